@@ -1,0 +1,44 @@
+//! Every limit of the system, named in one place. Inputs, windows, pages and retries are all
+//! bounded; a value outside these bounds is refused with a clear error rather than trusted.
+
+/// Largest amount of a single payment, top-up or refund, in minor units (10 billion in major
+/// units of a two-decimal currency). Far below `i64::MAX`, so sums of many amounts stay exact.
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+/// Longest username, in bytes.
+pub const MAX_USERNAME_BYTES: usize = 64;
+/// Shortest password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password, in bytes (Argon2 accepts more, but nobody types more).
+pub const MAX_PASSWORD_BYTES: usize = 256;
+/// PIN length bounds, in digits.
+pub const MIN_PIN_DIGITS: usize = 6;
+/// PIN length bounds, in digits.
+pub const MAX_PIN_DIGITS: usize = 12;
+/// Longest merchant name, device name, subject, reason or terminal id, in bytes.
+pub const MAX_LABEL_BYTES: usize = 128;
+/// Longest `out_trade_no`, `out_refund_no` or top-up reference, in bytes.
+pub const MAX_REFERENCE_BYTES: usize = 64;
+/// Most transactions returned in one page of history.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// Page size when the caller does not ask for one.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// Most devices one user may have enrolled and not revoked at once.
+pub const MAX_ACTIVE_DEVICES_PER_USER: usize = 10;
+/// Most API keys one merchant may hold at once.
+pub const MAX_KEYS_PER_MERCHANT: usize = 10;
+/// Widest clock skew window an operator may configure, in steps on each side (SPEC 2.5).
+pub const MAX_SKEW_STEPS: u64 = 10;
+/// Largest clock drift the server learns for a device, in steps either way. A wallet whose
+/// clock is further off than this must fix its clock; learning without bound would let the
+/// window wander arbitrarily far from real time.
+pub const MAX_DRIFT_STEPS: i64 = 20;
+/// Wrong PINs accepted for one `USER_PAYING` trade before it is closed.
+pub const MAX_PIN_ATTEMPTS_PER_TRADE: u32 = 5;
+/// Most refunds one trade may have.
+pub const MAX_REFUNDS_PER_TRADE: usize = 100;
+/// How many `USER_PAYING` trades one sweep of the timeout closer handles.
+pub const CLOSE_BATCH_SIZE: usize = 500;
+/// Retries of a store transaction that failed with a conflict (serialization failure, busy).
+pub const MAX_TRANSACTION_RETRIES: u32 = 10;
+/// How many merchants the in-memory failure budget tracks before it forgets the oldest windows.
+pub const MAX_TRACKED_MERCHANTS: usize = 100_000;

@@ -1,0 +1,367 @@
+//! The records the domain keeps. They are what the storage trait reads and writes; the HTTP
+//! layer converts them into its own wire types, and the stores into their own rows.
+
+use paycode_otp::Algorithm;
+
+use crate::clock::UnixMillis;
+use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+
+/// What an account belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    /// The one system account that top-ups come from; its balance is minus all money issued.
+    Issuance,
+    /// A wallet user's account; never below zero.
+    User,
+    /// A merchant's account.
+    Merchant,
+}
+
+impl AccountKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Issuance => "issuance",
+            AccountKind::User => "user",
+            AccountKind::Merchant => "merchant",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "issuance" => Some(AccountKind::Issuance),
+            "user" => Some(AccountKind::User),
+            "merchant" => Some(AccountKind::Merchant),
+            _ => None,
+        }
+    }
+}
+
+/// A wallet user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Id.
+    pub id: UserId,
+    /// Unique login name.
+    pub username: String,
+    /// Argon2id hash in PHC string format.
+    pub password_hash: String,
+    /// Argon2id hash of the PIN, once set.
+    pub pin_hash: Option<String>,
+    /// The user's ledger account.
+    pub account_id: AccountId,
+    /// Creation time.
+    pub created_at: UnixMillis,
+}
+
+/// A merchant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerchantRecord {
+    /// Id.
+    pub id: MerchantId,
+    /// Display name.
+    pub name: String,
+    /// The merchant's ledger account.
+    pub account_id: AccountId,
+    /// Creation time.
+    pub created_at: UnixMillis,
+}
+
+/// A merchant API key; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    /// Id.
+    pub id: ApiKeyId,
+    /// Owner.
+    pub merchant_id: MerchantId,
+    /// SHA-256 of the key.
+    pub key_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: UnixMillis,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixMillis>,
+}
+
+/// A wallet session; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// Owner.
+    pub user_id: UserId,
+    /// Creation time.
+    pub created_at: UnixMillis,
+    /// Expiry.
+    pub expires_at: UnixMillis,
+}
+
+/// A device secret encrypted at rest with AES-256-GCM under a master key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedSecret {
+    /// Which master key encrypted it (so keys can be rotated by re-encrypting).
+    pub key_id: u32,
+    /// The 96-bit GCM nonce.
+    pub nonce: Vec<u8>,
+    /// Ciphertext and tag.
+    pub ciphertext: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "SealedSecret(key {}, {} bytes)", self.key_id, self.ciphertext.len())
+    }
+}
+
+/// Whether a device may still pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Enrolled and usable (unless locked for a while).
+    Active,
+    /// Revoked by its owner; its slot is never reused.
+    Revoked,
+}
+
+impl DeviceStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Revoked => "revoked",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(DeviceStatus::Active),
+            "revoked" => Some(DeviceStatus::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// An enrolled wallet device: the secret it shares with the server and what the server has
+/// learned about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    /// Id, equal to the device slot `D` inside offline codes.
+    pub id: DeviceId,
+    /// Owner.
+    pub user_id: UserId,
+    /// Name given by the owner.
+    pub name: Option<String>,
+    /// HMAC algorithm of its OTPs.
+    pub algorithm: Algorithm,
+    /// Time step in seconds.
+    pub period_seconds: u32,
+    /// The encrypted secret.
+    pub secret: SealedSecret,
+    /// Active or revoked.
+    pub status: DeviceStatus,
+    /// Consecutive failed verifications since the last success or lockout.
+    pub failed_attempts: u32,
+    /// Locked until this time, if locked.
+    pub locked_until: Option<UnixMillis>,
+    /// Learned clock drift of the wallet, in steps (RFC 6238 section 6).
+    pub drift_steps: i64,
+    /// Creation time.
+    pub created_at: UnixMillis,
+    /// Last successful verification.
+    pub last_used_at: Option<UnixMillis>,
+}
+
+/// An online code handed to a wallet; only a keyed hash of the code is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineCodeRecord {
+    /// HMAC-SHA256 of the code under the deployment's code hash key.
+    pub code_hash: Vec<u8>,
+    /// Owner.
+    pub user_id: UserId,
+    /// The device that asked for it, if any.
+    pub device_id: Option<DeviceId>,
+    /// Creation time.
+    pub created_at: UnixMillis,
+    /// Expiry.
+    pub expires_at: UnixMillis,
+    /// When it was accepted, if it was.
+    pub used_at: Option<UnixMillis>,
+}
+
+/// Where a trade stands (SPEC section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeStatus {
+    /// Waiting for the user to confirm with the PIN.
+    UserPaying,
+    /// Paid.
+    Success,
+    /// Never paid: declined, timed out or cancelled before payment.
+    Closed,
+    /// Paid, then cancelled: refunded in full.
+    Reversed,
+}
+
+impl TradeStatus {
+    /// The name on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradeStatus::UserPaying => "USER_PAYING",
+            TradeStatus::Success => "SUCCESS",
+            TradeStatus::Closed => "CLOSED",
+            TradeStatus::Reversed => "REVERSED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "USER_PAYING" => Some(TradeStatus::UserPaying),
+            "SUCCESS" => Some(TradeStatus::Success),
+            "CLOSED" => Some(TradeStatus::Closed),
+            "REVERSED" => Some(TradeStatus::Reversed),
+            _ => None,
+        }
+    }
+}
+
+/// A trade: a payment that was verified and stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TradeRecord {
+    /// Internal id.
+    pub id: TradeId,
+    /// paycode's own trade number, unique.
+    pub trade_no: String,
+    /// The merchant charging.
+    pub merchant_id: MerchantId,
+    /// The user paying.
+    pub user_id: UserId,
+    /// The merchant's reference, unique per merchant.
+    pub out_trade_no: String,
+    /// Keyed hash of the payment code, to recognise a retry with identical parameters.
+    pub auth_code_hash: Vec<u8>,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// Refunded so far, in minor units.
+    pub refunded_amount: i64,
+    /// Status.
+    pub status: TradeStatus,
+    /// What was bought.
+    pub subject: Option<String>,
+    /// Which terminal charged it.
+    pub terminal_id: Option<String>,
+    /// True when it was paid without a PIN (counts toward the daily pin-free limit).
+    pub pin_free: bool,
+    /// Wrong PINs entered for it while `USER_PAYING`.
+    pub pin_attempts: u32,
+    /// Creation time.
+    pub created_at: UnixMillis,
+    /// When it was paid.
+    pub paid_at: Option<UnixMillis>,
+    /// Deadline of the PIN confirmation while `USER_PAYING`.
+    pub confirm_deadline: Option<UnixMillis>,
+    /// When it was closed or reversed.
+    pub finished_at: Option<UnixMillis>,
+}
+
+/// A refund of part or all of a trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRecord {
+    /// paycode's own refund number, unique.
+    pub refund_no: String,
+    /// The refunded trade.
+    pub trade_id: TradeId,
+    /// The merchant's reference, unique per trade.
+    pub out_refund_no: String,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// Why.
+    pub reason: Option<String>,
+    /// Creation time.
+    pub created_at: UnixMillis,
+}
+
+/// A top-up of a user's account from the issuance account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopupRecord {
+    /// The operator's reference; top-ups are idempotent by it.
+    pub reference: String,
+    /// Credited user.
+    pub user_id: UserId,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// The ledger transaction that moved the money.
+    pub transaction_id: LedgerTransactionId,
+    /// Creation time.
+    pub created_at: UnixMillis,
+}
+
+/// What a ledger transaction was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// Issuance to a user.
+    Topup,
+    /// User to merchant.
+    Payment,
+    /// Merchant back to user.
+    Refund,
+}
+
+impl LedgerKind {
+    /// The name stored in the database and shown in histories.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Topup => "topup",
+            LedgerKind::Payment => "payment",
+            LedgerKind::Refund => "refund",
+        }
+    }
+}
+
+/// One posting to an account, as shown in its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// The transaction it belongs to; histories page by it.
+    pub transaction_id: LedgerTransactionId,
+    /// `topup`, `payment` or `refund`.
+    pub kind: String,
+    /// Trade number, refund number or top-up reference.
+    pub reference: String,
+    /// Signed change of this account, in minor units.
+    pub amount: i64,
+    /// When.
+    pub created_at: UnixMillis,
+}
+
+/// The ledger's invariants, computed by the store over everything it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerTotals {
+    /// Sum of all account balances; must be 0.
+    pub sum_of_balances: i128,
+    /// Sum of all postings; must be 0.
+    pub sum_of_postings: i128,
+    /// Accounts of users with a negative balance; must be 0.
+    pub negative_user_accounts: u64,
+    /// Accounts whose balance differs from the sum of their postings; must be 0.
+    pub accounts_not_matching_postings: u64,
+    /// Transactions whose postings do not sum to zero; must be 0.
+    pub unbalanced_transactions: u64,
+    /// Trades whose refunds exceed the amount, or whose `refunded_amount` differs from the sum
+    /// of their refunds; must be 0.
+    pub trades_with_bad_refunds: u64,
+    /// Number of accounts.
+    pub accounts: u64,
+    /// Number of ledger transactions.
+    pub transactions: u64,
+}
+
+impl LedgerTotals {
+    /// True when every invariant holds.
+    pub fn ok(&self) -> bool {
+        self.sum_of_balances == 0
+            && self.sum_of_postings == 0
+            && self.negative_user_accounts == 0
+            && self.accounts_not_matching_postings == 0
+            && self.unbalanced_transactions == 0
+            && self.trades_with_bad_refunds == 0
+    }
+}

@@ -1,0 +1,198 @@
+//! The storage contract the domain needs. `paycode-store` implements it for SQLite and
+//! PostgreSQL, and runs one conformance suite against both.
+//!
+//! A use case opens one [`Transaction`], reads and writes through it, and commits. The
+//! implementation must make every transaction serializable with respect to the others that
+//! touch the same rows: SQLite does so with a single writer (`BEGIN IMMEDIATE`), PostgreSQL with
+//! row locks (`SELECT ... FOR UPDATE` in the `lock_*` methods) and advisory locks. A transaction
+//! dropped without [`Transaction::commit`] is rolled back. `commit` returns only once the
+//! transaction is durable (SPEC section 3).
+
+use crate::clock::UnixMillis;
+use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::model::{
+    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
+    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
+    UserRecord,
+};
+
+/// How a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (a taken username, a duplicate reference).
+    #[error("duplicate {0}")]
+    Duplicate(&'static str),
+    /// The transaction lost a race (serialization failure, deadlock, busy database) and may be
+    /// retried from the start.
+    #[error("transaction conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: corrupt data, a failed migration, a driver error.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A short alias for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A database that paycode's state lives in.
+pub trait Store: Send + Sync + 'static {
+    /// Starts a read-write transaction.
+    fn begin(&self) -> StoreResult<Box<dyn Transaction + '_>>;
+
+    /// A short name for logs and metrics: `sqlite` or `postgres`.
+    fn backend_name(&self) -> &'static str;
+}
+
+/// One open transaction. Methods named `lock_*` read a row and keep it locked until the end of
+/// the transaction, so that a read-check-write sequence cannot interleave with another one.
+pub trait Transaction {
+    /// Makes every write durable; on error nothing was written.
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // Settings: small named values (sealed code keys, the admin key hash).
+
+    /// Reads a setting.
+    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Writes a setting, replacing any previous value.
+    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()>;
+
+    // Ledger.
+
+    /// Creates an account with a zero balance.
+    fn insert_account(&mut self, kind: AccountKind, created_at: UnixMillis) -> StoreResult<AccountId>;
+    /// The issuance account, created by the store's migrations.
+    fn issuance_account(&mut self) -> StoreResult<AccountId>;
+    /// Reads a balance and locks the account until the end of the transaction.
+    fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64>;
+    /// Records a transaction of postings that sum to zero and applies them to the balances.
+    /// The caller has checked every rule (funds, limits) and that the postings balance; the
+    /// store applies them as given, with checked arithmetic, in ascending account order.
+    fn post_transaction(
+        &mut self,
+        kind: LedgerKind,
+        reference: &str,
+        postings: &[(AccountId, i64)],
+        created_at: UnixMillis,
+    ) -> StoreResult<LedgerTransactionId>;
+    /// The postings to an account, newest first, strictly before `before` when given.
+    fn account_history(
+        &mut self,
+        account: AccountId,
+        before: Option<LedgerTransactionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>>;
+    /// Computes the ledger invariants over everything stored.
+    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals>;
+
+    // Users and sessions.
+
+    /// Creates a user; [`StoreError::Duplicate`] when the username is taken.
+    fn insert_user(
+        &mut self,
+        username: &str,
+        password_hash: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<UserId>;
+    /// A user by id.
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// A user by username.
+    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Sets or replaces the PIN hash.
+    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()>;
+    /// Stores a session.
+    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
+    /// A session by token hash.
+    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+
+    // Merchants and their keys.
+
+    /// Creates a merchant.
+    fn insert_merchant(&mut self, name: &str, account: AccountId, created_at: UnixMillis) -> StoreResult<MerchantId>;
+    /// A merchant by id.
+    fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
+    /// Stores an API key hash.
+    fn insert_api_key(&mut self, merchant: MerchantId, key_hash: &[u8], created_at: UnixMillis) -> StoreResult<ApiKeyId>;
+    /// An API key by hash, revoked or not.
+    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>>;
+    /// The merchant's keys, revoked ones included, oldest first.
+    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Marks a key revoked; false when the merchant has no such unrevoked key.
+    fn revoke_api_key(&mut self, merchant: MerchantId, key: ApiKeyId, revoked_at: UnixMillis) -> StoreResult<bool>;
+
+    // Top-ups.
+
+    /// A top-up by reference.
+    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>>;
+    /// Stores a top-up; [`StoreError::Duplicate`] when the reference exists.
+    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()>;
+
+    // Devices.
+
+    /// Allocates the next device slot. Slots start at 1, only grow, and are never reused, even
+    /// when the transaction that allocated one rolls back.
+    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId>;
+    /// Stores a new device.
+    fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
+    /// A device by id.
+    fn device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>>;
+    /// A device by id, locked until the end of the transaction.
+    fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>>;
+    /// The user's devices, revoked ones included, oldest first.
+    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>>;
+    /// Every device, in id order, from `after` on, at most `limit` (for re-encryption).
+    fn devices_page(&mut self, after: Option<DeviceId>, limit: u32) -> StoreResult<Vec<DeviceRecord>>;
+    /// Writes back a device's mutable fields (name, secret, status, failures, lock, drift, last use).
+    fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
+    /// Records a failed verification, for audit.
+    fn insert_verification_failure(
+        &mut self,
+        device: Option<DeviceId>,
+        merchant: MerchantId,
+        reason: &str,
+        at: UnixMillis,
+    ) -> StoreResult<()>;
+    /// Spends the offline code (device, step, index); false if it was spent before.
+    fn spend_offline_code(&mut self, device: DeviceId, step: u64, index: u8, at: UnixMillis) -> StoreResult<bool>;
+
+    // Online codes.
+
+    /// Stores an online code; [`StoreError::Duplicate`] if an equal hash exists.
+    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()>;
+    /// An online code by hash, locked until the end of the transaction.
+    fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>>;
+    /// Marks an online code used; false if it was used before.
+    fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool>;
+    /// Deletes online codes that expired before `before`; returns how many.
+    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64>;
+
+    // Trades and refunds.
+
+    /// Serializes every transaction that uses this merchant's `out_trade_no`, until the end of
+    /// the transaction, so that concurrent duplicates run one after the other.
+    fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()>;
+    /// Stores a new trade (its `id` field is ignored) and returns its id;
+    /// [`StoreError::Duplicate`] when the merchant already has the `out_trade_no`.
+    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId>;
+    /// A merchant's trade by `out_trade_no`, locked until the end of the transaction.
+    fn lock_trade_by_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<Option<TradeRecord>>;
+    /// A trade by `trade_no`, locked until the end of the transaction.
+    fn lock_trade_by_trade_no(&mut self, trade_no: &str) -> StoreResult<Option<TradeRecord>>;
+    /// Writes back a trade's mutable fields (status, refunded amount, PIN attempts, times).
+    fn update_trade(&mut self, trade: &TradeRecord) -> StoreResult<()>;
+    /// The user's trades in `USER_PAYING`, oldest first.
+    fn user_paying_trades_of_user(&mut self, user: UserId) -> StoreResult<Vec<TradeRecord>>;
+    /// Trades in `USER_PAYING` whose deadline is before `now`, at most `limit`.
+    fn overdue_user_paying_trades(&mut self, now: UnixMillis, limit: usize) -> StoreResult<Vec<TradeRecord>>;
+    /// Sum of the user's pin-free payments paid at or after `since` (for the daily limit).
+    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64>;
+    /// Stores a refund; [`StoreError::Duplicate`] when the trade has the `out_refund_no`.
+    fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()>;
+    /// A trade's refund by `out_refund_no`.
+    fn refund_by_out_refund_no(&mut self, trade: TradeId, out_refund_no: &str) -> StoreResult<Option<RefundRecord>>;
+    /// A trade's refunds, oldest first.
+    fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>>;
+}
