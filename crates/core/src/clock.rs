@@ -44,12 +44,15 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: UnixMillis) -> Self {
-        Self { now: Arc::new(AtomicI64::new(start)) }
+        Self {
+            now: Arc::new(AtomicI64::new(start)),
+        }
     }
 
     /// Moves the clock forward by `seconds`.
     pub fn advance_seconds(&self, seconds: i64) {
-        self.now.fetch_add(seconds * MILLIS_PER_SECOND, Ordering::SeqCst);
+        self.now
+            .fetch_add(seconds * MILLIS_PER_SECOND, Ordering::SeqCst);
     }
 
     /// Sets the clock to `now`.

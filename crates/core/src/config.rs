@@ -1,1 +1,182 @@
-//! (in progress)
+//! Every tunable of the domain (SPEC sections 2 to 4), with the spec's defaults. The server
+//! reads it from a TOML file; [`Config::validate`] refuses values outside the named limits.
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::limits::{MAX_AMOUNT_MINOR, MAX_SKEW_STEPS};
+use crate::money::Currency;
+
+/// Domain configuration. Field names are those of the TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Currency of the deployment (ISO 4217).
+    pub currency: Currency,
+    /// Prefixes of online codes.
+    pub online_prefixes: Vec<u8>,
+    /// Prefixes of offline codes; the first is the one new devices are given. Each has its own
+    /// code key, so adding a prefix rotates the key for new enrollments.
+    pub offline_prefixes: Vec<u8>,
+    /// Time step of new devices' OTPs, in seconds.
+    pub period_seconds: u32,
+    /// Steps accepted on each side of the server's step (plus the learned drift), at most 10.
+    pub skew_steps: u64,
+    /// Consecutive failed verifications that lock a device.
+    pub max_failed_attempts: u32,
+    /// How long a locked device stays locked, in seconds.
+    pub lockout_seconds: u32,
+    /// Failed verifications per merchant per minute before `RATE_LIMITED`.
+    pub merchant_failures_per_minute: u32,
+    /// Lifetime of an online code, in seconds.
+    pub online_code_ttl_seconds: u32,
+    /// Largest payment without a PIN, in minor units.
+    pub pin_free_limit: i64,
+    /// Largest total of pin-free payments per user per UTC day, in minor units.
+    pub daily_pin_free_limit: i64,
+    /// How long a `USER_PAYING` trade waits for the PIN, in seconds.
+    pub user_paying_timeout_seconds: u32,
+    /// How long after payment a merchant may still cancel (reverse) a trade, in seconds.
+    pub cancel_window_seconds: u32,
+    /// Lifetime of a wallet session, in seconds.
+    pub session_ttl_seconds: u32,
+    /// Issuer shown in authenticator apps for provisioned devices.
+    pub issuer: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            currency: Currency::default(),
+            online_prefixes: vec![80],
+            offline_prefixes: vec![81],
+            period_seconds: 30,
+            skew_steps: 1,
+            max_failed_attempts: 10,
+            lockout_seconds: 1_800,
+            merchant_failures_per_minute: 100,
+            online_code_ttl_seconds: 60,
+            pin_free_limit: 100_000,
+            daily_pin_free_limit: 300_000,
+            user_paying_timeout_seconds: 60,
+            cancel_window_seconds: 86_400,
+            session_ttl_seconds: 43_200,
+            issuer: "Paycode".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// Checks every value against its limit, naming the first one out of range.
+    pub fn validate(&self) -> Result<(), Error> {
+        let check = |ok: bool, message: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::Config(message.to_owned()))
+            }
+        };
+        check(
+            !self.online_prefixes.is_empty(),
+            "online_prefixes must not be empty",
+        )?;
+        check(
+            !self.offline_prefixes.is_empty(),
+            "offline_prefixes must not be empty",
+        )?;
+        let all_prefixes = self.online_prefixes.iter().chain(&self.offline_prefixes);
+        check(
+            all_prefixes.clone().all(|prefix| *prefix <= 99),
+            "prefixes are two digits, 00 to 99",
+        )?;
+        let mut sorted: Vec<u8> = all_prefixes.copied().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        check(
+            sorted.len() == self.online_prefixes.len() + self.offline_prefixes.len(),
+            "a prefix is listed twice, or is both online and offline",
+        )?;
+        check(
+            (1..=3_600).contains(&self.period_seconds),
+            "period_seconds must be 1..=3600",
+        )?;
+        check(
+            self.skew_steps <= MAX_SKEW_STEPS,
+            "skew_steps must be at most 10",
+        )?;
+        check(
+            (1..=1_000).contains(&self.max_failed_attempts),
+            "max_failed_attempts must be 1..=1000",
+        )?;
+        check(
+            self.lockout_seconds >= 1,
+            "lockout_seconds must be positive",
+        )?;
+        check(
+            self.merchant_failures_per_minute >= 1,
+            "merchant_failures_per_minute must be positive",
+        )?;
+        check(
+            (1..=3_600).contains(&self.online_code_ttl_seconds),
+            "online_code_ttl_seconds must be 1..=3600",
+        )?;
+        check(
+            (0..=MAX_AMOUNT_MINOR).contains(&self.pin_free_limit),
+            "pin_free_limit out of range",
+        )?;
+        check(
+            (0..=MAX_AMOUNT_MINOR).contains(&self.daily_pin_free_limit),
+            "daily_pin_free_limit out of range",
+        )?;
+        check(
+            (1..=3_600).contains(&self.user_paying_timeout_seconds),
+            "user_paying_timeout_seconds must be 1..=3600",
+        )?;
+        check(
+            self.session_ttl_seconds >= 60,
+            "session_ttl_seconds must be at least 60",
+        )?;
+        check(
+            !self.issuer.is_empty() && !self.issuer.contains(':'),
+            "issuer must be non-empty without ':'",
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_those_of_the_spec_and_valid() {
+        let config = Config::default();
+        assert!(config.validate().is_ok());
+        assert_eq!(
+            (
+                config.skew_steps,
+                config.max_failed_attempts,
+                config.lockout_seconds
+            ),
+            (1, 10, 1_800)
+        );
+        assert_eq!(
+            (config.pin_free_limit, config.daily_pin_free_limit),
+            (100_000, 300_000)
+        );
+    }
+
+    #[test]
+    fn overlapping_prefixes_and_wide_windows_are_refused() {
+        let overlapping = Config {
+            online_prefixes: vec![81],
+            ..Config::default()
+        };
+        assert!(overlapping.validate().is_err());
+        let wide = Config {
+            skew_steps: 11,
+            ..Config::default()
+        };
+        assert!(wide.validate().is_err());
+    }
+}

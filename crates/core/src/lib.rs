@@ -20,7 +20,7 @@ pub mod store;
 pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-// pub use config::Config;
+pub use config::Config;
 pub use error::Error;
 pub use money::Amount;
-// pub use service::Paycode;
+pub use service::Paycode;

@@ -109,7 +109,12 @@ pub struct SealedSecret {
 
 impl std::fmt::Debug for SealedSecret {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "SealedSecret(key {}, {} bytes)", self.key_id, self.ciphertext.len())
+        write!(
+            formatter,
+            "SealedSecret(key {}, {} bytes)",
+            self.key_id,
+            self.ciphertext.len()
+        )
     }
 }
 

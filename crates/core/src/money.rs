@@ -18,7 +18,9 @@ impl Amount {
     /// Parses a count of minor units; zero, negative and oversized amounts are refused.
     pub fn new(minor: i64) -> Result<Self, Error> {
         if minor <= 0 {
-            return Err(Error::InvalidAmount(format!("amount must be positive, got {minor}")));
+            return Err(Error::InvalidAmount(format!(
+                "amount must be positive, got {minor}"
+            )));
         }
         if minor > MAX_AMOUNT_MINOR {
             return Err(Error::InvalidAmount(format!(
@@ -35,7 +37,9 @@ impl Amount {
 
     /// `self + other`, or `None` past the maximum amount.
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
-        self.0.checked_add(other.0).and_then(|sum| Amount::new(sum).ok())
+        self.0
+            .checked_add(other.0)
+            .and_then(|sum| Amount::new(sum).ok())
     }
 }
 
@@ -65,7 +69,9 @@ impl Currency {
         if code.len() == 3 && code.bytes().all(|byte| byte.is_ascii_uppercase()) {
             Ok(Self(code.to_owned()))
         } else {
-            Err(Error::Config(format!("currency must be three upper-case letters, got {code:?}")))
+            Err(Error::Config(format!(
+                "currency must be three upper-case letters, got {code:?}"
+            )))
         }
     }
 
@@ -98,7 +104,10 @@ mod tests {
         for minor in [0, -1, i64::MIN, MAX_AMOUNT_MINOR + 1, i64::MAX] {
             assert!(Amount::new(minor).is_err(), "{minor} was accepted");
         }
-        assert_eq!(Amount::new(MAX_AMOUNT_MINOR).map(Amount::minor).ok(), Some(MAX_AMOUNT_MINOR));
+        assert_eq!(
+            Amount::new(MAX_AMOUNT_MINOR).map(Amount::minor).ok(),
+            Some(MAX_AMOUNT_MINOR)
+        );
     }
 
     #[test]
@@ -114,7 +123,10 @@ mod tests {
         assert!(serde_json::from_str::<Amount>("-5").is_err());
         assert!(serde_json::from_str::<Amount>("1.5").is_err());
         assert!(serde_json::from_str::<Amount>("99999999999999999999").is_err());
-        assert_eq!(serde_json::from_str::<Amount>("1250").unwrap().minor(), 1250);
+        assert_eq!(
+            serde_json::from_str::<Amount>("1250").unwrap().minor(),
+            1250
+        );
     }
 
     #[test]

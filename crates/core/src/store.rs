@@ -11,9 +11,8 @@
 use crate::clock::UnixMillis;
 use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
 use crate::model::{
-    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
+    OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
 };
 
 /// How a store operation failed.
@@ -62,7 +61,11 @@ pub trait Transaction {
     // Ledger.
 
     /// Creates an account with a zero balance.
-    fn insert_account(&mut self, kind: AccountKind, created_at: UnixMillis) -> StoreResult<AccountId>;
+    fn insert_account(
+        &mut self,
+        kind: AccountKind,
+        created_at: UnixMillis,
+    ) -> StoreResult<AccountId>;
     /// The issuance account, created by the store's migrations.
     fn issuance_account(&mut self) -> StoreResult<AccountId>;
     /// Reads a balance and locks the account until the end of the transaction.
@@ -111,17 +114,32 @@ pub trait Transaction {
     // Merchants and their keys.
 
     /// Creates a merchant.
-    fn insert_merchant(&mut self, name: &str, account: AccountId, created_at: UnixMillis) -> StoreResult<MerchantId>;
+    fn insert_merchant(
+        &mut self,
+        name: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<MerchantId>;
     /// A merchant by id.
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
     /// Stores an API key hash.
-    fn insert_api_key(&mut self, merchant: MerchantId, key_hash: &[u8], created_at: UnixMillis) -> StoreResult<ApiKeyId>;
+    fn insert_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key_hash: &[u8],
+        created_at: UnixMillis,
+    ) -> StoreResult<ApiKeyId>;
     /// An API key by hash, revoked or not.
     fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>>;
     /// The merchant's keys, revoked ones included, oldest first.
     fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>>;
     /// Marks a key revoked; false when the merchant has no such unrevoked key.
-    fn revoke_api_key(&mut self, merchant: MerchantId, key: ApiKeyId, revoked_at: UnixMillis) -> StoreResult<bool>;
+    fn revoke_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key: ApiKeyId,
+        revoked_at: UnixMillis,
+    ) -> StoreResult<bool>;
 
     // Top-ups.
 
@@ -144,7 +162,11 @@ pub trait Transaction {
     /// The user's devices, revoked ones included, oldest first.
     fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>>;
     /// Every device, in id order, from `after` on, at most `limit` (for re-encryption).
-    fn devices_page(&mut self, after: Option<DeviceId>, limit: u32) -> StoreResult<Vec<DeviceRecord>>;
+    fn devices_page(
+        &mut self,
+        after: Option<DeviceId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeviceRecord>>;
     /// Writes back a device's mutable fields (name, secret, status, failures, lock, drift, last use).
     fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
     /// Records a failed verification, for audit.
@@ -156,7 +178,13 @@ pub trait Transaction {
         at: UnixMillis,
     ) -> StoreResult<()>;
     /// Spends the offline code (device, step, index); false if it was spent before.
-    fn spend_offline_code(&mut self, device: DeviceId, step: u64, index: u8, at: UnixMillis) -> StoreResult<bool>;
+    fn spend_offline_code(
+        &mut self,
+        device: DeviceId,
+        step: u64,
+        index: u8,
+        at: UnixMillis,
+    ) -> StoreResult<bool>;
 
     // Online codes.
 
@@ -178,7 +206,11 @@ pub trait Transaction {
     /// [`StoreError::Duplicate`] when the merchant already has the `out_trade_no`.
     fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId>;
     /// A merchant's trade by `out_trade_no`, locked until the end of the transaction.
-    fn lock_trade_by_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<Option<TradeRecord>>;
+    fn lock_trade_by_out_trade_no(
+        &mut self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+    ) -> StoreResult<Option<TradeRecord>>;
     /// A trade by `trade_no`, locked until the end of the transaction.
     fn lock_trade_by_trade_no(&mut self, trade_no: &str) -> StoreResult<Option<TradeRecord>>;
     /// Writes back a trade's mutable fields (status, refunded amount, PIN attempts, times).
@@ -186,13 +218,21 @@ pub trait Transaction {
     /// The user's trades in `USER_PAYING`, oldest first.
     fn user_paying_trades_of_user(&mut self, user: UserId) -> StoreResult<Vec<TradeRecord>>;
     /// Trades in `USER_PAYING` whose deadline is before `now`, at most `limit`.
-    fn overdue_user_paying_trades(&mut self, now: UnixMillis, limit: usize) -> StoreResult<Vec<TradeRecord>>;
+    fn overdue_user_paying_trades(
+        &mut self,
+        now: UnixMillis,
+        limit: usize,
+    ) -> StoreResult<Vec<TradeRecord>>;
     /// Sum of the user's pin-free payments paid at or after `since` (for the daily limit).
     fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64>;
     /// Stores a refund; [`StoreError::Duplicate`] when the trade has the `out_refund_no`.
     fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()>;
     /// A trade's refund by `out_refund_no`.
-    fn refund_by_out_refund_no(&mut self, trade: TradeId, out_refund_no: &str) -> StoreResult<Option<RefundRecord>>;
+    fn refund_by_out_refund_no(
+        &mut self,
+        trade: TradeId,
+        out_refund_no: &str,
+    ) -> StoreResult<Option<RefundRecord>>;
     /// A trade's refunds, oldest first.
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>>;
 }

@@ -101,7 +101,10 @@ impl Label {
     /// Parses a label; `field` names it in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
         let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.len() > MAX_LABEL_BYTES || trimmed.chars().any(char::is_control) {
+        if trimmed.is_empty()
+            || trimmed.len() > MAX_LABEL_BYTES
+            || trimmed.chars().any(char::is_control)
+        {
             return Err(Error::MalformedRequest(format!(
                 "{field} must be 1 to {MAX_LABEL_BYTES} bytes of printable text"
             )));
@@ -128,7 +131,10 @@ mod tests {
     fn references_refuse_empty_long_and_odd_text() {
         assert!(Reference::parse("out_trade_no", "order-2026-11-26:0001").is_ok());
         for bad in ["", "a b", "é", "x/../y", &"9".repeat(65)] {
-            assert!(Reference::parse("out_trade_no", bad).is_err(), "{bad:?} was accepted");
+            assert!(
+                Reference::parse("out_trade_no", bad).is_err(),
+                "{bad:?} was accepted"
+            );
         }
     }
 
@@ -142,7 +148,9 @@ mod tests {
 
     #[test]
     fn labels_refuse_control_characters_and_blank_text() {
-        assert!(Label::parse("name", "  Canteen 3 ").map(|label| label.as_str() == "Canteen 3").unwrap());
+        assert!(Label::parse("name", "  Canteen 3 ")
+            .map(|label| label.as_str() == "Canteen 3")
+            .unwrap());
         assert!(Label::parse("name", "a\nb").is_err());
         assert!(Label::parse("name", "   ").is_err());
     }

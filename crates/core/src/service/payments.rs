@@ -1,0 +1,516 @@
+//! The merchant's side: charge a scanned code, query, cancel, refund (SPEC section 4).
+
+use rand::Rng;
+
+use super::verify::Payer;
+use super::{Decision, Paycode};
+use crate::clock::start_of_day;
+use crate::error::Error;
+use crate::ids::{MerchantId, TradeId};
+use crate::limits::{CLOSE_BATCH_SIZE, MAX_PIN_ATTEMPTS_PER_TRADE, MAX_REFUNDS_PER_TRADE};
+use crate::model::{LedgerKind, RefundRecord, TradeRecord, TradeStatus};
+use crate::money::Amount;
+use crate::store::{StoreError, Transaction};
+use crate::text::{Label, Pin, Reference};
+
+/// Digits in paycode's own trade and refund numbers: random, so they reveal no volume.
+const SERIAL_DIGITS: usize = 20;
+/// The `out_refund_no` under which a cancellation's refund is recorded. It contains `#`, which
+/// merchants' references may not, so it cannot collide with theirs.
+const CANCEL_REFUND_REFERENCE: &str = "#cancel";
+
+/// A merchant's request to charge a code.
+#[derive(Debug, Clone)]
+pub struct PayRequest {
+    /// The merchant's reference, unique per merchant.
+    pub out_trade_no: String,
+    /// The scanned 18-digit code.
+    pub auth_code: String,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// What is bought.
+    pub subject: Option<String>,
+    /// Which terminal charges.
+    pub terminal_id: Option<String>,
+}
+
+/// A merchant's request to refund part of a trade.
+#[derive(Debug, Clone)]
+pub struct RefundRequest {
+    /// The merchant's reference for the refund, unique per trade.
+    pub out_refund_no: String,
+    /// Amount in minor units.
+    pub amount: i64,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A pay request after parsing.
+struct ParsedPay {
+    out_trade_no: Reference,
+    code: paycode_codec::PaymentCode,
+    amount: Amount,
+    subject: Option<Label>,
+    terminal_id: Option<Label>,
+    auth_code_hash: Vec<u8>,
+}
+
+fn serial_number() -> String {
+    let mut rng = rand::rngs::OsRng;
+    (0..SERIAL_DIGITS)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
+impl Paycode {
+    /// Charges a scanned code. The trade comes back `SUCCESS` (paid), or `USER_PAYING` when the
+    /// amount needs the user's PIN; a refusal stores no trade, so the merchant may retry the
+    /// same `out_trade_no` with a fresh code.
+    pub fn pay(&self, merchant: MerchantId, request: &PayRequest) -> Result<TradeRecord, Error> {
+        let parsed = self.parse_pay(request)?;
+        if self.failures.exhausted(merchant, self.now()) {
+            return Err(Error::RateLimited);
+        }
+        let result = self.deciding(|transaction| self.pay_in(transaction, merchant, &parsed));
+        if let Err(error) = &result {
+            if matches!(
+                error,
+                Error::CodeInvalid
+                    | Error::CodeExpired
+                    | Error::CodeUsed
+                    | Error::DeviceLocked
+                    | Error::DeviceRevoked
+            ) {
+                self.failures.record_failure(merchant, self.now());
+            }
+        }
+        result
+    }
+
+    fn parse_pay(&self, request: &PayRequest) -> Result<ParsedPay, Error> {
+        let out_trade_no = Reference::parse("out_trade_no", &request.out_trade_no)?;
+        let amount = Amount::new(request.amount)?;
+        let code = self.parse_code(&request.auth_code)?;
+        let subject = Label::parse_optional("subject", request.subject.as_deref())?;
+        let terminal_id = Label::parse_optional("terminal_id", request.terminal_id.as_deref())?;
+        let auth_code_hash = self.code_hash(b"auth:", &code.to_string());
+        Ok(ParsedPay {
+            out_trade_no,
+            code,
+            amount,
+            subject,
+            terminal_id,
+            auth_code_hash,
+        })
+    }
+
+    fn pay_in(
+        &self,
+        transaction: &mut dyn Transaction,
+        merchant: MerchantId,
+        pay: &ParsedPay,
+    ) -> Decision<TradeRecord> {
+        transaction.lock_out_trade_no(merchant, pay.out_trade_no.as_str())?;
+        if let Some(existing) =
+            transaction.lock_trade_by_out_trade_no(merchant, pay.out_trade_no.as_str())?
+        {
+            let same = existing.auth_code_hash == pay.auth_code_hash
+                && existing.amount == pay.amount.minor()
+                && existing.subject.as_deref() == pay.subject.as_ref().map(Label::as_str)
+                && existing.terminal_id.as_deref() == pay.terminal_id.as_ref().map(Label::as_str);
+            return Ok(if same {
+                Ok(existing)
+            } else {
+                Err(Error::OutTradeNoConflict("out_trade_no"))
+            });
+        }
+        let payer = match self.verify_and_spend(transaction, merchant, &pay.code)? {
+            Ok(payer) => payer,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        self.charge(transaction, merchant, pay, payer)
+    }
+
+    /// Moves the money for a verified code, or stores the trade as `USER_PAYING`.
+    fn charge(
+        &self,
+        transaction: &mut dyn Transaction,
+        merchant: MerchantId,
+        pay: &ParsedPay,
+        payer: Payer,
+    ) -> Decision<TradeRecord> {
+        let now = self.now();
+        let amount = pay.amount.minor();
+        let pin_free_today = transaction.pin_free_total_since(payer.user, start_of_day(now))?;
+        let step_up = amount > self.config.pin_free_limit
+            || pin_free_today
+                .checked_add(amount)
+                .is_none_or(|total| total > self.config.daily_pin_free_limit);
+        let mut trade = TradeRecord {
+            id: TradeId(0),
+            trade_no: serial_number(),
+            merchant_id: merchant,
+            user_id: payer.user,
+            out_trade_no: pay.out_trade_no.as_str().to_owned(),
+            auth_code_hash: pay.auth_code_hash.clone(),
+            amount,
+            refunded_amount: 0,
+            status: TradeStatus::UserPaying,
+            subject: pay.subject.as_ref().map(|label| label.as_str().to_owned()),
+            terminal_id: pay
+                .terminal_id
+                .as_ref()
+                .map(|label| label.as_str().to_owned()),
+            pin_free: !step_up,
+            pin_attempts: 0,
+            created_at: now,
+            paid_at: None,
+            confirm_deadline: step_up
+                .then(|| now + Self::seconds(self.config.user_paying_timeout_seconds)),
+            finished_at: None,
+        };
+        if !step_up {
+            if let Err(refusal) = self.transfer_payment(transaction, &mut trade)? {
+                return Ok(Err(refusal));
+            }
+        }
+        trade.id = transaction
+            .insert_trade(&trade)
+            .map_err(|error| match error {
+                StoreError::Duplicate(_) => Error::RequestInProgress,
+                other => Error::Store(other),
+            })?;
+        Ok(Ok(trade))
+    }
+
+    /// Moves a trade's amount from the user to the merchant if the user has the funds, and
+    /// marks the trade paid.
+    fn transfer_payment(
+        &self,
+        transaction: &mut dyn Transaction,
+        trade: &mut TradeRecord,
+    ) -> Decision<()> {
+        let user = transaction
+            .user(trade.user_id)?
+            .ok_or(Error::NotFound("user"))?;
+        let merchant = transaction
+            .merchant(trade.merchant_id)?
+            .ok_or(Error::NotFound("merchant"))?;
+        let balance = transaction.lock_balance(user.account_id)?;
+        if balance < trade.amount {
+            return Ok(Err(Error::InsufficientFunds));
+        }
+        let now = self.now();
+        transaction.post_transaction(
+            LedgerKind::Payment,
+            &trade.trade_no,
+            &[
+                (user.account_id, -trade.amount),
+                (merchant.account_id, trade.amount),
+            ],
+            now,
+        )?;
+        trade.status = TradeStatus::Success;
+        trade.paid_at = Some(now);
+        Ok(Ok(()))
+    }
+
+    /// Closes a `USER_PAYING` trade whose confirmation deadline has passed.
+    fn close_if_overdue(
+        &self,
+        transaction: &mut dyn Transaction,
+        trade: &mut TradeRecord,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        if trade.status == TradeStatus::UserPaying
+            && trade
+                .confirm_deadline
+                .is_some_and(|deadline| deadline <= now)
+        {
+            trade.status = TradeStatus::Closed;
+            trade.finished_at = Some(now);
+            transaction.update_trade(trade)?;
+        }
+        Ok(())
+    }
+
+    /// A merchant's trade by `out_trade_no`. Another merchant's trade is `NOT_FOUND`.
+    pub fn trade(&self, merchant: MerchantId, out_trade_no: &str) -> Result<TradeRecord, Error> {
+        let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
+        self.in_transaction(|transaction| {
+            let mut trade = transaction
+                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
+                .ok_or(Error::NotFound("trade"))?;
+            self.close_if_overdue(transaction, &mut trade)?;
+            Ok(trade)
+        })
+    }
+
+    /// Cancels a trade: an unpaid one is `CLOSED`; a paid one is `REVERSED`, refunding what
+    /// was not refunded yet, within the cancel window. Cancelling again returns the trade.
+    pub fn cancel(&self, merchant: MerchantId, out_trade_no: &str) -> Result<TradeRecord, Error> {
+        let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
+        self.in_transaction(|transaction| {
+            let mut trade = transaction
+                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
+                .ok_or(Error::NotFound("trade"))?;
+            self.close_if_overdue(transaction, &mut trade)?;
+            let now = self.now();
+            match trade.status {
+                TradeStatus::Closed | TradeStatus::Reversed => return Ok(trade),
+                TradeStatus::UserPaying => trade.status = TradeStatus::Closed,
+                TradeStatus::Success => {
+                    let paid_at = trade.paid_at.unwrap_or(trade.created_at);
+                    if now - paid_at > Self::seconds(self.config.cancel_window_seconds) {
+                        return Err(Error::TradeNotCancellable);
+                    }
+                    let remaining = trade.amount - trade.refunded_amount;
+                    if remaining > 0 {
+                        self.refund_in(
+                            transaction,
+                            &mut trade,
+                            CANCEL_REFUND_REFERENCE,
+                            remaining,
+                            Some("cancelled"),
+                        )?;
+                    }
+                    trade.status = TradeStatus::Reversed;
+                }
+            }
+            trade.finished_at = Some(now);
+            transaction.update_trade(&trade)?;
+            Ok(trade)
+        })
+    }
+
+    /// Refunds part of a paid trade. The same `out_refund_no` with the same amount returns the
+    /// stored refund; with another amount it is a conflict.
+    pub fn refund(
+        &self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+        request: &RefundRequest,
+    ) -> Result<RefundRecord, Error> {
+        let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
+        let out_refund_no = Reference::parse("out_refund_no", &request.out_refund_no)?;
+        let amount = Amount::new(request.amount)?;
+        let reason = Label::parse_optional("reason", request.reason.as_deref())?;
+        self.in_transaction(|transaction| {
+            let mut trade = transaction
+                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
+                .ok_or(Error::NotFound("trade"))?;
+            if let Some(existing) =
+                transaction.refund_by_out_refund_no(trade.id, out_refund_no.as_str())?
+            {
+                return if existing.amount == amount.minor() {
+                    Ok(existing)
+                } else {
+                    Err(Error::OutTradeNoConflict("out_refund_no"))
+                };
+            }
+            if trade.status != TradeStatus::Success {
+                return Err(Error::TradeNotRefundable);
+            }
+            let refunded = trade
+                .refunded_amount
+                .checked_add(amount.minor())
+                .ok_or(Error::RefundExceedsPayment)?;
+            if refunded > trade.amount {
+                return Err(Error::RefundExceedsPayment);
+            }
+            if transaction.refunds_of_trade(trade.id)?.len() >= MAX_REFUNDS_PER_TRADE {
+                return Err(Error::LimitExceeded(format!(
+                    "a trade has at most {MAX_REFUNDS_PER_TRADE} refunds"
+                )));
+            }
+            let refund = self.refund_in(
+                transaction,
+                &mut trade,
+                out_refund_no.as_str(),
+                amount.minor(),
+                reason.as_ref().map(Label::as_str),
+            )?;
+            transaction.update_trade(&trade)?;
+            Ok(refund)
+        })
+    }
+
+    /// Moves `amount` back from the merchant to the user and records the refund.
+    fn refund_in(
+        &self,
+        transaction: &mut dyn Transaction,
+        trade: &mut TradeRecord,
+        out_refund_no: &str,
+        amount: i64,
+        reason: Option<&str>,
+    ) -> Result<RefundRecord, Error> {
+        let user = transaction
+            .user(trade.user_id)?
+            .ok_or(Error::NotFound("user"))?;
+        let merchant = transaction
+            .merchant(trade.merchant_id)?
+            .ok_or(Error::NotFound("merchant"))?;
+        if transaction.lock_balance(merchant.account_id)? < amount {
+            return Err(Error::InsufficientFunds);
+        }
+        let now = self.now();
+        let refund = RefundRecord {
+            refund_no: serial_number(),
+            trade_id: trade.id,
+            out_refund_no: out_refund_no.to_owned(),
+            amount,
+            reason: reason.map(str::to_owned),
+            created_at: now,
+        };
+        transaction.post_transaction(
+            LedgerKind::Refund,
+            &refund.refund_no,
+            &[(merchant.account_id, -amount), (user.account_id, amount)],
+            now,
+        )?;
+        transaction
+            .insert_refund(&refund)
+            .map_err(|error| match error {
+                StoreError::Duplicate(_) => Error::RequestInProgress,
+                other => Error::Store(other),
+            })?;
+        trade.refunded_amount = trade
+            .refunded_amount
+            .checked_add(amount)
+            .ok_or(Error::RefundExceedsPayment)?;
+        Ok(refund)
+    }
+
+    /// A merchant's trade's refunds, oldest first.
+    pub fn refunds(
+        &self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+    ) -> Result<Vec<RefundRecord>, Error> {
+        let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
+        self.in_transaction(|transaction| {
+            let trade = transaction
+                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
+                .ok_or(Error::NotFound("trade"))?;
+            Ok(transaction.refunds_of_trade(trade.id)?)
+        })
+    }
+
+    /// Closes every `USER_PAYING` trade past its deadline; returns how many were closed. The
+    /// server calls this periodically; reads of a trade also close it lazily.
+    pub fn close_overdue_trades(&self) -> Result<usize, Error> {
+        self.in_transaction(|transaction| {
+            let now = self.now();
+            let mut overdue = transaction.overdue_user_paying_trades(now, CLOSE_BATCH_SIZE)?;
+            for trade in &mut overdue {
+                self.close_if_overdue(transaction, trade)?;
+            }
+            transaction.delete_expired_online_codes(now - 86_400_000)?;
+            Ok(overdue.len())
+        })
+    }
+
+    /// The user's trades waiting for the PIN.
+    pub fn pending_payments(&self, user: crate::ids::UserId) -> Result<Vec<TradeRecord>, Error> {
+        self.in_transaction(|transaction| {
+            let mut pending = Vec::new();
+            for mut trade in transaction.user_paying_trades_of_user(user)? {
+                self.close_if_overdue(transaction, &mut trade)?;
+                if trade.status == TradeStatus::UserPaying {
+                    pending.push(trade);
+                }
+            }
+            Ok(pending)
+        })
+    }
+
+    /// Confirms a `USER_PAYING` trade with the user's PIN. A wrong PIN is `FORBIDDEN`; after
+    /// too many the trade is closed.
+    pub fn confirm_payment(
+        &self,
+        user: crate::ids::UserId,
+        trade_no: &str,
+        pin: &str,
+    ) -> Result<TradeRecord, Error> {
+        let pin = Pin::parse(pin)?;
+        let pin_hash = self
+            .in_transaction(|transaction| {
+                Ok(transaction
+                    .user(user)?
+                    .ok_or(Error::Unauthenticated)?
+                    .pin_hash)
+            })?
+            .ok_or_else(|| Error::Forbidden("set a PIN before confirming payments".to_owned()))?;
+        // Argon2 takes tens of milliseconds; it runs outside the transaction so that it never
+        // holds a database lock.
+        let pin_ok = crate::crypto::verify_password(&pin_hash, pin.expose());
+        self.deciding(|transaction| {
+            let mut trade = match self.waiting_trade(transaction, user, trade_no)? {
+                Ok(trade) => trade,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if !pin_ok {
+                trade.pin_attempts += 1;
+                if trade.pin_attempts >= MAX_PIN_ATTEMPTS_PER_TRADE {
+                    trade.status = TradeStatus::Closed;
+                    trade.finished_at = Some(self.now());
+                }
+                transaction.update_trade(&trade)?;
+                return Ok(Err(Error::Forbidden("wrong PIN".to_owned())));
+            }
+            if let Err(refusal) = self.transfer_payment(transaction, &mut trade)? {
+                return Ok(Err(refusal));
+            }
+            transaction.update_trade(&trade)?;
+            Ok(Ok(trade))
+        })
+    }
+
+    /// Declines a `USER_PAYING` trade: it is closed and nothing is paid.
+    pub fn decline_payment(
+        &self,
+        user: crate::ids::UserId,
+        trade_no: &str,
+    ) -> Result<TradeRecord, Error> {
+        self.deciding(|transaction| {
+            let mut trade = match self.waiting_trade(transaction, user, trade_no)? {
+                Ok(trade) => trade,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            trade.status = TradeStatus::Closed;
+            trade.finished_at = Some(self.now());
+            transaction.update_trade(&trade)?;
+            Ok(Ok(trade))
+        })
+    }
+
+    /// The user's trade that is still waiting for confirmation, or why it is not (committing
+    /// the closing of an overdue trade).
+    fn waiting_trade(
+        &self,
+        transaction: &mut dyn Transaction,
+        user: crate::ids::UserId,
+        trade_no: &str,
+    ) -> Decision<TradeRecord> {
+        let trade_no = Reference::parse("trade_no", trade_no)?;
+        let mut trade = transaction
+            .lock_trade_by_trade_no(trade_no.as_str())?
+            .filter(|trade| trade.user_id == user)
+            .ok_or(Error::NotFound("trade"))?;
+        self.close_if_overdue(transaction, &mut trade)?;
+        Ok(match trade.status {
+            TradeStatus::UserPaying => Ok(trade),
+            TradeStatus::Closed
+                if trade
+                    .confirm_deadline
+                    .is_some_and(|deadline| deadline <= self.now()) =>
+            {
+                Err(Error::CodeExpired)
+            }
+            _ => Err(Error::Forbidden(format!(
+                "the trade is {}, not waiting for confirmation",
+                trade.status.as_str()
+            ))),
+        })
+    }
+}
