@@ -53,7 +53,16 @@ pub enum CodeCommand {
 
 pub fn run(command: CodeCommand) -> Result<Outcome> {
     match command {
-        CodeCommand::Encode { key, prefix, slot, index, secret, time, algorithm, period } => {
+        CodeCommand::Encode {
+            key,
+            prefix,
+            slot,
+            index,
+            secret,
+            time,
+            algorithm,
+            period,
+        } => {
             let codec = offline_codec(&key, &prefix)?;
             let slot = DeviceSlot::new(slot).context("invalid --slot")?;
             let index = CodeIndex::new(index).context("invalid --index")?;
@@ -64,12 +73,17 @@ pub fn run(command: CodeCommand) -> Result<Outcome> {
             )?;
             let hotp_key = HotpKey::new(&parse_secret(&secret)?, params.algorithm);
             let step = totp::step(time.unwrap_or_else(unix_now), params.period_seconds);
-            println!("{}", make_offline_code(&codec, slot, index, &hotp_key, step));
+            println!(
+                "{}",
+                make_offline_code(&codec, slot, index, &hotp_key, step)
+            );
         }
         CodeCommand::Decode { key, code } => {
             let code = PaymentCode::parse(code.trim()).context("invalid code")?;
             let codec = offline_codec(&key, &code.prefix().to_string())?;
-            let payload = codec.decode(&code).context("not an offline code of this key")?;
+            let payload = codec
+                .decode(&code)
+                .context("not an offline code of this key")?;
             let output = json!({
                 "prefix": code.prefix().to_string(),
                 "slot": payload.slot.get(),

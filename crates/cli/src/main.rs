@@ -15,7 +15,11 @@ const EXIT_REFUSED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "paycode", version, about = "Payment codes: offline TOTP codes, a ledger, a server")]
+#[command(
+    name = "paycode",
+    version,
+    about = "Payment codes: offline TOTP codes, a ledger, a server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -123,8 +123,7 @@ pub fn parse_secret(text: &str) -> Result<Secret> {
 }
 
 pub fn parse_algorithm(text: &str) -> Result<Algorithm> {
-    text.parse::<Algorithm>()
-        .with_context(|| format!("invalid --algorithm {text:?} (expected SHA1, SHA256 or SHA512)"))
+    text.parse::<Algorithm>().context("invalid --algorithm")
 }
 
 pub fn run(command: OtpCommand) -> Result<Outcome> {
@@ -136,10 +135,20 @@ pub fn run(command: OtpCommand) -> Result<Outcome> {
         }
         OtpCommand::Hotp { key, counter } => {
             let key = key.parse()?;
-            let code = hotp::generate(&key.secret, key.params.algorithm, key.params.digits, counter);
+            let code = hotp::generate(
+                &key.secret,
+                key.params.algorithm,
+                key.params.digits,
+                counter,
+            );
             println!("{code}");
         }
-        OtpCommand::Verify { key, code, window, time } => {
+        OtpCommand::Verify {
+            key,
+            code,
+            window,
+            time,
+        } => {
             return verify(key, &code, window, time);
         }
         OtpCommand::Uri(arguments) => uri(arguments)?,
@@ -159,13 +168,21 @@ fn verify(key: KeyArgs, code: &str, window: u64, time: Option<u64>) -> Result<Ou
     }
     let unix_time = time.unwrap_or_else(unix_now);
     let hotp_key = HotpKey::new(&key.secret, key.params.algorithm);
-    match totp::verify(&hotp_key, &key.params, code, unix_time, Window::symmetric(window)) {
+    match totp::verify(
+        &hotp_key,
+        &key.params,
+        code,
+        unix_time,
+        Window::symmetric(window),
+    ) {
         Some(step) => {
             println!("{step}");
             Ok(Outcome::Success)
         }
         None => {
-            eprintln!("paycode: the code does not match any step within {window} of the current one");
+            eprintln!(
+                "paycode: the code does not match any step within {window} of the current one"
+            );
             Ok(Outcome::Refused)
         }
     }
@@ -187,7 +204,9 @@ fn uri(arguments: UriArgs) -> Result<()> {
         None => {
             // Validate the period the same way TOTP generation does.
             let params = TotpParams::new(Algorithm::Sha1, Digits::SIX, arguments.period)?;
-            OtpKind::Totp { period_seconds: params.period_seconds }
+            OtpKind::Totp {
+                period_seconds: params.period_seconds,
+            }
         }
     };
     let uri = KeyUri {
