@@ -253,7 +253,9 @@ mod tests {
 
     proptest! {
         #[test]
-        fn decoding_an_encoding_gives_back_the_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..100)) {
+        fn decoding_an_encoding_gives_back_the_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..100),
+        ) {
             let text = encode(&bytes);
             prop_assert!(!text.contains('='));
             prop_assert_eq!(text.to_ascii_uppercase(), text.clone());

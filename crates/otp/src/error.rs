@@ -5,8 +5,10 @@
 /// Every variant is an operating error (bad input from a user, a file or a scanned QR code);
 /// programmer errors are assertions instead. Messages never contain secret material: a Base32
 /// error names only the one character that is not part of any valid secret.
+///
+/// The enum is deliberately exhaustive, so that code mapping these errors to responses must
+/// decide about every new variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// Base32 input contained a character outside the RFC 4648 alphabet (also in lower case),
     /// the space separator and the `=` padding.

@@ -87,41 +87,19 @@ impl KeyUri {
     ///
     /// A weak secret is accepted; check [`Secret::is_weak`] to warn about it.
     pub fn parse(uri: &str) -> Result<KeyUri, Error> {
-        if uri.len() > MAX_URI_BYTES {
-            return Err(Error::InvalidUri(format!(
-                "the key URI has {} bytes, more than the limit of {MAX_URI_BYTES}",
-                uri.len()
-            )));
-        }
-        if uri.contains('#') {
-            return Err(invalid("a key URI has no fragment ('#')"));
-        }
-        let rest = strip_prefix_ignoring_case(uri, SCHEME)
-            .ok_or_else(|| invalid("a key URI starts with otpauth://"))?;
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (kind_name, label) = path.split_once('/').ok_or_else(|| {
-            invalid("a key URI has a label after the type, as in otpauth://totp/label")
-        })?;
-        let is_hotp = match kind_name.to_ascii_lowercase().as_str() {
-            "totp" => false,
-            "hotp" => true,
-            _ => {
-                return Err(Error::InvalidUri(format!(
-                    "unknown OTP type {kind_name:?}: expected totp or hotp"
-                )))
-            }
-        };
+        let (kind_name, label, query) = split_uri(uri)?;
         let (label_issuer, account) = parse_label(label)?;
-        let parameters = Parameters::parse(query, is_hotp)?;
+        let parameters = Parameters::parse(query, kind_name)?;
         let issuer = agree_on_issuer(label_issuer, parameters.issuer)?;
-        let kind = if is_hotp {
-            OtpKind::Hotp {
+        let kind = match kind_name {
+            KindName::Hotp => OtpKind::Hotp {
                 counter: parameters.counter.ok_or(Error::MissingCounter)?,
-            }
-        } else {
-            OtpKind::Totp {
-                period_seconds: parameters.period_seconds.unwrap_or(30),
-            }
+            },
+            KindName::Totp => OtpKind::Totp {
+                period_seconds: parameters
+                    .period_seconds
+                    .unwrap_or(TotpParams::default().period_seconds),
+            },
         };
         Ok(KeyUri {
             kind,
@@ -192,6 +170,45 @@ impl fmt::Display for KeyUri {
     }
 }
 
+/// The type named after the scheme, before the parameters that complete it are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KindName {
+    Totp,
+    Hotp,
+}
+
+impl KindName {
+    fn parse(name: &str) -> Result<KindName, Error> {
+        match name.to_ascii_lowercase().as_str() {
+            "totp" => Ok(KindName::Totp),
+            "hotp" => Ok(KindName::Hotp),
+            _ => Err(Error::InvalidUri(format!(
+                "unknown OTP type {name:?}: expected totp or hotp"
+            ))),
+        }
+    }
+}
+
+/// Checks the size, scheme and shape of a key URI and splits it into type, label and query.
+fn split_uri(uri: &str) -> Result<(KindName, &str, &str), Error> {
+    if uri.len() > MAX_URI_BYTES {
+        return Err(Error::InvalidUri(format!(
+            "the key URI has {} bytes, more than the limit of {MAX_URI_BYTES}",
+            uri.len()
+        )));
+    }
+    if uri.contains('#') {
+        return Err(invalid("a key URI has no fragment ('#')"));
+    }
+    let rest = strip_prefix_ignoring_case(uri, SCHEME)
+        .ok_or_else(|| invalid("a key URI starts with otpauth://"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (kind_name, label) = path.split_once('/').ok_or_else(|| {
+        invalid("a key URI has a label after the type, as in otpauth://totp/label")
+    })?;
+    Ok((KindName::parse(kind_name)?, label, query))
+}
+
 /// The known parameters of one query, each at most once, and the unknown ones in order.
 #[derive(Default)]
 struct Parameters {
@@ -205,19 +222,24 @@ struct Parameters {
 }
 
 impl Parameters {
-    fn parse(query: &str, is_hotp: bool) -> Result<Parameters, Error> {
+    fn parse(query: &str, kind_name: KindName) -> Result<Parameters, Error> {
         let mut parameters = Parameters::default();
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode_value(name)?;
             // The value may be the secret, so it is wiped once read.
             let value = Zeroizing::new(decode_value(value)?);
-            parameters.set(name, value, is_hotp)?;
+            parameters.set(name, value, kind_name)?;
         }
         Ok(parameters)
     }
 
-    fn set(&mut self, name: String, value: Zeroizing<String>, is_hotp: bool) -> Result<(), Error> {
+    fn set(
+        &mut self,
+        name: String,
+        value: Zeroizing<String>,
+        kind_name: KindName,
+    ) -> Result<(), Error> {
         match name.as_str() {
             "secret" => set_once(&mut self.secret, &name, Some(Secret::from_base32(&value)?)),
             "issuer" => {
@@ -230,11 +252,11 @@ impl Parameters {
                 &name,
                 Some(Digits::try_from(parse_number(&name, &value)?)?),
             ),
-            "period" if !is_hotp => {
+            "period" if kind_name == KindName::Totp => {
                 let period_seconds = parse_period(&value)?;
                 set_once(&mut self.period_seconds, &name, Some(period_seconds))
             }
-            "counter" if is_hotp => {
+            "counter" if kind_name == KindName::Hotp => {
                 let counter = parse_number(&name, &value)?;
                 set_once(&mut self.counter, &name, Some(counter))
             }
@@ -302,8 +324,10 @@ fn parse_period(value: &str) -> Result<u32, Error> {
 }
 
 /// Percent-decodes a query name or value, reading `+` as a space.
+///
+/// The intermediate copy is wiped because the value may be the secret.
 fn decode_value(text: &str) -> Result<String, Error> {
-    decode(&text.replace('+', " "))
+    decode(&Zeroizing::new(text.replace('+', " ")))
 }
 
 /// Percent-decodes text that must be UTF-8 once decoded.
@@ -620,8 +644,10 @@ mod tests {
             "otpauth://totp/alice?secret={SECRET}&pad={}",
             "x".repeat(MAX_URI_BYTES)
         );
+        let error = KeyUri::parse(&uri).unwrap_err();
         assert!(
-            matches!(KeyUri::parse(&uri), Err(Error::InvalidUri(message)) if message.contains("limit"))
+            matches!(&error, Error::InvalidUri(message) if message.contains("limit")),
+            "{error}"
         );
     }
 
