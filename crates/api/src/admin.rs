@@ -1,0 +1,199 @@
+//! The operator's calls: users, merchants and their API keys, top-ups, the ledger check.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{Timestamp, REDACTED};
+
+/// `POST /v1/admin/users`: creates a wallet user.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 1 to 64 ASCII letters, digits or `. _ - @`; unique.
+    pub username: String,
+    /// At least 8 characters, at most 256 bytes.
+    pub password: String,
+}
+
+impl fmt::Debug for CreateUserRequest {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("CreateUserRequest")
+            .field("username", &self.username)
+            .field("password", &REDACTED)
+            .finish()
+    }
+}
+
+/// A wallet user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    /// The user's id (what top-ups name).
+    pub id: i64,
+    /// The login name.
+    pub username: String,
+    /// The user's ledger account.
+    pub account_id: i64,
+    /// When the user was created.
+    pub created_at: Timestamp,
+}
+
+/// `POST /v1/admin/merchants`: creates a merchant with its first API key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMerchantRequest {
+    /// Display name, 1 to 128 bytes of printable text.
+    pub name: String,
+}
+
+/// A merchant. `api_key` is present only in the response that created the merchant: it is
+/// shown once and stored only as a hash.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Merchant {
+    /// The merchant's id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The merchant's ledger account.
+    pub account_id: i64,
+    /// When the merchant was created.
+    pub created_at: Timestamp,
+    /// The first API key, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The id of that key, for revoking it later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<i64>,
+}
+
+impl fmt::Debug for Merchant {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Merchant")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("account_id", &self.account_id)
+            .field("created_at", &self.created_at)
+            .field("api_key", &self.api_key.as_ref().map(|_| REDACTED))
+            .field("api_key_id", &self.api_key_id)
+            .finish()
+    }
+}
+
+/// A new API key of a merchant (`POST /v1/admin/merchants/{id}/keys`), shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MerchantKey {
+    /// The merchant the key belongs to.
+    pub merchant_id: i64,
+    /// The key's id, for revoking it.
+    pub api_key_id: i64,
+    /// The key itself.
+    pub api_key: String,
+}
+
+impl fmt::Debug for MerchantKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("MerchantKey")
+            .field("merchant_id", &self.merchant_id)
+            .field("api_key_id", &self.api_key_id)
+            .field("api_key", &REDACTED)
+            .finish()
+    }
+}
+
+/// `POST /v1/admin/topups`: credits a user from the issuance account. Idempotent by
+/// `reference`: the same reference with the same user and amount returns the stored top-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopupRequest {
+    /// The credited user.
+    pub user_id: i64,
+    /// Minor units, positive.
+    pub amount: i64,
+    /// The operator's reference: 1 to 64 ASCII letters, digits or `_ - . :`.
+    pub reference: String,
+}
+
+/// A top-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Topup {
+    /// The operator's reference.
+    pub reference: String,
+    /// The credited user.
+    pub user_id: i64,
+    /// Minor units.
+    pub amount: i64,
+    /// The ledger transaction that moved the money.
+    pub transaction_id: i64,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// `GET /v1/admin/ledger/check`: the ledger's invariants (SPEC section 3), computed over
+/// everything stored. `ok` is true when every count of violations is zero and both sums are 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LedgerCheck {
+    /// True when every invariant holds.
+    pub ok: bool,
+    /// Sum of all account balances; must be 0.
+    #[schema(value_type = i64)]
+    pub sum_of_balances: i128,
+    /// Sum of all postings; must be 0.
+    #[schema(value_type = i64)]
+    pub sum_of_postings: i128,
+    /// User accounts below zero; must be 0.
+    pub negative_user_accounts: u64,
+    /// Accounts whose balance differs from the sum of their postings; must be 0.
+    pub accounts_not_matching_postings: u64,
+    /// Transactions whose postings do not sum to zero; must be 0.
+    pub unbalanced_transactions: u64,
+    /// Trades whose refunds exceed the amount or disagree with `refunded_amount`; must be 0.
+    pub trades_with_bad_refunds: u64,
+    /// Number of accounts.
+    pub accounts: u64,
+    /// Number of ledger transactions.
+    pub transactions: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_api_keys_do_not_appear_in_debug_output() {
+        let request = CreateUserRequest {
+            username: "alice".to_owned(),
+            password: "hunter2hunter2".to_owned(),
+        };
+        assert!(!format!("{request:?}").contains("hunter2"));
+        let key = MerchantKey {
+            merchant_id: 1,
+            api_key_id: 2,
+            api_key: "pk_secretsecret".to_owned(),
+        };
+        assert!(!format!("{key:?}").contains("pk_secret"));
+    }
+
+    #[test]
+    fn a_merchant_without_a_new_key_has_no_api_key_field() {
+        let merchant = Merchant {
+            id: 1,
+            name: "Canteen".to_owned(),
+            account_id: 2,
+            created_at: "2026-11-26T01:02:03.456Z".to_owned(),
+            api_key: None,
+            api_key_id: None,
+        };
+        let json = serde_json::to_value(&merchant).unwrap();
+        assert!(json.get("api_key").is_none());
+    }
+
+    #[test]
+    fn unknown_request_fields_are_refused() {
+        let typo = r#"{"user_id": 1, "amount": 5, "reference": "r", "amout": 5}"#;
+        assert!(serde_json::from_str::<TopupRequest>(typo).is_err());
+    }
+}
