@@ -1,0 +1,140 @@
+//! Checks of users, sessions, merchants and API keys.
+
+use paycode_core::ids::{ApiKeyId, MerchantId, UserId};
+use paycode_core::model::{AccountKind, ApiKeyRecord, MerchantRecord, SessionRecord, UserRecord};
+use paycode_core::store::Store;
+
+use super::{assert_duplicate, begin, new_merchant, new_user, NOW};
+
+/// A user reads back as written, by id and by username, with the PIN hash once set; a second
+/// user with a taken username is a duplicate.
+pub fn a_user_round_trips_and_a_taken_username_is_a_duplicate(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let account = transaction.insert_account(AccountKind::User, NOW).unwrap();
+    let id = transaction
+        .insert_user("alice", "$argon2id$password", account, NOW)
+        .unwrap();
+    let mut alice = UserRecord {
+        id,
+        username: "alice".to_owned(),
+        password_hash: "$argon2id$password".to_owned(),
+        pin_hash: None,
+        account_id: account,
+        created_at: NOW,
+    };
+    assert_eq!(transaction.user(id).unwrap(), Some(alice.clone()));
+    transaction.set_pin_hash(id, "$argon2id$pin").unwrap();
+    alice.pin_hash = Some("$argon2id$pin".to_owned());
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_eq!(transaction.user(id).unwrap(), Some(alice.clone()));
+    assert_eq!(
+        transaction.user_by_username("alice").unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(transaction.user_by_username("bob").unwrap(), None);
+    assert_eq!(transaction.user(UserId(id.0 + 1_000)).unwrap(), None);
+    let other_account = transaction.insert_account(AccountKind::User, NOW).unwrap();
+    assert_duplicate(transaction.insert_user("alice", "$argon2id$other", other_account, NOW));
+    drop(transaction);
+
+    // The failed transaction left the store usable and alice as she was.
+    let mut transaction = begin(store);
+    assert_eq!(transaction.user_by_username("alice").unwrap(), Some(alice));
+}
+
+/// A session is found by its token hash and by nothing else.
+pub fn sessions_are_found_by_token_hash(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let (user, _) = new_user(&mut *transaction, "alice");
+    let session = SessionRecord {
+        token_hash: vec![7; 32],
+        user_id: user,
+        created_at: NOW,
+        expires_at: NOW + 3_600_000,
+    };
+    transaction.insert_session(&session).unwrap();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_eq!(transaction.session(&[7; 32]).unwrap(), Some(session));
+    assert_eq!(transaction.session(&[8; 32]).unwrap(), None);
+}
+
+/// Merchants read back as written; API keys are found by hash and listed oldest first per
+/// merchant; only the owning merchant can revoke a key, and only once.
+pub fn api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let (cafe, cafe_account) = new_merchant(&mut *transaction, "cafe");
+    let (bakery, _) = new_merchant(&mut *transaction, "bakery");
+    let first = transaction.insert_api_key(cafe, &[1; 32], NOW).unwrap();
+    let second = transaction.insert_api_key(cafe, &[2; 32], NOW + 1).unwrap();
+    let bakery_key = transaction.insert_api_key(bakery, &[3; 32], NOW).unwrap();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_eq!(
+        transaction.merchant(cafe).unwrap(),
+        Some(MerchantRecord {
+            id: cafe,
+            name: "cafe".to_owned(),
+            account_id: cafe_account,
+            created_at: NOW,
+        })
+    );
+    assert_eq!(
+        transaction.merchant(MerchantId(bakery.0 + 1_000)).unwrap(),
+        None
+    );
+    let first_key = key(first, cafe, 1, NOW);
+    assert_eq!(
+        transaction.api_key_by_hash(&[1; 32]).unwrap(),
+        Some(first_key.clone())
+    );
+    assert_eq!(transaction.api_key_by_hash(&[9; 32]).unwrap(), None);
+    assert_eq!(
+        transaction.api_keys_of_merchant(cafe).unwrap(),
+        [first_key.clone(), key(second, cafe, 2, NOW + 1)]
+    );
+    assert_eq!(
+        transaction.api_keys_of_merchant(bakery).unwrap(),
+        [key(bakery_key, bakery, 3, NOW)]
+    );
+
+    assert!(!transaction.revoke_api_key(bakery, first, NOW + 5).unwrap());
+    assert!(transaction.revoke_api_key(cafe, first, NOW + 5).unwrap());
+    assert!(!transaction.revoke_api_key(cafe, first, NOW + 6).unwrap());
+    assert!(!transaction
+        .revoke_api_key(cafe, ApiKeyId(bakery_key.0 + 1_000), NOW)
+        .unwrap());
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    let revoked = ApiKeyRecord {
+        revoked_at: Some(NOW + 5),
+        ..first_key
+    };
+    assert_eq!(
+        transaction.api_key_by_hash(&[1; 32]).unwrap(),
+        Some(revoked)
+    );
+    assert_eq!(
+        transaction
+            .api_key_by_hash(&[3; 32])
+            .unwrap()
+            .unwrap()
+            .revoked_at,
+        None
+    );
+}
+
+fn key(id: ApiKeyId, merchant: MerchantId, hash_byte: u8, created_at: i64) -> ApiKeyRecord {
+    ApiKeyRecord {
+        id,
+        merchant_id: merchant,
+        key_hash: vec![hash_byte; 32],
+        created_at,
+        revoked_at: None,
+    }
+}

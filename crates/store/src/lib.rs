@@ -1,0 +1,18 @@
+//! paycode's storage: implementations of the storage contract that the domain crate owns
+//! ([`paycode_core::store::Store`]), their schema migrations, and the one conformance suite
+//! every implementation must pass.
+//!
+//! - [`SqliteStore`] keeps everything in one SQLite file (the embedded default, SPEC section
+//!   5): created and migrated on open, written through a single serialized writer, committed
+//!   durably (write-ahead log, `synchronous=FULL`).
+//! - [`conformance`] holds the backend-independent checks and the
+//!   [`conformance_tests!`] macro that turns them into tests for a backend.
+//!
+//! Database rows stay inside this crate: every method reads and writes the domain's records
+//! from `paycode_core::model`, and every failure is a [`paycode_core::store::StoreError`].
+
+pub mod conformance;
+mod error;
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;

@@ -1,0 +1,502 @@
+//! The SQLite implementation of [`Store`].
+//!
+//! # Concurrency
+//! The store has one connection behind a mutex. [`Store::begin`] takes the mutex and runs
+//! `BEGIN IMMEDIATE`; the returned transaction holds the mutex until it commits or is dropped
+//! (dropping rolls back). So transactions of one store run one after the other: they are
+//! serializable without row locks, the `lock_*` methods are plain reads, and
+//! [`Transaction::lock_out_trade_no`] has nothing to do. Several processes sharing one file
+//! also serialize, on SQLite's own write lock: a transaction that cannot get it within
+//! [`BUSY_TIMEOUT`] fails with [`StoreError::Conflict`].
+//!
+//! # Durability
+//! The journal is a write-ahead log with `synchronous=FULL`, so `COMMIT` returns only once the
+//! log is on disk (SPEC section 3).
+//!
+//! # Device slots
+//! Slots come from a counter row that is written inside the allocating transaction, so a
+//! transaction that rolls back also returns its slot, and the next allocation hands out the
+//! same number. That is harmless: a rolled-back slot was stored nowhere and shown to nobody
+//! (responses are sent after commit). What holds is that a slot is never reused once a device
+//! was stored with it, revoked or not.
+
+mod codes;
+mod devices;
+mod ledger;
+mod merchants;
+mod migrations;
+mod rows;
+mod settings;
+mod trades;
+mod users;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId,
+};
+use paycode_core::model::{
+    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
+    OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
+};
+use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// How long a transaction waits for another process's write lock before it reports a conflict.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection; the store has about sixty distinct statements.
+const STATEMENT_CACHE_CAPACITY: usize = 96;
+
+/// paycode's state in one SQLite database file (or in memory, for tests).
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens the database file at `path`, creating it (readable by its owner only) when it does
+    /// not exist, and applies every migration it has not had yet.
+    ///
+    /// Fails with [`StoreError::Unavailable`] when the file cannot be opened or created.
+    pub fn open(path: &Path) -> std::result::Result<SqliteStore, StoreError> {
+        create_private_file(path);
+        let connection = Connection::open(path).map_err(Error::from)?;
+        enable_write_ahead_log(&connection)?;
+        Ok(Self::start(connection)?)
+    }
+
+    /// Opens a fresh database that lives in memory and disappears with the store; for tests.
+    /// It has no write-ahead log and no durability, and it is one connection, as an in-memory
+    /// database must be to be seen whole.
+    pub fn open_in_memory() -> std::result::Result<SqliteStore, StoreError> {
+        let connection = Connection::open_in_memory().map_err(Error::from)?;
+        Ok(Self::start(connection)?)
+    }
+
+    fn start(mut connection: Connection) -> Result<SqliteStore> {
+        configure(&connection)?;
+        migrations::apply(&mut connection)?;
+        tracing::debug!("sqlite store opened and migrated");
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+}
+
+impl AsRef<dyn Store> for SqliteStore {
+    fn as_ref(&self) -> &(dyn Store + 'static) {
+        self
+    }
+}
+
+/// Creates the database file with mode 0600 before SQLite does, because SQLite creates it (and
+/// then its `-wal` and `-shm` files, which copy its mode) readable by everyone under the usual
+/// umask, and the file holds credential hashes and sealed secrets.
+fn create_private_file(path: &Path) {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // Any failure (the file exists already, the directory is missing) is left for SQLite to
+    // report, so that it is classified like every other error of opening the database.
+    drop(options.open(path));
+}
+
+fn enable_write_ahead_log(connection: &Connection) -> Result<()> {
+    let mode: String =
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(Error::Unsupported(
+            "the database file does not support a write-ahead log",
+        ))
+    }
+}
+
+fn configure(connection: &Connection) -> Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn begin(&self) -> StoreResult<Box<dyn Transaction + '_>> {
+        // A poisoned mutex only means a thread panicked inside a transaction; that
+        // transaction's drop already rolled it back, so the connection is fine to use.
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(Box::new(SqliteTransaction::begin(connection)?))
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// An open `BEGIN IMMEDIATE` transaction, holding the store's only connection.
+struct SqliteTransaction<'store> {
+    connection: MutexGuard<'store, Connection>,
+}
+
+impl<'store> SqliteTransaction<'store> {
+    fn begin(connection: MutexGuard<'store, Connection>) -> Result<Self> {
+        if !connection.is_autocommit() {
+            // Only reachable if a previous transaction's rollback failed; start clean.
+            connection.execute_batch("ROLLBACK")?;
+        }
+        connection.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(SqliteTransaction { connection })
+    }
+}
+
+impl Drop for SqliteTransaction<'_> {
+    fn drop(&mut self) {
+        // After a successful COMMIT the connection is back in autocommit mode; after a failed
+        // one, or without one, the transaction is still open and is rolled back here.
+        if self.connection.is_autocommit() {
+            return;
+        }
+        if let Err(error) = self.connection.execute_batch("ROLLBACK") {
+            tracing::error!(%error, "sqlite rollback failed");
+        }
+    }
+}
+
+impl Transaction for SqliteTransaction<'_> {
+    fn commit(self: Box<Self>) -> StoreResult<()> {
+        Ok(self
+            .connection
+            .execute_batch("COMMIT")
+            .map_err(Error::from)?)
+    }
+
+    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(settings::get(&self.connection, name)?)
+    }
+
+    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        Ok(settings::put(&self.connection, name, value)?)
+    }
+
+    fn insert_account(
+        &mut self,
+        kind: AccountKind,
+        created_at: UnixMillis,
+    ) -> StoreResult<AccountId> {
+        Ok(ledger::insert_account(&self.connection, kind, created_at)?)
+    }
+
+    fn issuance_account(&mut self) -> StoreResult<AccountId> {
+        Ok(ledger::issuance_account(&self.connection)?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64> {
+        Ok(ledger::balance(&self.connection, account)?)
+    }
+
+    fn post_transaction(
+        &mut self,
+        kind: LedgerKind,
+        reference: &str,
+        postings: &[(AccountId, i64)],
+        created_at: UnixMillis,
+    ) -> StoreResult<LedgerTransactionId> {
+        Ok(ledger::post_transaction(
+            &self.connection,
+            kind,
+            reference,
+            postings,
+            created_at,
+        )?)
+    }
+
+    fn account_history(
+        &mut self,
+        account: AccountId,
+        before: Option<LedgerTransactionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        Ok(ledger::account_history(
+            &self.connection,
+            account,
+            before,
+            limit,
+        )?)
+    }
+
+    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
+        Ok(ledger::totals(&self.connection)?)
+    }
+
+    fn insert_user(
+        &mut self,
+        username: &str,
+        password_hash: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<UserId> {
+        Ok(users::insert_user(
+            &self.connection,
+            username,
+            password_hash,
+            account,
+            created_at,
+        )?)
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        Ok(users::user(&self.connection, id)?)
+    }
+
+    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
+        Ok(users::user_by_username(&self.connection, username)?)
+    }
+
+    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
+        Ok(users::set_pin_hash(&self.connection, id, pin_hash)?)
+    }
+
+    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()> {
+        Ok(users::insert_session(&self.connection, session)?)
+    }
+
+    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        Ok(users::session(&self.connection, token_hash)?)
+    }
+
+    fn insert_merchant(
+        &mut self,
+        name: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<MerchantId> {
+        Ok(merchants::insert_merchant(
+            &self.connection,
+            name,
+            account,
+            created_at,
+        )?)
+    }
+
+    fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        Ok(merchants::merchant(&self.connection, id)?)
+    }
+
+    fn insert_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key_hash: &[u8],
+        created_at: UnixMillis,
+    ) -> StoreResult<ApiKeyId> {
+        Ok(merchants::insert_api_key(
+            &self.connection,
+            merchant,
+            key_hash,
+            created_at,
+        )?)
+    }
+
+    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
+        Ok(merchants::api_key_by_hash(&self.connection, key_hash)?)
+    }
+
+    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
+        Ok(merchants::api_keys_of_merchant(&self.connection, merchant)?)
+    }
+
+    fn revoke_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key: ApiKeyId,
+        revoked_at: UnixMillis,
+    ) -> StoreResult<bool> {
+        Ok(merchants::revoke_api_key(
+            &self.connection,
+            merchant,
+            key,
+            revoked_at,
+        )?)
+    }
+
+    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
+        Ok(ledger::topup(&self.connection, reference)?)
+    }
+
+    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
+        Ok(ledger::insert_topup(&self.connection, topup)?)
+    }
+
+    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
+        Ok(devices::allocate_slot(&self.connection)?)
+    }
+
+    fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
+        Ok(devices::insert_device(&self.connection, device)?)
+    }
+
+    fn device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
+        Ok(devices::device(&self.connection, id)?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
+        Ok(devices::device(&self.connection, id)?)
+    }
+
+    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
+        Ok(devices::devices_of_user(&self.connection, user)?)
+    }
+
+    fn devices_page(
+        &mut self,
+        after: Option<DeviceId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        Ok(devices::devices_page(&self.connection, after, limit)?)
+    }
+
+    fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
+        Ok(devices::update_device(&self.connection, device)?)
+    }
+
+    fn insert_verification_failure(
+        &mut self,
+        device: Option<DeviceId>,
+        merchant: MerchantId,
+        reason: &str,
+        at: UnixMillis,
+    ) -> StoreResult<()> {
+        Ok(devices::insert_verification_failure(
+            &self.connection,
+            device,
+            merchant,
+            reason,
+            at,
+        )?)
+    }
+
+    fn spend_offline_code(
+        &mut self,
+        device: DeviceId,
+        step: u64,
+        index: u8,
+        at: UnixMillis,
+    ) -> StoreResult<bool> {
+        Ok(codes::spend_offline_code(
+            &self.connection,
+            device,
+            step,
+            index,
+            at,
+        )?)
+    }
+
+    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
+        Ok(codes::insert_online_code(&self.connection, code)?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>> {
+        Ok(codes::online_code(&self.connection, code_hash)?)
+    }
+
+    fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
+        Ok(codes::spend_online_code(&self.connection, code_hash, at)?)
+    }
+
+    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        Ok(codes::delete_expired_online_codes(
+            &self.connection,
+            before,
+        )?)
+    }
+
+    /// Nothing to do: this transaction already excludes every other one of the store, so
+    /// concurrent duplicates of an `out_trade_no` run one after the other anyway.
+    fn lock_out_trade_no(&mut self, _merchant: MerchantId, _out_trade_no: &str) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId> {
+        Ok(trades::insert_trade(&self.connection, trade)?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_trade_by_out_trade_no(
+        &mut self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+    ) -> StoreResult<Option<TradeRecord>> {
+        Ok(trades::trade_by_out_trade_no(
+            &self.connection,
+            merchant,
+            out_trade_no,
+        )?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_trade_by_trade_no(&mut self, trade_no: &str) -> StoreResult<Option<TradeRecord>> {
+        Ok(trades::trade_by_trade_no(&self.connection, trade_no)?)
+    }
+
+    fn update_trade(&mut self, trade: &TradeRecord) -> StoreResult<()> {
+        Ok(trades::update_trade(&self.connection, trade)?)
+    }
+
+    fn user_paying_trades_of_user(&mut self, user: UserId) -> StoreResult<Vec<TradeRecord>> {
+        Ok(trades::user_paying_trades_of_user(&self.connection, user)?)
+    }
+
+    fn overdue_user_paying_trades(
+        &mut self,
+        now: UnixMillis,
+        limit: usize,
+    ) -> StoreResult<Vec<TradeRecord>> {
+        Ok(trades::overdue_user_paying_trades(
+            &self.connection,
+            now,
+            limit,
+        )?)
+    }
+
+    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
+        Ok(trades::pin_free_total_since(&self.connection, user, since)?)
+    }
+
+    fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()> {
+        Ok(trades::insert_refund(&self.connection, refund)?)
+    }
+
+    fn refund_by_out_refund_no(
+        &mut self,
+        trade: TradeId,
+        out_refund_no: &str,
+    ) -> StoreResult<Option<RefundRecord>> {
+        Ok(trades::refund_by_out_refund_no(
+            &self.connection,
+            trade,
+            out_refund_no,
+        )?)
+    }
+
+    fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
+        Ok(trades::refunds_of_trade(&self.connection, trade)?)
+    }
+}

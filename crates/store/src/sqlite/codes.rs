@@ -1,0 +1,93 @@
+//! Spent offline codes and online codes.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::model::OnlineCodeRecord;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::rows::step_to_sql;
+use crate::error::Result;
+
+/// Inserts (device, step, index) unless it is there already; the primary key makes "at most
+/// once, ever" hold whatever the callers do.
+pub(super) fn spend_offline_code(
+    connection: &Connection,
+    device: DeviceId,
+    step: u64,
+    index: u8,
+    at: UnixMillis,
+) -> Result<bool> {
+    let inserted = connection
+        .prepare_cached(
+            "INSERT INTO spent_offline_codes (device_id, step, code_index, spent_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id, step, code_index) DO NOTHING",
+        )?
+        .execute(params![device.0, step_to_sql(step)?, index, at])?;
+    Ok(inserted == 1)
+}
+
+pub(super) fn insert_online_code(connection: &Connection, code: &OnlineCodeRecord) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO online_codes (code_hash, user_id, device_id, created_at, expires_at,
+                 used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            code.code_hash,
+            code.user_id.0,
+            code.device_id.map(|id| id.0),
+            code.created_at,
+            code.expires_at,
+            code.used_at,
+        ])?;
+    Ok(())
+}
+
+pub(super) fn online_code(
+    connection: &Connection,
+    code_hash: &[u8],
+) -> Result<Option<OnlineCodeRecord>> {
+    let code = connection
+        .prepare_cached(
+            "SELECT code_hash, user_id, device_id, created_at, expires_at, used_at
+             FROM online_codes WHERE code_hash = ?1",
+        )?
+        .query_row([code_hash], |row| {
+            Ok(OnlineCodeRecord {
+                code_hash: row.get(0)?,
+                user_id: UserId(row.get(1)?),
+                device_id: row.get::<_, Option<i64>>(2)?.map(DeviceId),
+                created_at: row.get(3)?,
+                expires_at: row.get(4)?,
+                used_at: row.get(5)?,
+            })
+        })
+        .optional()?;
+    Ok(code)
+}
+
+pub(super) fn spend_online_code(
+    connection: &Connection,
+    code_hash: &[u8],
+    at: UnixMillis,
+) -> Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE online_codes SET used_at = ?1 WHERE code_hash = ?2 AND used_at IS NULL",
+        )?
+        .execute(params![at, code_hash])?;
+    Ok(changed == 1)
+}
+
+pub(super) fn delete_expired_online_codes(
+    connection: &Connection,
+    before: UnixMillis,
+) -> Result<u64> {
+    let deleted = connection
+        .prepare_cached("DELETE FROM online_codes WHERE expires_at < ?1")?
+        .execute([before])?;
+    // A row count always fits: usize is at most 64 bits here.
+    Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,163 @@
+//! Device slots, devices and the audit trail of failed verifications.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{DeviceId, MerchantId, UserId};
+use paycode_core::model::{DeviceRecord, SealedSecret};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::rows::Stored;
+use crate::error::{Error, Result};
+
+/// The largest device slot: `D` has nine digits inside an offline code (SPEC 2.3).
+const MAX_DEVICE_SLOT: i64 = 999_999_999;
+
+const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
+     secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \
+     created_at, last_used_at";
+
+/// Hands out the counter's next slot, or the one after the largest stored device if that is
+/// larger, so that a device stored with an explicit id is never handed out again.
+pub(super) fn allocate_slot(connection: &Connection) -> Result<DeviceId> {
+    let slot: i64 = connection
+        .prepare_cached(
+            "SELECT max(next_slot, coalesce((SELECT max(id) FROM devices), 0) + 1)
+             FROM device_slots WHERE id = 1",
+        )?
+        .query_row([], |row| row.get(0))?;
+    if slot > MAX_DEVICE_SLOT {
+        return Err(Error::OutOfRange("device slot"));
+    }
+    connection
+        .prepare_cached("UPDATE device_slots SET next_slot = ?1 WHERE id = 1")?
+        .execute([slot + 1])?;
+    Ok(DeviceId(slot))
+}
+
+pub(super) fn insert_device(connection: &Connection, device: &DeviceRecord) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO devices (id, user_id, name, algorithm, period_seconds, secret_key_id,
+                 secret_nonce, secret_ciphertext, status, failed_attempts, locked_until,
+                 drift_steps, created_at, last_used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            device.id.0,
+            device.user_id.0,
+            device.name,
+            device.algorithm.name(),
+            device.period_seconds,
+            device.secret.key_id,
+            device.secret.nonce,
+            device.secret.ciphertext,
+            device.status.as_str(),
+            device.failed_attempts,
+            device.locked_until,
+            device.drift_steps,
+            device.created_at,
+            device.last_used_at,
+        ])?;
+    Ok(())
+}
+
+/// Writes every field but the id, the owner and the creation time. The contract lists the
+/// fields that change (name, secret, status, failures, lock, drift, last use); the algorithm
+/// and period are written too, so that a rotation that changes them cannot be silently lost.
+pub(super) fn update_device(connection: &Connection, device: &DeviceRecord) -> Result<()> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE devices SET name = ?2, algorithm = ?3, period_seconds = ?4,
+                 secret_key_id = ?5, secret_nonce = ?6, secret_ciphertext = ?7, status = ?8,
+                 failed_attempts = ?9, locked_until = ?10, drift_steps = ?11, last_used_at = ?12
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            device.id.0,
+            device.name,
+            device.algorithm.name(),
+            device.period_seconds,
+            device.secret.key_id,
+            device.secret.nonce,
+            device.secret.ciphertext,
+            device.status.as_str(),
+            device.failed_attempts,
+            device.locked_until,
+            device.drift_steps,
+            device.last_used_at,
+        ])?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::Missing("device"))
+    }
+}
+
+pub(super) fn device(connection: &Connection, id: DeviceId) -> Result<Option<DeviceRecord>> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1");
+    let device = connection
+        .prepare_cached(&sql)?
+        .query_row([id.0], device_from_row)
+        .optional()?;
+    Ok(device)
+}
+
+pub(super) fn devices_of_user(connection: &Connection, user: UserId) -> Result<Vec<DeviceRecord>> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY id");
+    let devices = connection
+        .prepare_cached(&sql)?
+        .query_map([user.0], device_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(devices)
+}
+
+/// Devices with an id greater than `after`, in id order.
+pub(super) fn devices_page(
+    connection: &Connection,
+    after: Option<DeviceId>,
+    limit: u32,
+) -> Result<Vec<DeviceRecord>> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id > ?1 ORDER BY id LIMIT ?2");
+    let after = after.map_or(0, |id| id.0);
+    let devices = connection
+        .prepare_cached(&sql)?
+        .query_map(params![after, limit], device_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(devices)
+}
+
+fn device_from_row(row: &Row<'_>) -> rusqlite::Result<DeviceRecord> {
+    Ok(DeviceRecord {
+        id: DeviceId(row.get("id")?),
+        user_id: UserId(row.get("user_id")?),
+        name: row.get("name")?,
+        algorithm: row.get::<_, Stored<_>>("algorithm")?.0,
+        period_seconds: row.get("period_seconds")?,
+        secret: SealedSecret {
+            key_id: row.get("secret_key_id")?,
+            nonce: row.get("secret_nonce")?,
+            ciphertext: row.get("secret_ciphertext")?,
+        },
+        status: row.get::<_, Stored<_>>("status")?.0,
+        failed_attempts: row.get("failed_attempts")?,
+        locked_until: row.get("locked_until")?,
+        drift_steps: row.get("drift_steps")?,
+        created_at: row.get("created_at")?,
+        last_used_at: row.get("last_used_at")?,
+    })
+}
+
+pub(super) fn insert_verification_failure(
+    connection: &Connection,
+    device: Option<DeviceId>,
+    merchant: MerchantId,
+    reason: &str,
+    at: UnixMillis,
+) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO verification_failures (device_id, merchant_id, reason, at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![device.map(|id| id.0), merchant.0, reason, at])?;
+    Ok(())
+}

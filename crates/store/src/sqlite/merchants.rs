@@ -1,0 +1,104 @@
+//! Merchants and their API keys.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
+use paycode_core::model::{ApiKeyRecord, MerchantRecord};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::Result;
+
+const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
+
+pub(super) fn insert_merchant(
+    connection: &Connection,
+    name: &str,
+    account: AccountId,
+    created_at: UnixMillis,
+) -> Result<MerchantId> {
+    let id = connection
+        .prepare_cached(
+            "INSERT INTO merchants (name, account_id, created_at) VALUES (?1, ?2, ?3)
+             RETURNING id",
+        )?
+        .query_row(params![name, account.0, created_at], |row| row.get(0))?;
+    Ok(MerchantId(id))
+}
+
+pub(super) fn merchant(connection: &Connection, id: MerchantId) -> Result<Option<MerchantRecord>> {
+    let merchant = connection
+        .prepare_cached("SELECT id, name, account_id, created_at FROM merchants WHERE id = ?1")?
+        .query_row([id.0], |row| {
+            Ok(MerchantRecord {
+                id: MerchantId(row.get(0)?),
+                name: row.get(1)?,
+                account_id: AccountId(row.get(2)?),
+                created_at: row.get(3)?,
+            })
+        })
+        .optional()?;
+    Ok(merchant)
+}
+
+pub(super) fn insert_api_key(
+    connection: &Connection,
+    merchant: MerchantId,
+    key_hash: &[u8],
+    created_at: UnixMillis,
+) -> Result<ApiKeyId> {
+    let id = connection
+        .prepare_cached(
+            "INSERT INTO api_keys (merchant_id, key_hash, created_at) VALUES (?1, ?2, ?3)
+             RETURNING id",
+        )?
+        .query_row(params![merchant.0, key_hash, created_at], |row| row.get(0))?;
+    Ok(ApiKeyId(id))
+}
+
+pub(super) fn api_key_by_hash(
+    connection: &Connection,
+    key_hash: &[u8],
+) -> Result<Option<ApiKeyRecord>> {
+    let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?1");
+    let key = connection
+        .prepare_cached(&sql)?
+        .query_row([key_hash], api_key_from_row)
+        .optional()?;
+    Ok(key)
+}
+
+pub(super) fn api_keys_of_merchant(
+    connection: &Connection,
+    merchant: MerchantId,
+) -> Result<Vec<ApiKeyRecord>> {
+    let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE merchant_id = ?1 ORDER BY id");
+    let keys = connection
+        .prepare_cached(&sql)?
+        .query_map([merchant.0], api_key_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(keys)
+}
+
+fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: ApiKeyId(row.get("id")?),
+        merchant_id: MerchantId(row.get("merchant_id")?),
+        key_hash: row.get("key_hash")?,
+        created_at: row.get("created_at")?,
+        revoked_at: row.get("revoked_at")?,
+    })
+}
+
+pub(super) fn revoke_api_key(
+    connection: &Connection,
+    merchant: MerchantId,
+    key: ApiKeyId,
+    revoked_at: UnixMillis,
+) -> Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE api_keys SET revoked_at = ?1
+             WHERE id = ?2 AND merchant_id = ?3 AND revoked_at IS NULL",
+        )?
+        .execute(params![revoked_at, key.0, merchant.0])?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,235 @@
+//! Trades and their refunds.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{MerchantId, TradeId, UserId};
+use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+
+use super::rows::{limit_to_sql, Stored};
+use crate::error::{Error, Result};
+
+const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
+     amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
+     paid_at, confirm_deadline, finished_at";
+
+const REFUND_COLUMNS: &str = "refund_no, trade_id, out_refund_no, amount, reason, created_at";
+
+pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Result<TradeId> {
+    let id = connection
+        .prepare_cached(
+            "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
+                 amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts,
+                 created_at, paid_at, confirm_deadline, finished_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                trade.trade_no,
+                trade.merchant_id.0,
+                trade.user_id.0,
+                trade.out_trade_no,
+                trade.auth_code_hash,
+                trade.amount,
+                trade.refunded_amount,
+                trade.status.as_str(),
+                trade.subject,
+                trade.terminal_id,
+                trade.pin_free,
+                trade.pin_attempts,
+                trade.created_at,
+                trade.paid_at,
+                trade.confirm_deadline,
+                trade.finished_at,
+            ],
+            |row| row.get(0),
+        )?;
+    Ok(TradeId(id))
+}
+
+/// Writes the fields the contract calls mutable: status, refunded amount, PIN attempts and
+/// the three times. What was charged, to whom and for what never changes.
+pub(super) fn update_trade(connection: &Connection, trade: &TradeRecord) -> Result<()> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE trades SET status = ?2, refunded_amount = ?3, pin_attempts = ?4,
+                 paid_at = ?5, confirm_deadline = ?6, finished_at = ?7
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            trade.id.0,
+            trade.status.as_str(),
+            trade.refunded_amount,
+            trade.pin_attempts,
+            trade.paid_at,
+            trade.confirm_deadline,
+            trade.finished_at,
+        ])?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::Missing("trade"))
+    }
+}
+
+pub(super) fn trade_by_out_trade_no(
+    connection: &Connection,
+    merchant: MerchantId,
+    out_trade_no: &str,
+) -> Result<Option<TradeRecord>> {
+    one_trade(
+        connection,
+        "merchant_id = ?1 AND out_trade_no = ?2",
+        params![merchant.0, out_trade_no],
+    )
+}
+
+pub(super) fn trade_by_trade_no(
+    connection: &Connection,
+    trade_no: &str,
+) -> Result<Option<TradeRecord>> {
+    one_trade(connection, "trade_no = ?1", [trade_no])
+}
+
+pub(super) fn user_paying_trades_of_user(
+    connection: &Connection,
+    user: UserId,
+) -> Result<Vec<TradeRecord>> {
+    trades(
+        connection,
+        "user_id = ?1 AND status = ?2 ORDER BY created_at, id",
+        params![user.0, TradeStatus::UserPaying.as_str()],
+    )
+}
+
+pub(super) fn overdue_user_paying_trades(
+    connection: &Connection,
+    now: UnixMillis,
+    limit: usize,
+) -> Result<Vec<TradeRecord>> {
+    trades(
+        connection,
+        "status = ?1 AND confirm_deadline < ?2 ORDER BY confirm_deadline, id LIMIT ?3",
+        params![TradeStatus::UserPaying.as_str(), now, limit_to_sql(limit)],
+    )
+}
+
+/// Counts every trade that was paid without a PIN since `since`, whatever happened to it
+/// afterwards: a refund or reversal gives the money back but does not give back the pin-free
+/// allowance, which is the conservative reading of a daily limit on unconfirmed spending.
+pub(super) fn pin_free_total_since(
+    connection: &Connection,
+    user: UserId,
+    since: UnixMillis,
+) -> Result<i64> {
+    let total = connection
+        .prepare_cached(
+            "SELECT coalesce(sum(amount), 0) FROM trades
+             WHERE user_id = ?1 AND pin_free = 1 AND paid_at >= ?2",
+        )?
+        .query_row(params![user.0, since], |row| row.get(0))?;
+    Ok(total)
+}
+
+fn one_trade(
+    connection: &Connection,
+    condition: &str,
+    parameters: impl Params,
+) -> Result<Option<TradeRecord>> {
+    let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
+    let trade = connection
+        .prepare_cached(&sql)?
+        .query_row(parameters, trade_from_row)
+        .optional()?;
+    Ok(trade)
+}
+
+fn trades(
+    connection: &Connection,
+    condition: &str,
+    parameters: impl Params,
+) -> Result<Vec<TradeRecord>> {
+    let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
+    let trades = connection
+        .prepare_cached(&sql)?
+        .query_map(parameters, trade_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(trades)
+}
+
+fn trade_from_row(row: &Row<'_>) -> rusqlite::Result<TradeRecord> {
+    Ok(TradeRecord {
+        id: TradeId(row.get("id")?),
+        trade_no: row.get("trade_no")?,
+        merchant_id: MerchantId(row.get("merchant_id")?),
+        user_id: UserId(row.get("user_id")?),
+        out_trade_no: row.get("out_trade_no")?,
+        auth_code_hash: row.get("auth_code_hash")?,
+        amount: row.get("amount")?,
+        refunded_amount: row.get("refunded_amount")?,
+        status: row.get::<_, Stored<_>>("status")?.0,
+        subject: row.get("subject")?,
+        terminal_id: row.get("terminal_id")?,
+        pin_free: row.get("pin_free")?,
+        pin_attempts: row.get("pin_attempts")?,
+        created_at: row.get("created_at")?,
+        paid_at: row.get("paid_at")?,
+        confirm_deadline: row.get("confirm_deadline")?,
+        finished_at: row.get("finished_at")?,
+    })
+}
+
+pub(super) fn insert_refund(connection: &Connection, refund: &RefundRecord) -> Result<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO refunds (refund_no, trade_id, out_refund_no, amount, reason, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            refund.refund_no,
+            refund.trade_id.0,
+            refund.out_refund_no,
+            refund.amount,
+            refund.reason,
+            refund.created_at,
+        ])?;
+    Ok(())
+}
+
+pub(super) fn refund_by_out_refund_no(
+    connection: &Connection,
+    trade: TradeId,
+    out_refund_no: &str,
+) -> Result<Option<RefundRecord>> {
+    let sql =
+        format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = ?1 AND out_refund_no = ?2");
+    let refund = connection
+        .prepare_cached(&sql)?
+        .query_row(params![trade.0, out_refund_no], refund_from_row)
+        .optional()?;
+    Ok(refund)
+}
+
+pub(super) fn refunds_of_trade(
+    connection: &Connection,
+    trade: TradeId,
+) -> Result<Vec<RefundRecord>> {
+    let sql =
+        format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = ?1 ORDER BY created_at, id");
+    let refunds = connection
+        .prepare_cached(&sql)?
+        .query_map([trade.0], refund_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(refunds)
+}
+
+fn refund_from_row(row: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+    Ok(RefundRecord {
+        refund_no: row.get("refund_no")?,
+        trade_id: TradeId(row.get("trade_id")?),
+        out_refund_no: row.get("out_refund_no")?,
+        amount: row.get("amount")?,
+        reason: row.get("reason")?,
+        created_at: row.get("created_at")?,
+    })
+}

@@ -1,0 +1,209 @@
+//! The conformance suite against SQLite, in a temporary file and in memory, plus what only a
+//! file-backed SQLite store can show: durability across reopening, migrations applied once,
+//! a ledger broken behind the store's back, file permissions, and a lock held by another
+//! process.
+
+use std::path::{Path, PathBuf};
+
+use paycode_core::model::{AccountKind, LedgerKind};
+use paycode_core::store::{Store, StoreError};
+use paycode_store::SqliteStore;
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+/// A store in a fresh temporary directory, which is removed after the store is closed.
+struct TempSqlite {
+    store: SqliteStore,
+    directory: TempDir,
+}
+
+impl TempSqlite {
+    fn path(&self) -> PathBuf {
+        database_path(self.directory.path())
+    }
+}
+
+impl AsRef<dyn Store> for TempSqlite {
+    fn as_ref(&self) -> &(dyn Store + 'static) {
+        &self.store
+    }
+}
+
+fn database_path(directory: &Path) -> PathBuf {
+    directory.join("paycode.sqlite3")
+}
+
+fn temp_file_store() -> TempSqlite {
+    let directory = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&database_path(directory.path())).unwrap();
+    TempSqlite { store, directory }
+}
+
+mod file {
+    paycode_store::conformance_tests!(super::temp_file_store);
+}
+
+mod memory {
+    paycode_store::conformance_tests!(|| paycode_store::SqliteStore::open_in_memory().unwrap());
+}
+
+#[test]
+fn committed_data_survives_reopening_the_store() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = database_path(directory.path());
+    let store = SqliteStore::open(&path).unwrap();
+    let mut transaction = store.begin().unwrap();
+    let account = transaction.insert_account(AccountKind::User, 1).unwrap();
+    transaction
+        .insert_user("alice", "hash", account, 1)
+        .unwrap();
+    transaction.put_setting("code_key.81", b"sealed").unwrap();
+    transaction.commit().unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let mut transaction = store.begin().unwrap();
+    let alice = transaction.user_by_username("alice").unwrap().unwrap();
+    assert_eq!(alice.account_id, account);
+    assert_eq!(
+        transaction.setting("code_key.81").unwrap().as_deref(),
+        Some(&b"sealed"[..])
+    );
+}
+
+#[test]
+fn reopening_applies_each_migration_once_and_keeps_one_issuance_account() {
+    let fixture = temp_file_store();
+    drop(SqliteStore::open(&fixture.path()).unwrap());
+    drop(SqliteStore::open(&fixture.path()).unwrap());
+    let raw = Connection::open(fixture.path()).unwrap();
+    let migrations: i64 = raw
+        .query_row("SELECT count(*) FROM schema_migrations", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(migrations, 1);
+    let issuance: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM accounts WHERE kind = 'issuance'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(issuance, 1);
+}
+
+#[test]
+fn the_database_uses_a_write_ahead_log() {
+    let fixture = temp_file_store();
+    let raw = Connection::open(fixture.path()).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture = temp_file_store();
+    let mode = std::fs::metadata(fixture.path())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_database_in_a_missing_directory_is_unavailable() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("missing").join("paycode.sqlite3");
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+/// Sets up a ledger with one payment, then lets `corrupt` change it with a raw connection.
+fn ledger_broken_by(corrupt: &str) -> paycode_core::model::LedgerTotals {
+    let fixture = temp_file_store();
+    let mut transaction = fixture.store.begin().unwrap();
+    let issuance = transaction.issuance_account().unwrap();
+    let merchant = transaction
+        .insert_account(AccountKind::Merchant, 1)
+        .unwrap();
+    transaction
+        .post_transaction(
+            LedgerKind::Topup,
+            "topup-1",
+            &[(issuance, -10), (merchant, 10)],
+            1,
+        )
+        .unwrap();
+    transaction.commit().unwrap();
+
+    Connection::open(fixture.path())
+        .unwrap()
+        .execute_batch(corrupt)
+        .unwrap();
+    let mut transaction = fixture.store.begin().unwrap();
+    let totals = transaction.ledger_totals().unwrap();
+    assert!(!totals.ok(), "{totals:?}");
+    totals
+}
+
+#[test]
+fn ledger_totals_detect_a_balance_changed_behind_the_ledgers_back() {
+    let totals =
+        ledger_broken_by("UPDATE accounts SET balance = balance + 1 WHERE kind = 'merchant'");
+    assert_eq!(totals.sum_of_balances, 1);
+    assert_eq!(totals.accounts_not_matching_postings, 1);
+    assert_eq!(totals.sum_of_postings, 0);
+}
+
+#[test]
+fn ledger_totals_detect_an_unbalanced_transaction() {
+    let totals = ledger_broken_by("UPDATE postings SET amount = amount * 2 WHERE amount > 0");
+    assert_eq!(totals.unbalanced_transactions, 1);
+    assert_eq!(totals.sum_of_postings, 10);
+    assert_eq!(totals.accounts_not_matching_postings, 1);
+    assert_eq!(totals.sum_of_balances, 0);
+}
+
+#[test]
+fn ledger_totals_sum_balances_past_i64_without_overflowing() {
+    let totals = ledger_broken_by(
+        "UPDATE accounts SET balance = 9223372036854775807 WHERE kind = 'merchant';
+         INSERT INTO accounts (kind, balance, created_at) VALUES ('merchant', 9223372036854775807, 1);",
+    );
+    assert_eq!(totals.sum_of_balances, 2 * i128::from(i64::MAX) - 10);
+    assert_eq!(totals.accounts_not_matching_postings, 2);
+}
+
+#[test]
+fn a_user_balance_below_zero_is_refused_by_the_schema() {
+    let fixture = temp_file_store();
+    let mut transaction = fixture.store.begin().unwrap();
+    let issuance = transaction.issuance_account().unwrap();
+    let user = transaction.insert_account(AccountKind::User, 1).unwrap();
+    let overdraw =
+        transaction.post_transaction(LedgerKind::Payment, "T-1", &[(issuance, 5), (user, -5)], 1);
+    assert!(
+        matches!(overdraw, Err(StoreError::Other(_))),
+        "{overdraw:?}"
+    );
+}
+
+#[test]
+fn a_write_lock_held_by_another_process_is_a_conflict() {
+    let fixture = temp_file_store();
+    let other_process = Connection::open(fixture.path()).unwrap();
+    other_process.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert!(matches!(
+        fixture.store.begin().map(|_| ()),
+        Err(StoreError::Conflict(_))
+    ));
+    other_process.execute_batch("ROLLBACK").unwrap();
+    assert!(fixture.store.begin().is_ok());
+}
