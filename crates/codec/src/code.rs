@@ -176,8 +176,8 @@ impl PaymentCode {
         if length != CODE_DIGITS {
             return Err(Error::CodeLength { length });
         }
-        // Every character is known to be a single byte once it is an ASCII digit, so the
-        // position of the first bad character counts characters, not bytes.
+        // Positions count characters, not bytes, so that a cashier who typed a full-width or
+        // Arabic-Indic digit is pointed at the right place.
         if let Some(index) = text
             .chars()
             .position(|character| !character.is_ascii_digit())

@@ -2,20 +2,22 @@
 //!
 //! This is written by hand rather than taken from the general `fpe` crate because that crate
 //! handles any radix and any length with big integers and allocates on every call, which costs
-//! about 9 µs per 16-digit encryption. Every offline payment code a server verifies needs one
-//! FF1 decryption, so the cost matters. Radix 10 with at most 19 digits fits in a `u64`
-//! (10^19 < 2^64), so here every numeral string is a plain integer, every step is integer
+//! several microseconds per 16-digit encryption. Every offline payment code a server verifies
+//! needs one FF1 decryption, so the cost matters. Radix 10 with at most 19 digits fits in a
+//! `u64` (10^19 < 2^64), so here every numeral string is a plain integer, every step is integer
 //! arithmetic, and nothing is allocated.
 //!
 //! The PRF of FF1 is a CBC-MAC over `P || Q`. `P` depends only on the length and the tweak
-//! length, and `Q` starts with the tweak; only the last block of `Q` (the round number and one
-//! half of the input) changes from round to round. [`PreparedTweak`] therefore runs the CBC-MAC
-//! up to that last block once, so each Feistel round costs exactly one AES block. A length of at
-//! most 19 digits also means `d <= 16`, so `S` is the first `d` bytes of `R` and no extra AES
-//! block is ever needed to extend it.
+//! length, so its encryption is computed once per key for the two-byte tweaks of payment codes.
+//! `Q` starts with the tweak, and only its last block (the round number and one half of the
+//! input) changes from round to round, so the CBC-MAC up to that block is also computed once
+//! per call (or once per codec, for offline codes). Each Feistel round then costs exactly one
+//! AES block. A length of at most 19 digits also means `d <= 16`, so `S` is the first `d` bytes
+//! of `R` and no extra AES block is ever needed to extend it.
 //!
-//! The implementation is checked against the NIST SP 800-38G radix-10 samples and against the
-//! `fpe` crate on thousands of random inputs of every supported length (see the tests).
+//! The implementation is checked against the NIST SP 800-38G radix-10 samples (with AES-128,
+//! and with AES-192 and AES-256 through the same generic core) and against the `fpe` crate on
+//! thousands of random keys, tweaks, lengths and values (see `tests/ff1_against_fpe.rs`).
 
 use aes::cipher::consts::U16;
 use aes::cipher::{BlockEncrypt, BlockSizeUser, KeyInit};
@@ -47,18 +49,34 @@ const POWERS_OF_TEN: [u64; MAX_LENGTH + 1] = {
     powers
 };
 
+/// The tweak length of payment codes: the two ASCII digits of the prefix.
+const PREFIX_TWEAK_BYTES: usize = 2;
+
 /// FF1 with AES-128 and radix 10, for numeral strings of 2 to 19 digits held as integers.
 ///
 /// The AES key schedule is computed once, in [`Ff1::new`], and wiped when the value is dropped.
 pub struct Ff1 {
     cipher: Aes128Enc,
+    /// `CIPH(P)` for every length with a two-byte tweak, indexed by length. `P` depends only on
+    /// the length and the tweak length, and payment codes always use two-byte tweaks, so this
+    /// saves one AES block per call in the common case.
+    prefix_tweak_p_outputs: [[u8; 16]; MAX_LENGTH + 1],
 }
 
 impl Ff1 {
     /// Expands the AES-128 key schedule of `key`.
     pub fn new(key: &CodeKey) -> Self {
+        let cipher = Aes128Enc::new(key.expose_bytes().into());
+        let prefix_tweak_p_outputs = std::array::from_fn(|length| {
+            if length >= MIN_LENGTH {
+                p_block_output(&cipher, length, PREFIX_TWEAK_BYTES)
+            } else {
+                [0; 16]
+            }
+        });
         Ff1 {
-            cipher: Aes128Enc::new(key.expose_bytes().into()),
+            cipher,
+            prefix_tweak_p_outputs,
         }
     }
 
@@ -72,8 +90,7 @@ impl Ff1 {
     /// If `length` is not in `2..=19`, if `digits >= 10^length`, or if the tweak is longer than
     /// `u32::MAX` bytes. These are programming errors, not input errors.
     pub fn encrypt(&self, tweak: &[u8], digits: u64, length: usize) -> u64 {
-        let prepared = PreparedTweak::new(&self.cipher, tweak, length);
-        encrypt_prepared(&self.cipher, &prepared, digits)
+        encrypt_prepared(&self.cipher, &self.prepare(tweak, length), digits)
     }
 
     /// Decrypts the `length`-digit numeral string whose value is `digits` under `tweak`; the
@@ -83,14 +100,19 @@ impl Ff1 {
     ///
     /// Under the same conditions as [`Ff1::encrypt`].
     pub fn decrypt(&self, tweak: &[u8], digits: u64, length: usize) -> u64 {
-        let prepared = PreparedTweak::new(&self.cipher, tweak, length);
-        decrypt_prepared(&self.cipher, &prepared, digits)
+        decrypt_prepared(&self.cipher, &self.prepare(tweak, length), digits)
     }
 
     /// Precomputes everything that depends only on the key, the tweak and the length, for
     /// callers that encrypt many values under the same tweak.
     pub(crate) fn prepare(&self, tweak: &[u8], length: usize) -> PreparedTweak {
-        PreparedTweak::new(&self.cipher, tweak, length)
+        assert_length(length);
+        let p_output = if tweak.len() == PREFIX_TWEAK_BYTES {
+            self.prefix_tweak_p_outputs[length]
+        } else {
+            p_block_output(&self.cipher, length, tweak.len())
+        };
+        PreparedTweak::new(&self.cipher, &p_output, tweak, length)
     }
 
     /// [`Ff1::encrypt`] with the tweak work already done by [`Ff1::prepare`].
@@ -111,6 +133,29 @@ impl std::fmt::Debug for Ff1 {
     }
 }
 
+fn assert_length(length: usize) {
+    assert!(
+        (MIN_LENGTH..=MAX_LENGTH).contains(&length),
+        "FF1 length must be in {MIN_LENGTH}..={MAX_LENGTH} digits, got {length}"
+    );
+}
+
+/// Step 5 of FF1.Encrypt and the first block of the PRF: `CIPH(P)` with
+/// `P = [1]^1 || [2]^1 || [1]^1 || [radix]^3 || [10]^1 || [u mod 256]^1 || [n]^4 || [t]^4`.
+fn p_block_output<C>(cipher: &C, length: usize, tweak_length: usize) -> [u8; 16]
+where
+    C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
+{
+    assert_length(length);
+    let tweak_length = u32::try_from(tweak_length).expect("FF1 tweaks are shorter than 2^32");
+    let mut p_block = [0u8; 16];
+    p_block[..7].copy_from_slice(&[1, 2, 1, 0, 0, 10, 10]);
+    p_block[7] = (length / 2) as u8;
+    p_block[8..12].copy_from_slice(&(length as u32).to_be_bytes());
+    p_block[12..16].copy_from_slice(&tweak_length.to_be_bytes());
+    encrypt_block(cipher, &p_block)
+}
+
 /// The part of FF1 that depends only on the key, the tweak and the length of the input.
 ///
 /// It holds the CBC-MAC chaining value after `P` and every block of `Q` but the last, already
@@ -121,69 +166,69 @@ pub(crate) struct PreparedTweak {
     /// `n`, the length of the whole numeral string.
     length: usize,
     /// `10^u`, the modulus for the first half (`u = floor(n / 2)` digits).
-    first_half_modulus: u64,
+    first_half: DecimalModulus,
     /// `10^v`, the modulus for the second half (`v = n - u` digits).
-    second_half_modulus: u64,
+    second_half: DecimalModulus,
     /// `8 * b`: how far the round number sits above `NUM(B)` in the last block of `Q`.
     round_number_shift: u32,
-    /// `128 - 8 * d`: the shift that keeps the first `d` bytes of `R`.
-    prf_output_shift: u32,
-    /// The CBC-MAC chaining value before the last block of `Q`, XORed with that block's fixed
-    /// bytes (tail of the tweak and zero padding), as a big-endian integer.
-    last_block_base: u128,
+    /// Whether `d` is 12 bytes (19 digits only) rather than 8, so that `y` needs 128 bits.
+    wide_prf_output: bool,
+    /// The first 8 bytes of the last block of `Q`, already XORed with the chaining value. The
+    /// round number and `NUM(B)` take at most 6 bytes, so rounds never change these.
+    last_block_high: [u8; 8],
+    /// The last 8 bytes of that block, as a big-endian number, before the round number and
+    /// `NUM(B)` are mixed in.
+    last_block_low: u64,
 }
 
 impl PreparedTweak {
-    fn new<C>(cipher: &C, tweak: &[u8], length: usize) -> Self
+    /// Runs the CBC-MAC of the PRF over everything but the last block, starting from
+    /// `p_output = CIPH(P)`.
+    fn new<C>(cipher: &C, p_output: &[u8; 16], tweak: &[u8], length: usize) -> Self
     where
         C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
     {
-        assert!(
-            (MIN_LENGTH..=MAX_LENGTH).contains(&length),
-            "FF1 length must be in {MIN_LENGTH}..={MAX_LENGTH} digits, got {length}"
-        );
-        let tweak_length = u32::try_from(tweak.len()).expect("FF1 tweaks are shorter than 2^32");
-
+        assert_length(length);
         // Steps 1, 3 and 4 of FF1.Encrypt.
         let first_half_length = length / 2;
         let second_half_length = length - first_half_length;
         let numeral_bytes = numeral_bytes(second_half_length);
         let prf_output_bytes = 4 * numeral_bytes.div_ceil(4) + 4;
-        assert!(numeral_bytes < 16 && prf_output_bytes <= 16);
-
-        // Step 5: P = [1]^1 || [2]^1 || [1]^1 || [radix]^3 || [10]^1 || [u mod 256]^1 || [n]^4 || [t]^4.
-        let mut p_block = [0u8; 16];
-        p_block[..7].copy_from_slice(&[1, 2, 1, 0, 0, 10, 10]);
-        p_block[7] = first_half_length as u8;
-        p_block[8..12].copy_from_slice(&(length as u32).to_be_bytes());
-        p_block[12..16].copy_from_slice(&tweak_length.to_be_bytes());
-        let mut chaining = encrypt_block(cipher, u128::from_be_bytes(p_block));
+        assert!(
+            numeral_bytes < 8,
+            "the round number and NUM(B) fit in 8 bytes"
+        );
+        assert!(prf_output_bytes == 8 || prf_output_bytes == 12);
 
         // Q = T || [0]^((-t-b-1) mod 16) || [i]^1 || [NUM(B)]^b is a whole number of blocks.
         // Only its last 1 + b bytes change between rounds, and they all sit in its last block,
         // so every other block is folded into the chaining value here.
         let q_length = (tweak.len() + 1 + numeral_bytes).next_multiple_of(16);
         let fixed_byte = |index: usize| tweak.get(index).copied().unwrap_or(0);
+        let mut chaining = *p_output;
         for block_start in (0..q_length - 16).step_by(16) {
-            let block: [u8; 16] = std::array::from_fn(|offset| fixed_byte(block_start + offset));
-            chaining = encrypt_block(cipher, chaining ^ u128::from_be_bytes(block));
+            let block: [u8; 16] =
+                std::array::from_fn(|offset| chaining[offset] ^ fixed_byte(block_start + offset));
+            chaining = encrypt_block(cipher, &block);
         }
         let last_block_start = q_length - 16;
         let last_block: [u8; 16] = std::array::from_fn(|offset| {
             if offset < 16 - 1 - numeral_bytes {
-                fixed_byte(last_block_start + offset)
+                chaining[offset] ^ fixed_byte(last_block_start + offset)
             } else {
-                0
+                chaining[offset]
             }
         });
+        let (high, low) = last_block.split_at(8);
 
         PreparedTweak {
             length,
-            first_half_modulus: POWERS_OF_TEN[first_half_length],
-            second_half_modulus: POWERS_OF_TEN[second_half_length],
+            first_half: DecimalModulus::new(first_half_length),
+            second_half: DecimalModulus::new(second_half_length),
             round_number_shift: 8 * numeral_bytes as u32,
-            prf_output_shift: 128 - 8 * prf_output_bytes as u32,
-            last_block_base: chaining ^ u128::from_be_bytes(last_block),
+            wide_prf_output: prf_output_bytes == 12,
+            last_block_high: high.try_into().expect("8 bytes"),
+            last_block_low: u64::from_be_bytes(low.try_into().expect("8 bytes")),
         }
     }
 
@@ -192,31 +237,33 @@ impl PreparedTweak {
         self.length
     }
 
-    /// Steps 6.i to 6.iv and the reduction of 6.vi: `NUM(S) mod modulus` for round `round`,
+    /// Steps 6.i to 6.iv and the reduction of 6.vi: `NUM(S) mod radix^m` for round `round`,
     /// where `half` is `NUM(B)` when encrypting and `NUM(A)` when decrypting.
     #[inline]
-    fn round_value<C>(&self, cipher: &C, round: u8, half: u64, modulus: u64) -> u64
+    fn round_value<C>(&self, cipher: &C, round: u8, half: u64, modulus: &DecimalModulus) -> u64
     where
         C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
     {
-        let last_block = self.last_block_base
-            ^ (u128::from(round) << self.round_number_shift)
-            ^ u128::from(half);
-        let prf_output = encrypt_block(cipher, last_block);
-        let y = prf_output >> self.prf_output_shift;
-        // Up to 18 digits, d is 8 bytes and y fits in a u64, whose remainder is much cheaper
-        // than a 128-bit one.
-        match u64::try_from(y) {
-            Ok(y) => y % modulus,
-            Err(_) => (y % u128::from(modulus)) as u64,
+        let low = self.last_block_low ^ (u64::from(round) << self.round_number_shift) ^ half;
+        let mut block = [0u8; 16];
+        block[..8].copy_from_slice(&self.last_block_high);
+        block[8..].copy_from_slice(&low.to_be_bytes());
+        let prf_output = encrypt_block(cipher, &block);
+        if self.wide_prf_output {
+            let y = u128::from_be_bytes(prf_output) >> (128 - 8 * 12);
+            (y % u128::from(modulus.modulus)) as u64
+        } else {
+            modulus.reduce(u64::from_be_bytes(
+                prf_output[..8].try_into().expect("8 bytes"),
+            ))
         }
     }
 
-    fn round_modulus(&self, round: u8) -> u64 {
+    fn round_modulus(&self, round: u8) -> &DecimalModulus {
         if round % 2 == 0 {
-            self.first_half_modulus
+            &self.first_half
         } else {
-            self.second_half_modulus
+            &self.second_half
         }
     }
 
@@ -229,25 +276,93 @@ impl PreparedTweak {
     }
 }
 
-/// `b = ceil(ceil(v * log2(10)) / 8)`, computed exactly as the smallest `b` with
-/// `256^b >= 10^v`, which is the same number without floating point.
-fn numeral_bytes(digits: usize) -> usize {
-    let limit = u128::from(POWERS_OF_TEN[digits]);
-    let mut bytes = 0;
-    while 1u128 << (8 * bytes) < limit {
-        bytes += 1;
+/// A power of ten with the constant that divides 64-bit numbers by it with a multiplication.
+///
+/// A hardware division takes tens of cycles and would sit on the critical path of every round;
+/// Barrett reduction replaces it with two multiplications.
+#[derive(Debug, Clone, Copy)]
+struct DecimalModulus {
+    /// `10^digits`.
+    modulus: u64,
+    /// `floor(2^64 / modulus)`, which equals `floor((2^64 - 1) / modulus)` because a power of
+    /// ten above 1 never divides `2^64`.
+    reciprocal: u64,
+}
+
+/// `DECIMAL_MODULI[i]` reduces modulo `10^i`, for every half length this module handles.
+const DECIMAL_MODULI: [DecimalModulus; MAX_LENGTH + 1] = {
+    let mut moduli = [DecimalModulus {
+        modulus: 1,
+        reciprocal: u64::MAX,
+    }; MAX_LENGTH + 1];
+    let mut digits = 1;
+    while digits <= MAX_LENGTH {
+        moduli[digits] = DecimalModulus {
+            modulus: POWERS_OF_TEN[digits],
+            reciprocal: u64::MAX / POWERS_OF_TEN[digits],
+        };
+        digits += 1;
     }
-    bytes
+    moduli
+};
+
+impl DecimalModulus {
+    fn new(digits: usize) -> Self {
+        assert!((1..=MAX_LENGTH).contains(&digits));
+        DECIMAL_MODULI[digits]
+    }
+
+    /// `(value / modulus, value % modulus)`.
+    ///
+    /// The estimated quotient `floor(value * reciprocal / 2^64)` is at most one below the true
+    /// one, because `value * (2^64 / modulus - reciprocal) / 2^64 < value / 2^64 < 1`; so the
+    /// remainder it leaves is below `2 * modulus` and one conditional correction finishes.
+    #[inline]
+    fn divide(&self, value: u64) -> (u64, u64) {
+        let quotient = ((u128::from(value) * u128::from(self.reciprocal)) >> 64) as u64;
+        let remainder = value - quotient * self.modulus;
+        if remainder >= self.modulus {
+            (quotient + 1, remainder - self.modulus)
+        } else {
+            (quotient, remainder)
+        }
+    }
+
+    /// `value % modulus`.
+    #[inline]
+    fn reduce(&self, value: u64) -> u64 {
+        self.divide(value).1
+    }
+}
+
+/// `NUMERAL_BYTES[v] = b = ceil(ceil(v * log2(10)) / 8)`, computed exactly as the smallest `b`
+/// with `256^b >= 10^v`, which is the same number without floating point.
+const NUMERAL_BYTES: [usize; MAX_LENGTH + 1] = {
+    let mut table = [0; MAX_LENGTH + 1];
+    let mut digits = 0;
+    while digits <= MAX_LENGTH {
+        let mut bytes = 0;
+        while (1u128 << (8 * bytes)) < POWERS_OF_TEN[digits] as u128 {
+            bytes += 1;
+        }
+        table[digits] = bytes;
+        digits += 1;
+    }
+    table
+};
+
+fn numeral_bytes(digits: usize) -> usize {
+    NUMERAL_BYTES[digits]
 }
 
 #[inline]
-fn encrypt_block<C>(cipher: &C, block: u128) -> u128
+fn encrypt_block<C>(cipher: &C, block: &[u8; 16]) -> [u8; 16]
 where
     C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
-    let mut block = block.to_be_bytes().into();
-    cipher.encrypt_block(&mut block);
-    u128::from_be_bytes(block.into())
+    let mut output = Default::default();
+    cipher.encrypt_block_b2b(block.into(), &mut output);
+    output.into()
 }
 
 /// FF1.Encrypt, steps 2 and 6 to 7, with the halves as integers.
@@ -256,18 +371,18 @@ where
     C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
     prepared.assert_in_domain(digits);
-    let mut first = digits / prepared.second_half_modulus;
-    let mut second = digits % prepared.second_half_modulus;
+    let (mut first, mut second) = prepared.second_half.divide(digits);
     for round in 0..ROUNDS {
         let modulus = prepared.round_modulus(round);
         let y = prepared.round_value(cipher, round, second, modulus);
+        let modulus = modulus.modulus;
         // first < modulus and y < modulus, so one conditional subtraction reduces the sum.
         let sum = first + y;
         let next = if sum >= modulus { sum - modulus } else { sum };
         first = second;
         second = next;
     }
-    first * prepared.second_half_modulus + second
+    first * prepared.second_half.modulus + second
 }
 
 /// FF1.Decrypt, steps 2 and 6 to 7, with the halves as integers.
@@ -276,11 +391,11 @@ where
     C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
     prepared.assert_in_domain(digits);
-    let mut first = digits / prepared.second_half_modulus;
-    let mut second = digits % prepared.second_half_modulus;
+    let (mut first, mut second) = prepared.second_half.divide(digits);
     for round in (0..ROUNDS).rev() {
         let modulus = prepared.round_modulus(round);
         let y = prepared.round_value(cipher, round, first, modulus);
+        let modulus = modulus.modulus;
         let next = if second >= y {
             second - y
         } else {
@@ -289,7 +404,7 @@ where
         second = first;
         first = next;
     }
-    first * prepared.second_half_modulus + second
+    first * prepared.second_half.modulus + second
 }
 
 #[cfg(test)]
@@ -304,7 +419,8 @@ mod tests {
         where
             C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
         {
-            let prepared = PreparedTweak::new(&cipher, tweak, length);
+            let p_output = p_block_output(&cipher, length, tweak.len());
+            let prepared = PreparedTweak::new(&cipher, &p_output, tweak, length);
             let ciphertext = encrypt_prepared(&cipher, &prepared, digits);
             (ciphertext, decrypt_prepared(&cipher, &prepared, ciphertext))
         }
@@ -437,10 +553,44 @@ mod tests {
     }
 
     #[test]
+    fn multiplying_by_the_reciprocal_divides_exactly() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for digits in 1..=MAX_LENGTH {
+            let modulus = DecimalModulus::new(digits);
+            let m = modulus.modulus;
+            let edges = [
+                0,
+                1,
+                m - 1,
+                m,
+                m + 1,
+                m.saturating_mul(2) - 1,
+                u64::MAX,
+                u64::MAX - 1,
+                u64::MAX / m * m,
+            ];
+            let random = (0..10_000).map(|_| {
+                // A xorshift generator keeps this test free of dependencies and reproducible.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            });
+            for value in edges.into_iter().chain(random) {
+                assert_eq!(
+                    modulus.divide(value),
+                    (value / m, value % m),
+                    "{value} divided by 10^{digits}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn short_lengths_are_permutations_of_their_whole_domain() {
         let ff1 = Ff1::new(&CodeKey::from_bytes(&[7; 16]).unwrap());
         for length in 2..=4 {
-            let domain = POWERS_OF_TEN[length];
+            let domain = 10u64.pow(length as u32);
             let mut seen = vec![false; domain as usize];
             for plaintext in 0..domain {
                 let ciphertext = ff1.encrypt(b"81", plaintext, length);
