@@ -150,8 +150,9 @@ pub trait Transaction {
 
     // Devices.
 
-    /// Allocates the next device slot. Slots start at 1, only grow, and are never reused, even
-    /// when the transaction that allocated one rolls back.
+    /// Allocates the next device slot. Slots start at 1, only grow, and are never reused once a
+    /// device was stored with one. (A slot allocated by a transaction that rolled back was never
+    /// stored or shown to anyone, so a store may hand its number out again.)
     fn allocate_device_slot(&mut self) -> StoreResult<DeviceId>;
     /// Stores a new device.
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
@@ -167,7 +168,8 @@ pub trait Transaction {
         after: Option<DeviceId>,
         limit: u32,
     ) -> StoreResult<Vec<DeviceRecord>>;
-    /// Writes back a device's mutable fields (name, secret, status, failures, lock, drift, last use).
+    /// Writes back a device's mutable fields (name, algorithm, period, secret, status, failures,
+    /// lock, drift, last use).
     fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
     /// Records a failed verification, for audit.
     fn insert_verification_failure(
