@@ -35,7 +35,8 @@ impl ErrorBody {
 /// onto them in one place (`paycode_core::Error::code`); the server adds the few that arise
 /// before the domain is reached (an oversized body, an unknown route).
 pub mod codes {
-    /// 400: the body is not JSON, has the wrong shape, or a field is out of bounds.
+    /// 400: the body is not JSON (or not declared as `application/json`), has the wrong
+    /// shape, or a field is out of bounds.
     pub const MALFORMED_REQUEST: &str = "MALFORMED_REQUEST";
     /// 400: an amount is zero, negative, not an integer or too large.
     pub const INVALID_AMOUNT: &str = "INVALID_AMOUNT";
@@ -55,8 +56,6 @@ pub mod codes {
     pub const REQUEST_IN_PROGRESS: &str = "REQUEST_IN_PROGRESS";
     /// 413: the body is larger than 64 KiB.
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-    /// 415: the body is not declared as `application/json`.
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
     /// 429: the merchant failed too many verifications this minute.
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// 422: the code does not verify.
@@ -85,7 +84,7 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
     /// Every code with its HTTP status.
-    pub const ALL: [(&str, u16); 24] = [
+    pub const ALL: [(&str, u16); 23] = [
         (MALFORMED_REQUEST, 400),
         (INVALID_AMOUNT, 400),
         (INVALID_CODE_FORMAT, 400),
@@ -96,7 +95,6 @@ pub mod codes {
         (OUT_TRADE_NO_CONFLICT, 409),
         (REQUEST_IN_PROGRESS, 409),
         (PAYLOAD_TOO_LARGE, 413),
-        (UNSUPPORTED_MEDIA_TYPE, 415),
         (RATE_LIMITED, 429),
         (CODE_INVALID, 422),
         (CODE_EXPIRED, 422),

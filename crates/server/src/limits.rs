@@ -1,0 +1,23 @@
+//! Every limit of the HTTP layer, named in one place. The domain's own limits (lengths of
+//! names and references, page sizes, amounts) are in `paycode_core::limits`.
+
+use std::time::Duration;
+
+/// Largest request body, in bytes (SPEC section 4: bodies over 64 KiB get 413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Longest bearer credential accepted, in bytes. Real credentials are about 60 bytes; a longer
+/// header is refused before it is hashed or looked up.
+pub const MAX_CREDENTIAL_BYTES: usize = 256;
+
+/// How often the background task closes `USER_PAYING` trades past their deadline.
+pub const CLOSE_OVERDUE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Upper bounds of the request latency histogram, in seconds.
+pub const LATENCY_BUCKETS_SECONDS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Most distinct label sets a metric keeps. Routes are the matched patterns, never the raw
+/// paths, so the real number is small; the bound keeps a bug from growing memory forever.
+pub const MAX_METRIC_SERIES: usize = 1_000;

@@ -1,0 +1,87 @@
+//! The routes of the API, one module per kind of caller.
+
+pub mod admin;
+pub mod merchant;
+pub mod public;
+pub mod wallet;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+
+use crate::limits::MAX_BODY_BYTES;
+use crate::metrics::track;
+use crate::state::AppState;
+
+/// The whole API over `state`: every route of SPEC section 4, JSON errors for unknown routes
+/// and methods, the 64 KiB body limit, and request metrics and logs.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(admin_routes())
+        .merge(wallet_routes())
+        .merge(merchant_routes())
+        .route("/healthz", get(public::healthz))
+        .route("/metrics", get(public::metrics))
+        .route("/openapi.json", get(public::openapi))
+        .fallback(public::not_found)
+        .method_not_allowed_fallback(public::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/admin/users", post(admin::create_user))
+        .route("/v1/admin/merchants", post(admin::create_merchant))
+        .route(
+            "/v1/admin/merchants/{id}/keys",
+            post(admin::add_merchant_key),
+        )
+        .route(
+            "/v1/admin/merchants/{id}/keys/{key_id}",
+            delete(admin::revoke_merchant_key),
+        )
+        .route("/v1/admin/topups", post(admin::topup))
+        .route("/v1/admin/devices/{id}/unlock", post(admin::unlock_device))
+        .route("/v1/admin/ledger/check", get(admin::ledger_check))
+}
+
+fn wallet_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/wallet/sessions", post(wallet::login))
+        .route("/v1/wallet/pin", put(wallet::set_pin))
+        .route("/v1/wallet/balance", get(wallet::balance))
+        .route("/v1/wallet/transactions", get(wallet::transactions))
+        .route(
+            "/v1/wallet/devices",
+            post(wallet::enroll_device).get(wallet::devices),
+        )
+        .route("/v1/wallet/devices/{id}", delete(wallet::revoke_device))
+        .route(
+            "/v1/wallet/devices/{id}/rotate",
+            post(wallet::rotate_device),
+        )
+        .route("/v1/wallet/codes", post(wallet::online_code))
+        .route("/v1/wallet/payments", get(wallet::pending_payments))
+        .route(
+            "/v1/wallet/payments/{trade_no}/confirm",
+            post(wallet::confirm_payment),
+        )
+        .route(
+            "/v1/wallet/payments/{trade_no}/decline",
+            post(wallet::decline_payment),
+        )
+}
+
+fn merchant_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/payments", post(merchant::pay))
+        .route("/v1/payments/{out_trade_no}", get(merchant::payment))
+        .route("/v1/payments/{out_trade_no}/cancel", post(merchant::cancel))
+        .route(
+            "/v1/payments/{out_trade_no}/refunds",
+            post(merchant::refund).get(merchant::refunds),
+        )
+        .route("/v1/merchant/balance", get(merchant::balance))
+}

@@ -1,0 +1,74 @@
+//! The public endpoints: health, metrics, the OpenAPI document, and the JSON answers for
+//! unknown routes and methods.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use paycode_api::{codes, ErrorBody, Health};
+use utoipa::OpenApi;
+
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+/// The media type of the Prometheus text format.
+const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Reports whether the server can reach its database, by running a trivial transaction.
+#[utoipa::path(
+    get, path = "/healthz", tag = "public",
+    responses(
+        (status = 200, description = "The server and its database work", body = Health),
+        (status = 503, description = "`UNAVAILABLE`: the database does not answer", body = ErrorBody),
+    )
+)]
+pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
+    state.probe_store().await.map_err(|error| {
+        tracing::error!(code = error.code(), "health check failed");
+        ApiError::http(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::UNAVAILABLE,
+            "the database does not answer",
+        )
+    })?;
+    Ok(axum::Json(Health {
+        status: "ok".to_owned(),
+        database: state.paycode.backend_name().to_owned(),
+    }))
+}
+
+/// The metrics in the Prometheus text format.
+#[utoipa::path(
+    get, path = "/metrics", tag = "public",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+)]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)],
+        state.metrics.render(),
+    )
+}
+
+/// This API's OpenAPI document, generated from the code.
+#[utoipa::path(
+    get, path = "/openapi.json", tag = "public",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+pub async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// Any path that is not a route.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+/// A route asked with a method it does not have.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "the route does not accept this method",
+    )
+}

@@ -1,0 +1,311 @@
+//! Starting and stopping the server: the data directory, the master key file, the database,
+//! the configuration file, the admin key, the listener, the background closer of overdue
+//! trades, and graceful shutdown.
+
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use paycode_core::store::Store;
+use paycode_core::{Clock, Config, Paycode, SystemClock};
+use paycode_store::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::key_file;
+use crate::limits::CLOSE_OVERDUE_INTERVAL;
+use crate::routes::router;
+use crate::state::AppState;
+
+/// Name of the master key file in the data directory.
+pub const MASTER_KEY_FILE: &str = "master.key";
+/// Name of the SQLite database in the data directory, unless another database is given.
+pub const DATABASE_FILE: &str = "paycode.sqlite";
+
+/// How to start a server.
+#[derive(Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory of the master key file and, by default, the SQLite database; created if
+    /// missing.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or a plain path; the data directory's `paycode.sqlite` when absent.
+    pub database: Option<String>,
+    /// A TOML file of `paycode_core::Config`; the defaults when absent.
+    pub config_file: Option<PathBuf>,
+    /// The admin key (at least 16 characters); when absent, the stored one is kept, or on
+    /// first start one is generated and printed once.
+    pub admin_key: Option<String>,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ServeOptions")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database)
+            .field("config_file", &self.config_file)
+            .field("admin_key", &self.admin_key.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}
+
+/// A server's state, opened and ready to serve.
+pub struct Opened {
+    /// The state to serve.
+    pub state: AppState,
+    /// The admin key generated on first start, to be shown once; `None` otherwise.
+    pub generated_admin_key: Option<String>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Opened")
+            .field("state", &self.state)
+            .field(
+                "generated_admin_key",
+                &self.generated_admin_key.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+/// Opens everything a server needs, reading time from `clock`: creates the data directory,
+/// loads or creates the master key file, opens (and migrates) the database, reads the
+/// configuration, opens the domain and installs the admin key. Blocking: call it from a
+/// blocking context.
+pub fn open(options: &ServeOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Opened> {
+    create_data_dir(&options.data_dir)?;
+    let keys = key_file::load_or_create(&options.data_dir.join(MASTER_KEY_FILE))?;
+    let config = load_config(options.config_file.as_deref())?;
+    let store = open_store(options)?;
+    let paycode = Paycode::open(Arc::clone(&store), clock, config, keys)
+        .context("could not open paycode over the database")?;
+    let generated_admin_key = paycode
+        .install_admin_key(options.admin_key.as_deref())
+        .context("could not install the admin key")?;
+    Ok(Opened {
+        state: AppState::new(Arc::new(paycode), store),
+        generated_admin_key,
+    })
+}
+
+fn create_data_dir(path: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    // Only the server's user needs the directory; it holds the key file and the database.
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(path)
+        .with_context(|| format!("could not create the data directory {}", path.display()))
+}
+
+/// Reads the configuration file, refusing unknown fields and values out of their limits.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read the configuration {}", path.display()))?;
+    let config: Config = toml::from_str(&text)
+        .with_context(|| format!("invalid configuration {}", path.display()))?;
+    config
+        .validate()
+        .with_context(|| format!("invalid configuration {}", path.display()))?;
+    Ok(config)
+}
+
+/// Where the SQLite database of `options` is.
+fn database_path(options: &ServeOptions) -> anyhow::Result<PathBuf> {
+    let Some(database) = options.database.as_deref() else {
+        return Ok(options.data_dir.join(DATABASE_FILE));
+    };
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        bail!("PostgreSQL support is not built yet; use sqlite://PATH or leave the database out");
+    }
+    let path = database.strip_prefix("sqlite://").unwrap_or(database);
+    if path.is_empty() || path.contains("://") {
+        bail!("the database must be sqlite://PATH or a file path");
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn open_store(options: &ServeOptions) -> anyhow::Result<Arc<dyn Store>> {
+    let path = database_path(options)?;
+    let store = SqliteStore::open(&path)
+        .with_context(|| format!("could not open the database {}", path.display()))?;
+    tracing::info!(path = %path.display(), "opened the SQLite database");
+    Ok(Arc::new(store))
+}
+
+/// Runs a server until `shutdown` completes: opens everything with the system clock, prints
+/// a generated admin key once, listens on `options.listen`, and stops gracefully.
+pub async fn serve(
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let opened_options = options.clone();
+    let opened = tokio::task::spawn_blocking(move || open(&opened_options, Arc::new(SystemClock)))
+        .await
+        .context("opening the server panicked")??;
+    if let Some(key) = &opened.generated_admin_key {
+        // Printed on standard output, not logged: logs are kept and shipped, this line is
+        // read once by the operator who started the server.
+        println!("admin key (shown once, store it now): {key}");
+    }
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", options.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "paycode is listening");
+    run(listener, opened.state, shutdown).await?;
+    tracing::info!("paycode stopped");
+    Ok(())
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, with the background task that
+/// closes overdue `USER_PAYING` trades. In-flight requests finish before it returns.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_closer, stopped) = watch::channel(false);
+    let closer = spawn_closer(Arc::clone(&state.paycode), stopped);
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // The closer may be in the middle of a sweep; let it finish so that the store is not
+    // dropped under it.
+    let _ = stop_closer.send(true);
+    if let Err(error) = closer.await {
+        tracing::error!(%error, "the overdue trade closer panicked");
+    }
+    served
+}
+
+/// Every [`CLOSE_OVERDUE_INTERVAL`], closes the `USER_PAYING` trades past their deadline.
+fn spawn_closer(paycode: Arc<Paycode>, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(CLOSE_OVERDUE_INTERVAL);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => close_overdue(&paycode).await,
+                _ = stopped.changed() => return,
+            }
+        }
+    })
+}
+
+async fn close_overdue(paycode: &Arc<Paycode>) {
+    let paycode = Arc::clone(paycode);
+    match tokio::task::spawn_blocking(move || paycode.close_overdue_trades()).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(closed)) => tracing::info!(closed, "closed overdue USER_PAYING trades"),
+        Ok(Err(error)) => tracing::warn!(%error, "could not close overdue trades"),
+        Err(error) => tracing::error!(%error, "closing overdue trades panicked"),
+    }
+}
+
+/// A server running in the background on a local port, for tests and demonstrations.
+#[derive(Debug)]
+pub struct RunningServer {
+    address: SocketAddr,
+    stop: oneshot::Sender<()>,
+    handle: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Its base URL, such as `http://127.0.0.1:40123`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops it gracefully and waits until it has stopped.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        // The server may have stopped on its own already; then there is no one to tell.
+        let _ = self.stop.send(());
+        self.handle.await.context("the server task panicked")??;
+        Ok(())
+    }
+}
+
+/// Serves `state` on `127.0.0.1` at a free port, in the background.
+pub async fn spawn(state: AppState) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let address = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(run(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        address,
+        stop,
+        handle,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(database: Option<&str>) -> ServeOptions {
+        ServeOptions {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            data_dir: PathBuf::from("/data"),
+            database: database.map(str::to_owned),
+            config_file: None,
+            admin_key: None,
+        }
+    }
+
+    #[test]
+    fn the_database_is_a_sqlite_path_and_postgres_is_refused_clearly() {
+        let path = |database| database_path(&options(database));
+        assert_eq!(path(None).unwrap(), PathBuf::from("/data/paycode.sqlite"));
+        assert_eq!(
+            path(Some("sqlite:///var/lib/p.db")).unwrap(),
+            PathBuf::from("/var/lib/p.db")
+        );
+        assert_eq!(path(Some("p.db")).unwrap(), PathBuf::from("p.db"));
+        let postgres = path(Some("postgres://localhost/paycode")).unwrap_err();
+        assert!(postgres
+            .to_string()
+            .contains("PostgreSQL support is not built yet"));
+        assert!(path(Some("mysql://x")).is_err());
+        assert!(path(Some("")).is_err());
+    }
+
+    #[test]
+    fn a_configuration_with_unknown_fields_or_bad_values_is_refused() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("paycode.toml");
+        std::fs::write(&path, "max_failed_attempts = 3\ncurrency = \"USD\"\n").unwrap();
+        let config = load_config(Some(&path)).unwrap();
+        assert_eq!(config.max_failed_attempts, 3);
+        assert_eq!(config.currency.as_str(), "USD");
+        std::fs::write(&path, "max_failed_atempts = 3\n").unwrap();
+        assert!(load_config(Some(&path)).is_err());
+        std::fs::write(&path, "skew_steps = 11\n").unwrap();
+        assert!(load_config(Some(&path)).is_err());
+    }
+
+    #[test]
+    fn the_admin_key_is_redacted_in_debug_output() {
+        let mut options = options(None);
+        options.admin_key = Some("admin-key-that-is-long".to_owned());
+        assert!(!format!("{options:?}").contains("admin-key"));
+    }
+}

@@ -1,0 +1,69 @@
+//! What every request handler shares: the domain handle, the store (for health checks) and
+//! the metrics.
+
+use std::sync::Arc;
+
+use paycode_core::store::Store;
+use paycode_core::Paycode;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// The state of the server, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain: every use case is a method on it.
+    pub paycode: Arc<Paycode>,
+    /// The store under `paycode`, for `/healthz` to probe directly.
+    pub store: Arc<dyn Store>,
+    /// Request, payment and verification counters.
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("AppState")
+            .field("paycode", &self.paycode)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a domain and the store it was opened on, with fresh metrics.
+    pub fn new(paycode: Arc<Paycode>, store: Arc<dyn Store>) -> Self {
+        Self {
+            paycode,
+            store,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Runs a use case on the blocking thread pool: the domain and its store are synchronous,
+    /// and Argon2 and SQLite must not stall the async workers.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Paycode) -> Result<T, paycode_core::Error> + Send + 'static,
+    {
+        let paycode = Arc::clone(&self.paycode);
+        tokio::task::spawn_blocking(move || work(&paycode))
+            .await
+            .map_err(|join_error| ApiError::internal(format!("a use case panicked: {join_error}")))?
+            .map_err(ApiError::from)
+    }
+
+    /// Opens and commits a transaction that reads one setting: proof that the database
+    /// answers, for `/healthz`.
+    pub async fn probe_store(&self) -> Result<(), ApiError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || {
+            let mut transaction = store.begin()?;
+            transaction.setting("healthz")?;
+            transaction.commit()
+        })
+        .await
+        .map_err(|join_error| ApiError::internal(format!("the probe panicked: {join_error}")))?
+        .map_err(|error| ApiError::from(paycode_core::Error::Store(error)))
+    }
+}
