@@ -1,0 +1,417 @@
+//! The domain's use cases driven directly (no HTTP) over a real SQLite store, with the clock
+//! in the test's hands. After every scenario, and after every step of the property test, the
+//! ledger invariants are checked.
+
+use std::sync::Arc;
+
+use paycode_codec::{make_offline_code, CodeIndex, DeviceSlot, OfflineCodec};
+use paycode_core::clock::ManualClock;
+use paycode_core::crypto::{MasterKey, MasterKeys};
+use paycode_core::ids::{MerchantId, UserId};
+use paycode_core::model::TradeStatus;
+use paycode_core::service::{PayRequest, Provisioning, RefundRequest};
+use paycode_core::{Config, Error, Paycode};
+use paycode_otp::HotpKey;
+use paycode_store::SqliteStore;
+use proptest::prelude::*;
+
+/// 2026-11-26T00:00:00Z, a multiple of 30 s.
+const START_MILLIS: i64 = 1_795_651_200_000;
+
+struct World {
+    paycode: Paycode,
+    clock: ManualClock,
+}
+
+impl World {
+    fn new(config: Config) -> Self {
+        let clock = ManualClock::new(START_MILLIS);
+        let store = Arc::new(SqliteStore::open_in_memory().expect("in-memory store"));
+        let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("key ring");
+        let paycode =
+            Paycode::open(store, Arc::new(clock.clone()), config, keys).expect("paycode opens");
+        Self { paycode, clock }
+    }
+
+    fn user_with_money(&self, name: &str, amount: i64) -> (UserId, Provisioning) {
+        let user = self
+            .paycode
+            .create_user(name, "correct horse battery")
+            .expect("user");
+        if amount > 0 {
+            self.paycode
+                .topup(user.id.0, amount, &format!("topup-{name}"))
+                .expect("top-up");
+        }
+        let device = self
+            .paycode
+            .enroll_device(user.id, Some("phone"))
+            .expect("device");
+        (user.id, device)
+    }
+
+    fn merchant(&self, name: &str) -> MerchantId {
+        self.paycode
+            .create_merchant(name)
+            .expect("merchant")
+            .merchant
+            .id
+    }
+
+    /// The code a wallet would show, made only from the provisioning data and the wallet's clock.
+    fn wallet_code(&self, device: &Provisioning, index: u8, clock_offset_seconds: i64) -> String {
+        let codec = OfflineCodec::new(device.prefix, &device.code_key);
+        let key = HotpKey::new(&device.secret, device.device.algorithm);
+        let wallet_time = self.clock.now_seconds() as i64 + clock_offset_seconds;
+        let step = wallet_time as u64 / u64::from(device.device.period_seconds);
+        let slot = DeviceSlot::new(device.device.id.0 as u32).expect("slot");
+        make_offline_code(
+            &codec,
+            slot,
+            CodeIndex::new(index).expect("index"),
+            &key,
+            step,
+        )
+        .to_string()
+    }
+
+    fn pay(
+        &self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+        code: &str,
+        amount: i64,
+    ) -> Result<TradeStatus, Error> {
+        let request = PayRequest {
+            out_trade_no: out_trade_no.to_owned(),
+            auth_code: code.to_owned(),
+            amount,
+            subject: None,
+            terminal_id: None,
+        };
+        self.paycode
+            .pay(merchant, &request)
+            .map(|trade| trade.status)
+    }
+
+    fn assert_ledger_ok(&self) {
+        let totals = self.paycode.check_ledger().expect("ledger check runs");
+        assert!(totals.ok(), "ledger invariants broken: {totals:?}");
+    }
+}
+
+use paycode_core::Clock as _;
+
+#[test]
+fn a_refused_payment_still_spends_the_code() {
+    let world = World::new(Config::default());
+    let (_user, device) = world.user_with_money("alice", 100);
+    let merchant = world.merchant("Canteen");
+    let code = world.wallet_code(&device, 0, 0);
+    assert!(matches!(
+        world.pay(merchant, "order-1", &code, 500),
+        Err(Error::InsufficientFunds)
+    ));
+    assert!(matches!(
+        world.pay(merchant, "order-1", &code, 50),
+        Err(Error::CodeUsed)
+    ));
+    let fresh = world.wallet_code(&device, 1, 0);
+    assert_eq!(
+        world
+            .pay(merchant, "order-1", &fresh, 50)
+            .expect("fresh code pays"),
+        TradeStatus::Success
+    );
+    assert_eq!(world.paycode.user_balance(_user).expect("balance"), 50);
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn a_code_is_accepted_one_step_late_but_not_two() {
+    let world = World::new(Config::default());
+    let (_user, late) = world.user_with_money("bob", 10_000);
+    let (_other, later) = world.user_with_money("bob2", 10_000);
+    let merchant = world.merchant("Kiosk");
+    let one_step_late = world.wallet_code(&late, 0, 0);
+    let two_steps_late = world.wallet_code(&later, 0, -30);
+    world.clock.advance_seconds(30);
+    assert_eq!(
+        world
+            .pay(merchant, "late-one", &one_step_late, 10)
+            .expect("one step late"),
+        TradeStatus::Success
+    );
+    assert!(matches!(
+        world.pay(merchant, "late-two", &two_steps_late, 10),
+        Err(Error::CodeInvalid)
+    ));
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn the_server_follows_a_wallet_clock_that_drifts_step_by_step() {
+    let world = World::new(Config::default());
+    let (_user, device) = world.user_with_money("carol", 10_000);
+    let merchant = world.merchant("Bakery");
+    // A wallet three steps ahead is outside the ±1 window at first...
+    let far = world.wallet_code(&device, 0, 90);
+    assert!(matches!(
+        world.pay(merchant, "far", &far, 10),
+        Err(Error::CodeInvalid)
+    ));
+    // ...but a clock that drifts one step at a time is followed by the learned drift.
+    for (offset, out_trade_no) in [(30, "drift-1"), (60, "drift-2"), (90, "drift-3")] {
+        world.clock.advance_seconds(30);
+        let wallet_offset = offset;
+        let code = world.wallet_code(&device, 1, wallet_offset);
+        assert_eq!(
+            world
+                .pay(merchant, out_trade_no, &code, 10)
+                .expect(out_trade_no),
+            TradeStatus::Success
+        );
+    }
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn a_device_locks_after_the_configured_failures_and_the_lock_expires() {
+    let config = Config {
+        max_failed_attempts: 3,
+        lockout_seconds: 600,
+        ..Config::default()
+    };
+    let world = World::new(config);
+    let (_user, device) = world.user_with_money("dave", 10_000);
+    let merchant = world.merchant("Shop");
+    let good = world.wallet_code(&device, 0, 0);
+    // Same device slot, wrong OTP: take a real code of another step from the same device.
+    for attempt in 0..3 {
+        let wrong = world.wallet_code(&device, attempt, 3_000);
+        assert!(matches!(
+            world.pay(merchant, &format!("bad-{attempt}"), &wrong, 10),
+            Err(Error::CodeInvalid)
+        ));
+    }
+    assert!(matches!(
+        world.pay(merchant, "good", &good, 10),
+        Err(Error::DeviceLocked)
+    ));
+    world.clock.advance_seconds(601);
+    let later = world.wallet_code(&device, 0, 0);
+    assert_eq!(
+        world
+            .pay(merchant, "after-lock", &later, 10)
+            .expect("lock expired"),
+        TradeStatus::Success
+    );
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn the_daily_pin_free_total_turns_payments_into_user_paying() {
+    let config = Config {
+        pin_free_limit: 1_000,
+        daily_pin_free_limit: 1_500,
+        ..Config::default()
+    };
+    let world = World::new(config);
+    let (user, device) = world.user_with_money("erin", 10_000);
+    let merchant = world.merchant("Market");
+    assert_eq!(
+        world
+            .pay(merchant, "a", &world.wallet_code(&device, 0, 0), 1_000)
+            .unwrap(),
+        TradeStatus::Success
+    );
+    assert_eq!(
+        world
+            .pay(merchant, "b", &world.wallet_code(&device, 1, 0), 600)
+            .unwrap(),
+        TradeStatus::UserPaying
+    );
+    assert_eq!(
+        world
+            .pay(merchant, "c", &world.wallet_code(&device, 2, 0), 500)
+            .unwrap(),
+        TradeStatus::Success
+    );
+    assert_eq!(world.paycode.user_balance(user).unwrap(), 8_500);
+    // The next UTC day starts a fresh total.
+    world.clock.advance_seconds(86_400);
+    assert_eq!(
+        world
+            .pay(merchant, "d", &world.wallet_code(&device, 0, 0), 1_000)
+            .unwrap(),
+        TradeStatus::Success
+    );
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn a_confirmation_needs_the_pin_and_five_wrong_pins_close_the_trade() {
+    let config = Config {
+        pin_free_limit: 100,
+        ..Config::default()
+    };
+    let world = World::new(config);
+    let (user, device) = world.user_with_money("frank", 10_000);
+    let merchant = world.merchant("Electronics");
+    world
+        .paycode
+        .set_pin(user, "246810", None)
+        .expect("first PIN needs no old PIN");
+    assert!(matches!(
+        world.paycode.set_pin(user, "135791", None),
+        Err(Error::Forbidden(_))
+    ));
+    let status = world
+        .pay(merchant, "tv", &world.wallet_code(&device, 0, 0), 5_000)
+        .unwrap();
+    assert_eq!(status, TradeStatus::UserPaying);
+    let trade_no = world.paycode.pending_payments(user).unwrap()[0]
+        .trade_no
+        .clone();
+    for _ in 0..4 {
+        assert!(matches!(
+            world.paycode.confirm_payment(user, &trade_no, "000000"),
+            Err(Error::Forbidden(_))
+        ));
+    }
+    assert_eq!(
+        world.paycode.trade(merchant, "tv").unwrap().status,
+        TradeStatus::UserPaying
+    );
+    assert!(matches!(
+        world.paycode.confirm_payment(user, &trade_no, "000000"),
+        Err(Error::Forbidden(_))
+    ));
+    assert_eq!(
+        world.paycode.trade(merchant, "tv").unwrap().status,
+        TradeStatus::Closed
+    );
+    assert_eq!(world.paycode.user_balance(user).unwrap(), 10_000);
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn cancelling_a_partly_refunded_trade_refunds_the_rest() {
+    let world = World::new(Config::default());
+    let (user, device) = world.user_with_money("grace", 10_000);
+    let merchant = world.merchant("Cafe");
+    world
+        .pay(merchant, "latte", &world.wallet_code(&device, 0, 0), 3_000)
+        .unwrap();
+    let refund = RefundRequest {
+        out_refund_no: "r1".to_owned(),
+        amount: 1_000,
+        reason: None,
+    };
+    world.paycode.refund(merchant, "latte", &refund).unwrap();
+    let cancelled = world.paycode.cancel(merchant, "latte").unwrap();
+    assert_eq!(
+        (cancelled.status, cancelled.refunded_amount),
+        (TradeStatus::Reversed, 3_000)
+    );
+    assert_eq!(world.paycode.user_balance(user).unwrap(), 10_000);
+    assert_eq!(world.paycode.merchant_balance(merchant).unwrap(), 0);
+    assert!(matches!(
+        world.paycode.refund(
+            merchant,
+            "latte",
+            &RefundRequest {
+                out_refund_no: "r2".to_owned(),
+                ..refund
+            }
+        ),
+        Err(Error::TradeNotRefundable)
+    ));
+    world.assert_ledger_ok();
+}
+
+#[derive(Debug, Clone)]
+enum Operation {
+    Topup {
+        user: usize,
+        amount: i64,
+    },
+    Pay {
+        user: usize,
+        merchant: usize,
+        amount: i64,
+    },
+    Refund {
+        trade: usize,
+        amount: i64,
+    },
+    Cancel {
+        trade: usize,
+    },
+    Advance {
+        seconds: i64,
+    },
+}
+
+fn operation() -> impl Strategy<Value = Operation> {
+    prop_oneof![
+        (0..3usize, 1..50_000i64).prop_map(|(user, amount)| Operation::Topup { user, amount }),
+        (0..3usize, 0..2usize, 1..40_000i64).prop_map(|(user, merchant, amount)| Operation::Pay {
+            user,
+            merchant,
+            amount
+        }),
+        (0..20usize, 1..20_000i64).prop_map(|(trade, amount)| Operation::Refund { trade, amount }),
+        (0..20usize).prop_map(|trade| Operation::Cancel { trade }),
+        (1..90i64).prop_map(|seconds| Operation::Advance { seconds }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_ledger_invariants_hold_after_every_operation(operations in proptest::collection::vec(operation(), 1..40)) {
+        let world = World::new(Config::default());
+        let users: Vec<_> = ["u0", "u1", "u2"].iter().map(|name| world.user_with_money(name, 0)).collect();
+        let merchants = [world.merchant("m0"), world.merchant("m1")];
+        let mut trades: Vec<(MerchantId, String)> = Vec::new();
+        let mut issued = 0i64;
+        let mut index = 0u8;
+        for (number, operation) in operations.iter().enumerate() {
+            match *operation {
+                Operation::Topup { user, amount } => {
+                    world.paycode.topup(users[user].0 .0, amount, &format!("t{number}")).unwrap();
+                    issued += amount;
+                }
+                Operation::Pay { user, merchant, amount } => {
+                    index = (index + 1) % 10;
+                    let code = world.wallet_code(&users[user].1, index, 0);
+                    let out_trade_no = format!("o{number}");
+                    match world.pay(merchants[merchant], &out_trade_no, &code, amount) {
+                        Ok(_) => trades.push((merchants[merchant], out_trade_no)),
+                        Err(Error::InsufficientFunds | Error::CodeUsed) => {}
+                        Err(other) => panic!("unexpected refusal {other:?}"),
+                    }
+                }
+                Operation::Refund { trade, amount } => {
+                    if let Some((merchant, out_trade_no)) = trades.get(trade) {
+                        let request = RefundRequest { out_refund_no: format!("r{number}"), amount, reason: None };
+                        let _ = world.paycode.refund(*merchant, out_trade_no, &request);
+                    }
+                }
+                Operation::Cancel { trade } => {
+                    if let Some((merchant, out_trade_no)) = trades.get(trade) {
+                        let _ = world.paycode.cancel(*merchant, out_trade_no);
+                    }
+                }
+                Operation::Advance { seconds } => world.clock.advance_seconds(seconds),
+            }
+            let totals = world.paycode.check_ledger().unwrap();
+            prop_assert!(totals.ok(), "after {operation:?}: {totals:?}");
+            let held: i64 = users.iter().map(|(user, _)| world.paycode.user_balance(*user).unwrap()).sum::<i64>()
+                + merchants.iter().map(|merchant| world.paycode.merchant_balance(*merchant).unwrap()).sum::<i64>();
+            prop_assert_eq!(held, issued, "money was created or destroyed after {:?}", operation);
+        }
+    }
+}
