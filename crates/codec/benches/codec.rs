@@ -176,7 +176,7 @@ fn print_ratios() {
             "ff1_paycode / aes_10_blocks",
             mean("ff1", "paycode"),
             mean("ff1", "aes_10_blocks"),
-            "1.0 is the floor",
+            "> 1.0; ten dependent AES blocks are the least FF1 needs",
         ),
         (
             "decode_verify_baseline / decode_verify_paycode",

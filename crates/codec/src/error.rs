@@ -6,7 +6,6 @@ use crate::code::Prefix;
 ///
 /// Messages never contain key material, so they may be logged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A payment code did not have exactly 18 characters.
     #[error("a payment code has 18 digits, but this one has {length} characters")]

@@ -360,9 +360,9 @@ fn encrypt_block<C>(cipher: &C, block: &[u8; 16]) -> [u8; 16]
 where
     C: BlockEncrypt + BlockSizeUser<BlockSize = U16>,
 {
-    let mut output = Default::default();
-    cipher.encrypt_block_b2b(block.into(), &mut output);
-    output.into()
+    let mut block = aes::Block::from(*block);
+    cipher.encrypt_block(&mut block);
+    block.into()
 }
 
 /// FF1.Encrypt, steps 2 and 6 to 7, with the halves as integers.
