@@ -1,8 +1,13 @@
 //! The `paycode` command: one binary for the server, the demo, the wallet and POS clients, and
 //! the OTP and payment-code tools that scripts and support staff use.
 
+mod admin_command;
 mod code_command;
+mod demo_command;
 mod otp_command;
+mod pos_command;
+mod serve_command;
+mod wallet_command;
 
 use std::process::ExitCode;
 
@@ -27,6 +32,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the payment server (SQLite in ./paycode-data by default).
+    Serve(serve_command::ServeArguments),
+    /// The whole story in one command, on a temporary database: enroll, pay offline, refund.
+    Demo,
+    /// The wallet: log in, enroll a device, show offline codes (no network needed), confirm.
+    #[command(subcommand)]
+    Wallet(wallet_command::WalletCommand),
+    /// The merchant's point of sale: charge scanned codes, query, cancel, refund.
+    #[command(subcommand)]
+    Pos(pos_command::PosCommand),
+    /// The operator: users, merchants and keys, top-ups, unlocking devices, the ledger check.
+    #[command(subcommand)]
+    Admin(admin_command::AdminCommand),
     /// One-time passwords (RFC 4226 HOTP, RFC 6238 TOTP), key URIs and secrets.
     #[command(subcommand)]
     Otp(otp_command::OtpCommand),
@@ -46,6 +64,11 @@ pub enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(arguments) => serve_command::run(arguments),
+        Command::Demo => demo_command::run(),
+        Command::Wallet(command) => wallet_command::run(command),
+        Command::Pos(command) => pos_command::run(command),
+        Command::Admin(command) => admin_command::run(command),
         Command::Otp(command) => otp_command::run(command),
         Command::Code(command) => code_command::run(command),
     };
