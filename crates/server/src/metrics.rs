@@ -212,7 +212,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         %method,
         %route,
         status,
-        latency_ms = elapsed.as_secs_f64() * 1_000.0,
+        latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response

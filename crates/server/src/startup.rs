@@ -215,6 +215,7 @@ async fn close_overdue(paycode: &Arc<Paycode>) {
 }
 
 /// A server running in the background on a local port, for tests and demonstrations.
+/// Dropping it stops the server too, but without waiting; [`RunningServer::stop`] waits.
 #[derive(Debug)]
 pub struct RunningServer {
     address: SocketAddr,

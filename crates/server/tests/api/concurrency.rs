@@ -1,0 +1,114 @@
+//! Real parallel HTTP requests against one server: double spends, duplicate `out_trade_no`s
+//! and a burst of payments larger than the balance.
+
+use paycode_api::{PayRequest, TradeStatus};
+use paycode_client::{Client, ClientError, Payment};
+use tokio::task::JoinSet;
+
+use crate::helpers::{code_of, pay_request, spawn_app, Phone};
+
+/// Parallel requests in each scenario.
+const PARALLEL_REQUESTS: usize = 50;
+
+/// Sends every request at once, each from its own task, and collects the answers.
+async fn pay_all(client: &Client, requests: Vec<PayRequest>) -> Vec<Result<Payment, ClientError>> {
+    let mut tasks = JoinSet::new();
+    for request in requests {
+        let client = client.clone();
+        tasks.spawn(async move { client.pay(&request).await });
+    }
+    let mut answers = Vec::with_capacity(PARALLEL_REQUESTS);
+    while let Some(answer) = tasks.join_next().await {
+        answers.push(answer.expect("the request task finished"));
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once() {
+    let app = spawn_app().await;
+    let alice = app.wallet("alice", 10_000).await;
+    let shop = app.merchant("Canteen").await;
+    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let code = phone.code(app.step(), 0);
+    let requests = (0..PARALLEL_REQUESTS)
+        .map(|index| pay_request(&format!("order-{index}"), &code, 100))
+        .collect();
+
+    let answers = pay_all(&shop.client, requests).await;
+    let (paid, refused): (Vec<_>, Vec<_>) = answers.into_iter().partition(Result::is_ok);
+    assert_eq!(paid.len(), 1, "exactly one payment goes through");
+    for refusal in refused {
+        assert_eq!(code_of(refusal), "CODE_USED");
+    }
+    assert_eq!(app.balances(&alice, &shop).await, (9_900, 100));
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike() {
+    let app = spawn_app().await;
+    let alice = app.wallet("alice", 10_000).await;
+    let shop = app.merchant("Canteen").await;
+    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let request = pay_request("order-1", &phone.code(app.step(), 0), 100);
+    let requests = vec![request; PARALLEL_REQUESTS];
+
+    let answers = pay_all(&shop.client, requests).await;
+    let trades: Vec<Payment> = answers
+        .into_iter()
+        .map(|answer| answer.expect("every duplicate gets the trade"))
+        .collect();
+    let first = &trades[0].trade;
+    assert_eq!(first.status, TradeStatus::Success);
+    assert!(trades
+        .iter()
+        .all(|payment| payment.trade.trade_no == first.trade_no));
+    assert_eq!(app.balances(&alice, &shop).await, (9_900, 100));
+    app.assert_ledger_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero() {
+    const BALANCE: i64 = 1_000;
+    const AMOUNT: i64 = 30;
+    let app = spawn_app().await;
+    let alice = app.wallet("alice", BALANCE).await;
+    let shop = app.merchant("Canteen").await;
+    // Thirty offline codes from three devices (ten code indexes each) and twenty online codes.
+    let mut codes = Vec::with_capacity(PARALLEL_REQUESTS);
+    for _ in 0..3 {
+        let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+        codes.extend((0..10).map(|index| phone.code(app.step(), index)));
+    }
+    while codes.len() < PARALLEL_REQUESTS {
+        codes.push(alice.client.online_code(None).await.unwrap().code);
+    }
+    let requests = codes
+        .iter()
+        .enumerate()
+        .map(|(index, code)| pay_request(&format!("order-{index}"), code, AMOUNT))
+        .collect();
+
+    let answers = pay_all(&shop.client, requests).await;
+    let mut successes = 0;
+    for answer in answers {
+        match answer {
+            Ok(payment) => {
+                assert_eq!(payment.trade.status, TradeStatus::Success);
+                successes += 1;
+            }
+            refused => assert_eq!(code_of(refused), "INSUFFICIENT_FUNDS"),
+        }
+    }
+    let (wallet_balance, shop_balance) = app.balances(&alice, &shop).await;
+    assert!(wallet_balance >= 0);
+    assert_eq!(
+        successes,
+        BALANCE / AMOUNT,
+        "every payment the balance covers succeeds"
+    );
+    assert_eq!(wallet_balance, BALANCE - AMOUNT * successes);
+    assert_eq!(shop_balance, AMOUNT * successes);
+    app.assert_ledger_ok().await;
+}
