@@ -10,6 +10,7 @@ use paycode_api::{DeviceProvisioning, PayRequest};
 use paycode_client::{Client, ClientError};
 use paycode_codec::{make_offline_code, CodeIndex, CodeKey, DeviceSlot, OfflineCodec, Prefix};
 use paycode_core::crypto::{MasterKey, MasterKeys};
+use paycode_core::store::Store;
 use paycode_core::{Clock, Config, ManualClock, Paycode};
 use paycode_otp::{Algorithm, HotpKey, Secret};
 use paycode_server::{spawn, AppState, RunningServer};
@@ -62,12 +63,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server with `config` on a fresh SQLite file.
 pub async fn spawn_app_with(config: Config) -> TestApp {
+    spawn_app_over(config, |store| Arc::new(store)).await
+}
+
+/// Starts a server with `config` over the store that `wrap` makes of a fresh SQLite file.
+pub async fn spawn_app_over(
+    config: Config,
+    wrap: impl FnOnce(SqliteStore) -> Arc<dyn Store>,
+) -> TestApp {
     init_log_capture();
     let directory = tempfile::tempdir().expect("a temporary directory");
     let clock = ManualClock::new(START_MILLIS);
-    let store: Arc<dyn paycode_core::store::Store> = Arc::new(
-        SqliteStore::open(&directory.path().join("paycode.sqlite")).expect("a SQLite store"),
-    );
+    let sqlite =
+        SqliteStore::open(&directory.path().join("paycode.sqlite")).expect("a SQLite store");
+    let store = wrap(sqlite);
     let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("a key ring");
     let paycode = Paycode::open(Arc::clone(&store), Arc::new(clock.clone()), config, keys)
         .expect("paycode opens");

@@ -5,6 +5,7 @@
 
 mod concurrency;
 mod end_to_end;
+mod failures;
 mod helpers;
 mod public;
 mod refusals;

@@ -381,3 +381,35 @@ async fn the_same_out_trade_no_with_other_parameters_is_a_conflict() {
     assert_eq!(scene.app.balances(&scene.wallet, &scene.shop).await, paid);
     scene.app.assert_ledger_ok().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_ends() {
+    let config = paycode_core::Config {
+        merchant_failures_per_minute: 3,
+        ..crate::helpers::test_config()
+    };
+    let app = crate::helpers::spawn_app_with(config).await;
+    let wallet = app.wallet("alice", 1_000).await;
+    let shop = app.merchant("Guesser").await;
+    let before = app.balances(&wallet, &shop).await;
+    // Online codes that were never issued: each is a failed verification of no device.
+    for guess in 0..3 {
+        let code = format!("80{guess:016}");
+        let refused = shop.client.pay(&pay_request("order-1", &code, 100)).await;
+        assert_eq!(status_and_code(refused), (422, "CODE_INVALID".to_owned()));
+    }
+    let issued = wallet.client.online_code(None).await.unwrap().code;
+    let limited = shop.client.pay(&pay_request("order-1", &issued, 100)).await;
+    assert_eq!(status_and_code(limited), (429, "RATE_LIMITED".to_owned()));
+    assert_eq!(app.balances(&wallet, &shop).await, before);
+
+    app.clock.advance_seconds(60);
+    let fresh = wallet.client.online_code(None).await.unwrap().code;
+    let paid = shop
+        .client
+        .pay(&pay_request("order-1", &fresh, 100))
+        .await
+        .unwrap();
+    assert_eq!(paid.trade.status, TradeStatus::Success);
+    app.assert_ledger_ok().await;
+}

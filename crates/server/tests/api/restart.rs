@@ -90,6 +90,8 @@ async fn state_and_lockouts_survive_a_restart_and_no_secret_is_stored_in_clear()
     let before = balances(&wallet, &shop).await;
     assert_eq!(before, (4_000, 1_000));
     assert_ledger_ok(&admin, &opened.state.paycode).await;
+    // While the server runs, recent writes sit in the write-ahead log; look there too.
+    assert_secret_absent(&options.data_dir, &provisioning.secret);
     drop(opened);
     server.stop().await.unwrap();
 
@@ -140,8 +142,11 @@ fn assert_secret_absent(data_dir: &Path, secret_base32: &str) {
     let secret = paycode_otp::Secret::from_base32(secret_base32).unwrap();
     let files = files_of(data_dir);
     assert!(!files.is_empty(), "the database is in the data directory");
+    let mut holds_username = false;
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
+        // A control: the search must find what is stored in clear.
+        holds_username |= bytes.windows(5).any(|window| window == b"alice");
         let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|window| window == needle);
         assert!(
             !contains(secret.expose_bytes()),
@@ -160,6 +165,7 @@ fn assert_secret_absent(data_dir: &Path, secret_base32: &str) {
             file.display()
         );
     }
+    assert!(holds_username, "the search reads the stored data");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
