@@ -38,12 +38,15 @@ pub use startup::{
 pub use state::AppState;
 
 /// Installs a global tracing subscriber that writes to standard error, filtered by `RUST_LOG`
-/// (default `info`). Does nothing if one is installed already, so tests may call it freely.
+/// (default `info`), in colour only on a terminal. Does nothing if one is installed already,
+/// so tests may call it freely.
 pub fn init_tracing() {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
