@@ -63,6 +63,9 @@ pub enum ClientError {
     /// The base URL is not an absolute `http` or `https` URL.
     #[error("invalid base URL {0:?}")]
     InvalidUrl(String),
+    /// A reference that must go into the URL's path is `.` or `..`, which no URL can carry.
+    #[error("{0:?} cannot be sent as a path segment")]
+    UnaddressableReference(String),
 }
 
 impl ClientError {
@@ -161,24 +164,31 @@ impl Client {
     }
 
     /// The URL of a path given as segments; each is percent-encoded, so a reference can never
-    /// change the route.
-    fn url(&self, segments: &[&str]) -> Url {
+    /// change the route. URLs cannot carry `.` or `..` as a segment (they are resolved away),
+    /// so such a reference is refused rather than sent to another route.
+    fn url(&self, segments: &[&str]) -> Result<Url> {
+        if let Some(dots) = segments
+            .iter()
+            .find(|segment| matches!(**segment, "." | ".."))
+        {
+            return Err(ClientError::UnaddressableReference((*dots).to_owned()));
+        }
         let mut url = self.base_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        url
+        Ok(url)
     }
 
-    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+    fn request(&self, method: Method, segments: &[&str]) -> Result<RequestBuilder> {
         let builder = self
             .http
-            .request(method, self.url(segments))
+            .request(method, self.url(segments)?)
             .timeout(self.timeout);
-        match &self.bearer {
+        Ok(match &self.bearer {
             Some(credential) => builder.bearer_auth(credential),
             None => builder,
-        }
+        })
     }
 
     /// Sends a request and reads a JSON answer, with the status it came with.
@@ -209,11 +219,11 @@ impl Client {
         Err(error_from(status, &bytes))
     }
 
-    fn post<B: Serialize>(&self, segments: &[&str], body: &B) -> RequestBuilder {
-        self.request(Method::POST, segments).json(body)
+    fn post<B: Serialize>(&self, segments: &[&str], body: &B) -> Result<RequestBuilder> {
+        Ok(self.request(Method::POST, segments)?.json(body))
     }
 
-    fn get(&self, segments: &[&str]) -> RequestBuilder {
+    fn get(&self, segments: &[&str]) -> Result<RequestBuilder> {
         self.request(Method::GET, segments)
     }
 
@@ -225,7 +235,7 @@ impl Client {
             username: username.to_owned(),
             password: password.to_owned(),
         };
-        self.send_json(self.post(&["v1", "admin", "users"], &body))
+        self.send_json(self.post(&["v1", "admin", "users"], &body)?)
             .await
     }
 
@@ -234,14 +244,14 @@ impl Client {
         let body = CreateMerchantRequest {
             name: name.to_owned(),
         };
-        self.send_json(self.post(&["v1", "admin", "merchants"], &body))
+        self.send_json(self.post(&["v1", "admin", "merchants"], &body)?)
             .await
     }
 
     /// `POST /v1/admin/merchants/{id}/keys`.
     pub async fn add_merchant_key(&self, merchant_id: i64) -> Result<MerchantKey> {
         let id = merchant_id.to_string();
-        let builder = self.request(Method::POST, &["v1", "admin", "merchants", &id, "keys"]);
+        let builder = self.request(Method::POST, &["v1", "admin", "merchants", &id, "keys"])?;
         self.send_json(builder).await
     }
 
@@ -251,7 +261,7 @@ impl Client {
         let builder = self.request(
             Method::DELETE,
             &["v1", "admin", "merchants", &id, "keys", &key],
-        );
+        )?;
         self.send_empty(builder).await
     }
 
@@ -262,20 +272,20 @@ impl Client {
             amount,
             reference: reference.to_owned(),
         };
-        self.send_json(self.post(&["v1", "admin", "topups"], &body))
+        self.send_json(self.post(&["v1", "admin", "topups"], &body)?)
             .await
     }
 
     /// `POST /v1/admin/devices/{id}/unlock`.
     pub async fn unlock_device(&self, device_id: i64) -> Result<Device> {
         let id = device_id.to_string();
-        let builder = self.request(Method::POST, &["v1", "admin", "devices", &id, "unlock"]);
+        let builder = self.request(Method::POST, &["v1", "admin", "devices", &id, "unlock"])?;
         self.send_json(builder).await
     }
 
     /// `GET /v1/admin/ledger/check`.
     pub async fn ledger_check(&self) -> Result<LedgerCheck> {
-        self.send_json(self.get(&["v1", "admin", "ledger", "check"]))
+        self.send_json(self.get(&["v1", "admin", "ledger", "check"])?)
             .await
     }
 
@@ -287,7 +297,7 @@ impl Client {
             username: username.to_owned(),
             password: password.to_owned(),
         };
-        self.send_json(self.post(&["v1", "wallet", "sessions"], &body))
+        self.send_json(self.post(&["v1", "wallet", "sessions"], &body)?)
             .await
     }
 
@@ -298,14 +308,15 @@ impl Client {
             current_pin: current_pin.map(str::to_owned),
         };
         let builder = self
-            .request(Method::PUT, &["v1", "wallet", "pin"])
+            .request(Method::PUT, &["v1", "wallet", "pin"])?
             .json(&body);
         self.send_empty(builder).await
     }
 
     /// `GET /v1/wallet/balance`.
     pub async fn balance(&self) -> Result<Balance> {
-        self.send_json(self.get(&["v1", "wallet", "balance"])).await
+        self.send_json(self.get(&["v1", "wallet", "balance"])?)
+            .await
     }
 
     /// `GET /v1/wallet/transactions`: a page of history, newest first.
@@ -321,7 +332,7 @@ impl Client {
         if let Some(limit) = limit {
             query.push(("limit", limit.to_string()));
         }
-        let builder = self.get(&["v1", "wallet", "transactions"]).query(&query);
+        let builder = self.get(&["v1", "wallet", "transactions"])?.query(&query);
         self.send_json(builder).await
     }
 
@@ -330,14 +341,14 @@ impl Client {
         let body = EnrollDeviceRequest {
             name: name.map(str::to_owned),
         };
-        self.send_json(self.post(&["v1", "wallet", "devices"], &body))
+        self.send_json(self.post(&["v1", "wallet", "devices"], &body)?)
             .await
     }
 
     /// `GET /v1/wallet/devices`.
     pub async fn devices(&self) -> Result<Vec<Device>> {
         let list: DeviceList = self
-            .send_json(self.get(&["v1", "wallet", "devices"]))
+            .send_json(self.get(&["v1", "wallet", "devices"])?)
             .await?;
         Ok(list.items)
     }
@@ -345,28 +356,28 @@ impl Client {
     /// `DELETE /v1/wallet/devices/{id}`.
     pub async fn revoke_device(&self, device_id: i64) -> Result<Device> {
         let id = device_id.to_string();
-        let builder = self.request(Method::DELETE, &["v1", "wallet", "devices", &id]);
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "devices", &id])?;
         self.send_json(builder).await
     }
 
     /// `POST /v1/wallet/devices/{id}/rotate`: new provisioning data for the same slot.
     pub async fn rotate_device(&self, device_id: i64) -> Result<DeviceProvisioning> {
         let id = device_id.to_string();
-        let builder = self.request(Method::POST, &["v1", "wallet", "devices", &id, "rotate"]);
+        let builder = self.request(Method::POST, &["v1", "wallet", "devices", &id, "rotate"])?;
         self.send_json(builder).await
     }
 
     /// `POST /v1/wallet/codes`: an online code.
     pub async fn online_code(&self, device_id: Option<i64>) -> Result<OnlineCode> {
         let body = OnlineCodeRequest { device_id };
-        self.send_json(self.post(&["v1", "wallet", "codes"], &body))
+        self.send_json(self.post(&["v1", "wallet", "codes"], &body)?)
             .await
     }
 
     /// `GET /v1/wallet/payments?status=USER_PAYING`: payments waiting for the PIN.
     pub async fn pending_payments(&self) -> Result<Vec<Trade>> {
         let builder = self
-            .get(&["v1", "wallet", "payments"])
+            .get(&["v1", "wallet", "payments"])?
             .query(&[("status", TradeStatus::UserPaying.as_str())]);
         let list: TradeList = self.send_json(builder).await?;
         Ok(list.items)
@@ -378,20 +389,20 @@ impl Client {
             pin: pin.to_owned(),
         };
         let segments = ["v1", "wallet", "payments", trade_no, "confirm"];
-        self.send_json(self.post(&segments, &body)).await
+        self.send_json(self.post(&segments, &body)?).await
     }
 
     /// `POST /v1/wallet/payments/{trade_no}/decline`.
     pub async fn decline_payment(&self, trade_no: &str) -> Result<Trade> {
         let segments = ["v1", "wallet", "payments", trade_no, "decline"];
-        self.send_json(self.request(Method::POST, &segments)).await
+        self.send_json(self.request(Method::POST, &segments)?).await
     }
 
     // The merchant's calls.
 
     /// `POST /v1/payments`: charges a scanned code.
     pub async fn pay(&self, request: &PayRequest) -> Result<Payment> {
-        let (status, trade) = self.send(self.post(&["v1", "payments"], request)).await?;
+        let (status, trade) = self.send(self.post(&["v1", "payments"], request)?).await?;
         Ok(Payment {
             trade,
             awaiting_confirmation: status == StatusCode::ACCEPTED,
@@ -400,32 +411,32 @@ impl Client {
 
     /// `GET /v1/payments/{out_trade_no}`.
     pub async fn payment(&self, out_trade_no: &str) -> Result<Trade> {
-        self.send_json(self.get(&["v1", "payments", out_trade_no]))
+        self.send_json(self.get(&["v1", "payments", out_trade_no])?)
             .await
     }
 
     /// `POST /v1/payments/{out_trade_no}/cancel`.
     pub async fn cancel(&self, out_trade_no: &str) -> Result<Trade> {
         let segments = ["v1", "payments", out_trade_no, "cancel"];
-        self.send_json(self.request(Method::POST, &segments)).await
+        self.send_json(self.request(Method::POST, &segments)?).await
     }
 
     /// `POST /v1/payments/{out_trade_no}/refunds`; idempotent by `out_refund_no`.
     pub async fn refund(&self, out_trade_no: &str, request: &RefundRequest) -> Result<Refund> {
         let segments = ["v1", "payments", out_trade_no, "refunds"];
-        self.send_json(self.post(&segments, request)).await
+        self.send_json(self.post(&segments, request)?).await
     }
 
     /// `GET /v1/payments/{out_trade_no}/refunds`.
     pub async fn refunds(&self, out_trade_no: &str) -> Result<Vec<Refund>> {
         let segments = ["v1", "payments", out_trade_no, "refunds"];
-        let list: RefundList = self.send_json(self.get(&segments)).await?;
+        let list: RefundList = self.send_json(self.get(&segments)?).await?;
         Ok(list.items)
     }
 
     /// `GET /v1/merchant/balance`.
     pub async fn merchant_balance(&self) -> Result<Balance> {
-        self.send_json(self.get(&["v1", "merchant", "balance"]))
+        self.send_json(self.get(&["v1", "merchant", "balance"])?)
             .await
     }
 
@@ -433,12 +444,12 @@ impl Client {
 
     /// `GET /healthz`.
     pub async fn healthz(&self) -> Result<Health> {
-        self.send_json(self.get(&["healthz"])).await
+        self.send_json(self.get(&["healthz"])?).await
     }
 
     /// `GET /metrics`: the Prometheus text.
     pub async fn metrics(&self) -> Result<String> {
-        let response = self.get(&["metrics"]).send().await?;
+        let response = self.get(&["metrics"])?.send().await?;
         let status = response.status();
         let text = response.text().await?;
         if status.is_success() {
@@ -450,7 +461,7 @@ impl Client {
 
     /// `GET /openapi.json`: the OpenAPI document.
     pub async fn openapi(&self) -> Result<serde_json::Value> {
-        self.send_json(self.get(&["openapi.json"])).await
+        self.send_json(self.get(&["openapi.json"])?).await
     }
 }
 
@@ -483,16 +494,20 @@ mod tests {
     #[test]
     fn path_segments_are_encoded_and_appended_to_the_base_path() {
         let client = Client::new("http://127.0.0.1:8080/paycode/").unwrap();
-        let url = client.url(&["v1", "payments", "a/b?c#d", "refunds"]);
+        let url = client
+            .url(&["v1", "payments", "a/b?c#d", "refunds"])
+            .unwrap();
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:8080/paycode/v1/payments/a%2Fb%3Fc%23d/refunds"
         );
         let bare = Client::new("http://127.0.0.1:8080").unwrap();
         assert_eq!(
-            bare.url(&["healthz"]).as_str(),
+            bare.url(&["healthz"]).unwrap().as_str(),
             "http://127.0.0.1:8080/healthz"
         );
+        assert!(bare.url(&["v1", "payments", ".."]).is_err());
+        assert!(bare.url(&["v1", "payments", "."]).is_err());
     }
 
     #[test]
