@@ -78,7 +78,14 @@ impl Reference {
     /// Parses a reference; `field` names it in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Error> {
         let allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"_-.:".contains(&byte);
-        if text.is_empty() || text.len() > MAX_REFERENCE_BYTES || !text.bytes().all(allowed) {
+        // `.` and `..` cannot travel as a URL path segment, so such a trade could never be
+        // queried, cancelled or refunded.
+        let path_safe = text != "." && text != "..";
+        if text.is_empty()
+            || text.len() > MAX_REFERENCE_BYTES
+            || !text.bytes().all(allowed)
+            || !path_safe
+        {
             return Err(Error::MalformedRequest(format!(
                 "{field} must be 1 to {MAX_REFERENCE_BYTES} letters, digits or _ - . :"
             )));
@@ -130,7 +137,7 @@ mod tests {
     #[test]
     fn references_refuse_empty_long_and_odd_text() {
         assert!(Reference::parse("out_trade_no", "order-2026-11-26:0001").is_ok());
-        for bad in ["", "a b", "é", "x/../y", &"9".repeat(65)] {
+        for bad in ["", "a b", "é", "x/../y", ".", "..", &"9".repeat(65)] {
             assert!(
                 Reference::parse("out_trade_no", bad).is_err(),
                 "{bad:?} was accepted"
