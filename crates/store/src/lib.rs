@@ -5,6 +5,9 @@
 //! - [`SqliteStore`] keeps everything in one SQLite file (the embedded default, SPEC section
 //!   5): created and migrated on open, written through a single serialized writer, committed
 //!   durably (write-ahead log, `synchronous=FULL`).
+//! - [`PostgresStore`] keeps everything in a PostgreSQL database that any number of server
+//!   instances share (the scale-out deployment): a pool of connections, row and advisory locks
+//!   for every read-check-write, `synchronous_commit=on`.
 //! - [`conformance`] holds the backend-independent checks and the
 //!   [`conformance_tests!`] macro that turns them into tests for a backend.
 //!
@@ -13,6 +16,8 @@
 
 pub mod conformance;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 
+pub use self::postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -1,0 +1,97 @@
+//! Spent offline codes and online codes.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::model::OnlineCodeRecord;
+
+use super::error::Result;
+use super::pool::Connection;
+use super::rows::step_to_sql;
+
+/// Inserts (device, step, index) unless it is there already; the primary key makes "at most
+/// once, ever" hold whatever the callers do. A concurrent spend of the same code waits on the
+/// primary key's index until the first transaction ends, then inserts nothing if it committed
+/// (and the code is spent) or inserts the row if it rolled back (and the code never was).
+pub(super) fn spend_offline_code(
+    connection: &mut Connection,
+    device: DeviceId,
+    step: u64,
+    index: u8,
+    at: UnixMillis,
+) -> Result<bool> {
+    let inserted = connection.execute(
+        "INSERT INTO spent_offline_codes (device_id, step, code_index, spent_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (device_id, step, code_index) DO NOTHING",
+        &[&device.0, &step_to_sql(step)?, &i16::from(index), &at],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Stores the code, or returns false when an equal hash exists. `ON CONFLICT DO NOTHING`
+/// reports that without failing the statement, so the transaction stays usable (the wallet
+/// then draws another code), as it does on SQLite.
+pub(super) fn insert_online_code(
+    connection: &mut Connection,
+    code: &OnlineCodeRecord,
+) -> Result<bool> {
+    let inserted = connection.execute(
+        "INSERT INTO online_codes (code_hash, user_id, device_id, created_at, expires_at,
+             used_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (code_hash) DO NOTHING",
+        &[
+            &code.code_hash,
+            &code.user_id.0,
+            &code.device_id.map(|id| id.0),
+            &code.created_at,
+            &code.expires_at,
+            &code.used_at,
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// Reads an online code with `FOR UPDATE`, so that one payment at a time decides about it.
+pub(super) fn lock_online_code(
+    connection: &mut Connection,
+    code_hash: &[u8],
+) -> Result<Option<OnlineCodeRecord>> {
+    let row = connection.query_opt(
+        "SELECT code_hash, user_id, device_id, created_at, expires_at, used_at
+         FROM online_codes WHERE code_hash = $1 FOR UPDATE",
+        &[&code_hash],
+    )?;
+    row.map(|row| {
+        Ok(OnlineCodeRecord {
+            code_hash: row.try_get(0)?,
+            user_id: UserId(row.try_get(1)?),
+            device_id: row.try_get::<_, Option<i64>>(2)?.map(DeviceId),
+            created_at: row.try_get(3)?,
+            expires_at: row.try_get(4)?,
+            used_at: row.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// Marks the code used unless it was. A concurrent spend waits for the row lock, then sees
+/// the committed `used_at` when PostgreSQL re-checks the condition, and changes nothing.
+pub(super) fn spend_online_code(
+    connection: &mut Connection,
+    code_hash: &[u8],
+    at: UnixMillis,
+) -> Result<bool> {
+    let changed = connection.execute(
+        "UPDATE online_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
+        &[&at, &code_hash],
+    )?;
+    Ok(changed == 1)
+}
+
+pub(super) fn delete_expired_online_codes(
+    connection: &mut Connection,
+    before: UnixMillis,
+) -> Result<u64> {
+    connection.execute("DELETE FROM online_codes WHERE expires_at < $1", &[&before])
+}

@@ -1,0 +1,130 @@
+//! The PostgreSQL schema's migrations, embedded in the binary and applied in order on connect.
+//!
+//! Each applied migration is recorded in `schema_migrations`, so connecting again applies only
+//! the ones that are new. All of them run in one transaction that first takes a transaction
+//! advisory lock: several server instances starting at once against a new database migrate it
+//! once (the others wait, then find every migration applied), and a failed migration leaves
+//! nothing behind, since PostgreSQL's DDL is transactional.
+
+use super::error::{Error, Result};
+use super::pool::Connection;
+
+/// One step of the schema.
+struct Migration {
+    /// Position in the sequence, from 1, without gaps.
+    version: i64,
+    /// What it does, for the log and the `schema_migrations` table.
+    name: &'static str,
+    /// The statements; they must not open or close transactions themselves.
+    sql: &'static str,
+}
+
+/// Every migration, oldest first. Never edit one that has shipped; add the next.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/postgres/0001_initial.sql"),
+}];
+
+/// Applies every migration the database has not had yet. `lock_key` names the advisory lock
+/// that serializes migrating this schema; `create_schema` is the quoted name of a schema to
+/// create first, when the store was given one.
+pub(super) fn apply(
+    connection: &mut Connection,
+    lock_key: i64,
+    create_schema: Option<&str>,
+) -> Result<()> {
+    connection.batch("BEGIN")?;
+    let applied = apply_in_transaction(connection, lock_key, create_schema);
+    match applied {
+        Ok(()) => connection.batch("COMMIT"),
+        Err(error) => {
+            // The caller discards the connection if this fails too; the migration's error is
+            // the one worth reporting.
+            if let Err(rollback) = connection.batch("ROLLBACK") {
+                tracing::error!(error = %rollback, "postgres rollback of a migration failed");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn apply_in_transaction(
+    connection: &mut Connection,
+    lock_key: i64,
+    create_schema: Option<&str>,
+) -> Result<()> {
+    connection.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key])?;
+    if let Some(schema) = create_schema {
+        connection.batch(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+    }
+    connection.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at BIGINT NOT NULL
+         )",
+    )?;
+    let row = connection.query_one(
+        "SELECT coalesce(max(version), 0)::bigint FROM schema_migrations",
+        &[],
+    )?;
+    let current: i64 = row.try_get(0)?;
+    let known = MIGRATIONS.last().map_or(0, |migration| migration.version);
+    if current > known {
+        return Err(Error::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|migration| migration.version > current)
+    {
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying postgres migration"
+        );
+        connection.batch(migration.sql)?;
+        connection.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at)
+             VALUES ($1, $2, (extract(epoch FROM now()) * 1000)::bigint)",
+            &[&migration.version, &migration.name],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_from_one_without_gaps() {
+        for (position, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(
+                migration.version,
+                i64::try_from(position).unwrap() + 1,
+                "{}",
+                migration.name
+            );
+        }
+    }
+
+    #[test]
+    fn migrations_do_not_control_transactions_themselves() {
+        for migration in MIGRATIONS {
+            let sql = migration.sql.to_uppercase();
+            for word in ["BEGIN", "COMMIT", "ROLLBACK"] {
+                assert!(
+                    !sql.lines()
+                        .filter(|line| !line.trim_start().starts_with("--"))
+                        .any(|line| line.contains(word)),
+                    "{} uses {word}",
+                    migration.name
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Trades and their refunds.
+
+use paycode_core::clock::UnixMillis;
+use paycode_core::ids::{MerchantId, TradeId, UserId};
+use paycode_core::model::{RefundRecord, TradeRecord};
+use postgres::Row;
+
+use super::error::{Error, Result};
+use super::pool::{Connection, Parameters};
+use super::rows::{limit_to_sql, name, unsigned};
+
+const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
+     amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
+     paid_at, confirm_deadline, finished_at";
+
+const REFUND_COLUMNS: &str = "refund_no, trade_id, out_refund_no, amount, reason, created_at";
+
+/// Stores the trade, or returns `None` when the merchant already has the `out_trade_no`.
+/// `ON CONFLICT DO NOTHING` reports that without failing the statement, so the transaction
+/// stays usable, as it does on SQLite; a concurrent insert of the same `out_trade_no` waits
+/// for the first transaction and then finds its row. A taken `trade_no` is still an error.
+pub(super) fn insert_trade(
+    connection: &mut Connection,
+    trade: &TradeRecord,
+) -> Result<Option<TradeId>> {
+    let row = connection.query_opt(
+        "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
+             amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts,
+             created_at, paid_at, confirm_deadline, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (merchant_id, out_trade_no) DO NOTHING
+         RETURNING id",
+        &[
+            &trade.trade_no,
+            &trade.merchant_id.0,
+            &trade.user_id.0,
+            &trade.out_trade_no,
+            &trade.auth_code_hash,
+            &trade.amount,
+            &trade.refunded_amount,
+            &trade.status.as_str(),
+            &trade.subject,
+            &trade.terminal_id,
+            &trade.pin_free,
+            &i64::from(trade.pin_attempts),
+            &trade.created_at,
+            &trade.paid_at,
+            &trade.confirm_deadline,
+            &trade.finished_at,
+        ],
+    )?;
+    row.map(|row| Ok(TradeId(row.try_get(0)?))).transpose()
+}
+
+/// Writes the fields the contract calls mutable: status, refunded amount, PIN attempts and
+/// the three times. What was charged, to whom and for what never changes.
+pub(super) fn update_trade(connection: &mut Connection, trade: &TradeRecord) -> Result<()> {
+    let changed = connection.execute(
+        "UPDATE trades SET status = $2, refunded_amount = $3, pin_attempts = $4,
+             paid_at = $5, confirm_deadline = $6, finished_at = $7
+         WHERE id = $1",
+        &[
+            &trade.id.0,
+            &trade.status.as_str(),
+            &trade.refunded_amount,
+            &i64::from(trade.pin_attempts),
+            &trade.paid_at,
+            &trade.confirm_deadline,
+            &trade.finished_at,
+        ],
+    )?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::Missing("trade"))
+    }
+}
+
+/// Reads the trade with `FOR UPDATE`. When there is none, nothing is locked: that case is
+/// what the advisory lock of `lock_out_trade_no` is for.
+pub(super) fn lock_trade_by_out_trade_no(
+    connection: &mut Connection,
+    merchant: MerchantId,
+    out_trade_no: &str,
+) -> Result<Option<TradeRecord>> {
+    one_trade(
+        connection,
+        "merchant_id = $1 AND out_trade_no = $2 FOR UPDATE",
+        &[&merchant.0, &out_trade_no],
+    )
+}
+
+pub(super) fn lock_trade_by_trade_no(
+    connection: &mut Connection,
+    trade_no: &str,
+) -> Result<Option<TradeRecord>> {
+    one_trade(connection, "trade_no = $1 FOR UPDATE", &[&trade_no])
+}
+
+/// The status is a literal in this and the next query, so that the planner can use the
+/// partial indexes on `USER_PAYING` trades in generic plans too.
+pub(super) fn user_paying_trades_of_user(
+    connection: &mut Connection,
+    user: UserId,
+) -> Result<Vec<TradeRecord>> {
+    trades(
+        connection,
+        "user_id = $1 AND status = 'USER_PAYING' ORDER BY created_at, id",
+        &[&user.0],
+    )
+}
+
+pub(super) fn overdue_user_paying_trades(
+    connection: &mut Connection,
+    now: UnixMillis,
+    limit: usize,
+) -> Result<Vec<TradeRecord>> {
+    trades(
+        connection,
+        "status = 'USER_PAYING' AND confirm_deadline < $1
+         ORDER BY confirm_deadline, id LIMIT $2",
+        &[&now, &limit_to_sql(limit)],
+    )
+}
+
+/// Counts every trade that was paid without a PIN since `since`, whatever happened to it
+/// afterwards: a refund or reversal gives the money back but does not give back the pin-free
+/// allowance, which is the conservative reading of a daily limit on unconfirmed spending.
+/// The sum is exact (`NUMERIC`); a total past `i64` fails the statement rather than wrapping.
+pub(super) fn pin_free_total_since(
+    connection: &mut Connection,
+    user: UserId,
+    since: UnixMillis,
+) -> Result<i64> {
+    let row = connection.query_one(
+        "SELECT coalesce(sum(amount), 0)::bigint FROM trades
+         WHERE user_id = $1 AND pin_free AND paid_at >= $2",
+        &[&user.0, &since],
+    )?;
+    Ok(row.try_get(0)?)
+}
+
+fn one_trade(
+    connection: &mut Connection,
+    condition: &str,
+    parameters: Parameters<'_>,
+) -> Result<Option<TradeRecord>> {
+    let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
+    let row = connection.query_opt(&sql, parameters)?;
+    row.as_ref().map(trade_from_row).transpose()
+}
+
+fn trades(
+    connection: &mut Connection,
+    condition: &str,
+    parameters: Parameters<'_>,
+) -> Result<Vec<TradeRecord>> {
+    let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
+    let rows = connection.query(&sql, parameters)?;
+    rows.iter().map(trade_from_row).collect()
+}
+
+fn trade_from_row(row: &Row) -> Result<TradeRecord> {
+    Ok(TradeRecord {
+        id: TradeId(row.try_get("id")?),
+        trade_no: row.try_get("trade_no")?,
+        merchant_id: MerchantId(row.try_get("merchant_id")?),
+        user_id: UserId(row.try_get("user_id")?),
+        out_trade_no: row.try_get("out_trade_no")?,
+        auth_code_hash: row.try_get("auth_code_hash")?,
+        amount: row.try_get("amount")?,
+        refunded_amount: row.try_get("refunded_amount")?,
+        status: name(row, "status")?,
+        subject: row.try_get("subject")?,
+        terminal_id: row.try_get("terminal_id")?,
+        pin_free: row.try_get("pin_free")?,
+        pin_attempts: unsigned(row, "pin_attempts")?,
+        created_at: row.try_get("created_at")?,
+        paid_at: row.try_get("paid_at")?,
+        confirm_deadline: row.try_get("confirm_deadline")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// Stores the refund, or returns false when the trade already has the `out_refund_no`
+/// (without failing the statement, as [`insert_trade`] does). A taken `refund_no` is still an
+/// error.
+pub(super) fn insert_refund(connection: &mut Connection, refund: &RefundRecord) -> Result<bool> {
+    let inserted = connection.execute(
+        "INSERT INTO refunds (refund_no, trade_id, out_refund_no, amount, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (trade_id, out_refund_no) DO NOTHING",
+        &[
+            &refund.refund_no,
+            &refund.trade_id.0,
+            &refund.out_refund_no,
+            &refund.amount,
+            &refund.reason,
+            &refund.created_at,
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+pub(super) fn refund_by_out_refund_no(
+    connection: &mut Connection,
+    trade: TradeId,
+    out_refund_no: &str,
+) -> Result<Option<RefundRecord>> {
+    let sql =
+        format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = $1 AND out_refund_no = $2");
+    let row = connection.query_opt(&sql, &[&trade.0, &out_refund_no])?;
+    row.as_ref().map(refund_from_row).transpose()
+}
+
+pub(super) fn refunds_of_trade(
+    connection: &mut Connection,
+    trade: TradeId,
+) -> Result<Vec<RefundRecord>> {
+    let sql =
+        format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = $1 ORDER BY created_at, id");
+    let rows = connection.query(&sql, &[&trade.0])?;
+    rows.iter().map(refund_from_row).collect()
+}
+
+fn refund_from_row(row: &Row) -> Result<RefundRecord> {
+    Ok(RefundRecord {
+        refund_no: row.try_get("refund_no")?,
+        trade_id: TradeId(row.try_get("trade_id")?),
+        out_refund_no: row.try_get("out_refund_no")?,
+        amount: row.try_get("amount")?,
+        reason: row.try_get("reason")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
