@@ -10,7 +10,6 @@ use crate::model::{
     AccountKind, DeviceRecord, LedgerKind, LedgerTotals, MerchantRecord, TopupRecord,
 };
 use crate::money::Amount;
-use crate::store::StoreError;
 use crate::text::{Label, Reference};
 
 /// Prefix of merchant API keys.
@@ -178,10 +177,7 @@ impl Paycode {
             };
             transaction
                 .insert_topup(&topup)
-                .map_err(|error| match error {
-                    StoreError::Duplicate(_) => Error::RequestInProgress,
-                    other => other.into(),
-                })?;
+                .map_err(super::payments::in_progress_on_duplicate)?;
             Ok(topup)
         })
     }

@@ -55,6 +55,15 @@ struct ParsedPay {
     auth_code_hash: Vec<u8>,
 }
 
+/// A unique key that another transaction filled first means a concurrent duplicate of this
+/// request is being processed (the caller's idempotency lock normally prevents it).
+pub(super) fn in_progress_on_duplicate(error: StoreError) -> Error {
+    match error {
+        StoreError::Duplicate(_) => Error::RequestInProgress,
+        other => Error::Store(other),
+    }
+}
+
 fn serial_number() -> String {
     let mut rng = rand::rngs::OsRng;
     (0..SERIAL_DIGITS)
@@ -176,10 +185,7 @@ impl Paycode {
         }
         trade.id = transaction
             .insert_trade(&trade)
-            .map_err(|error| match error {
-                StoreError::Duplicate(_) => Error::RequestInProgress,
-                other => Error::Store(other),
-            })?;
+            .map_err(in_progress_on_duplicate)?;
         Ok(Ok(trade))
     }
 
@@ -234,16 +240,25 @@ impl Paycode {
         Ok(())
     }
 
+    /// A merchant's trade, locked, with an overdue `USER_PAYING` closed first. Another
+    /// merchant's trade is `NOT_FOUND`.
+    fn merchant_trade(
+        &self,
+        transaction: &mut dyn Transaction,
+        merchant: MerchantId,
+        out_trade_no: &Reference,
+    ) -> Result<TradeRecord, Error> {
+        let mut trade = transaction
+            .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
+            .ok_or(Error::NotFound("trade"))?;
+        self.close_if_overdue(transaction, &mut trade)?;
+        Ok(trade)
+    }
+
     /// A merchant's trade by `out_trade_no`. Another merchant's trade is `NOT_FOUND`.
     pub fn trade(&self, merchant: MerchantId, out_trade_no: &str) -> Result<TradeRecord, Error> {
         let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
-        self.in_transaction(|transaction| {
-            let mut trade = transaction
-                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
-                .ok_or(Error::NotFound("trade"))?;
-            self.close_if_overdue(transaction, &mut trade)?;
-            Ok(trade)
-        })
+        self.in_transaction(|transaction| self.merchant_trade(transaction, merchant, &out_trade_no))
     }
 
     /// Cancels a trade: an unpaid one is `CLOSED`; a paid one is `REVERSED`, refunding what
@@ -251,10 +266,7 @@ impl Paycode {
     pub fn cancel(&self, merchant: MerchantId, out_trade_no: &str) -> Result<TradeRecord, Error> {
         let out_trade_no = Reference::parse("out_trade_no", out_trade_no)?;
         self.in_transaction(|transaction| {
-            let mut trade = transaction
-                .lock_trade_by_out_trade_no(merchant, out_trade_no.as_str())?
-                .ok_or(Error::NotFound("trade"))?;
-            self.close_if_overdue(transaction, &mut trade)?;
+            let mut trade = self.merchant_trade(transaction, merchant, &out_trade_no)?;
             let now = self.now();
             match trade.status {
                 TradeStatus::Closed | TradeStatus::Reversed => return Ok(trade),
@@ -370,10 +382,7 @@ impl Paycode {
         )?;
         transaction
             .insert_refund(&refund)
-            .map_err(|error| match error {
-                StoreError::Duplicate(_) => Error::RequestInProgress,
-                other => Error::Store(other),
-            })?;
+            .map_err(in_progress_on_duplicate)?;
         trade.refunded_amount = trade
             .refunded_amount
             .checked_add(amount)
