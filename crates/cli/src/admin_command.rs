@@ -1,13 +1,265 @@
-//! `paycode admin`.
+//! `paycode admin`: the operator's calls (SPEC section 4, admin): users, merchants and their API
+//! keys, top-ups, unlocking devices, and the ledger check.
 
 use anyhow::Result;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+use paycode_api::{LedgerCheck, Merchant, MerchantKey, Topup, User};
+use paycode_client::Client;
+use paycode_wallet::format_amount;
 
+use crate::display::{device_status, parse_typed_amount, MINOR_DIGITS};
+use crate::prompt::flag_or_prompt;
+use crate::remote::{self, print_json};
 use crate::Outcome;
 
+/// What to fix when the server does not accept the admin key.
+const UNAUTHENTICATED_HINT: &str = "check the admin key (--key or PAYCODE_ADMIN_KEY)";
+
+/// Where the server is and the admin key, shared by every `paycode admin` command.
+#[derive(Debug, Args)]
+pub struct AdminOptions {
+    /// Base URL of the paycode server, such as http://127.0.0.1:8080.
+    #[arg(long, env = "PAYCODE_SERVER")]
+    server: String,
+    /// The admin key (the one the server was started with, or printed at its first start).
+    #[arg(long, env = "PAYCODE_ADMIN_KEY", hide_env_values = true)]
+    key: String,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Subcommand)]
-pub enum AdminCommand {}
+pub enum AdminCommand {
+    /// Create a wallet user.
+    CreateUser {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// Login name: 1 to 64 ASCII letters, digits or `. _ - @`.
+        #[arg(long)]
+        username: String,
+        /// Password, at least 8 characters (prompted for when missing on a terminal).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Create a merchant and print its API key, which is shown this once only.
+    CreateMerchant {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// Display name of the merchant.
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a merchant another API key (to rotate keys without downtime); shown once.
+    AddKey {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The merchant's id.
+        merchant_id: i64,
+    },
+    /// Revoke one of a merchant's API keys.
+    RevokeKey {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The merchant's id.
+        merchant_id: i64,
+        /// The id of the key to revoke.
+        key_id: i64,
+    },
+    /// Credit a user's wallet from the issuance account; idempotent by --reference.
+    Topup {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The user's id.
+        #[arg(long = "user")]
+        user_id: i64,
+        /// Amount as a decimal, such as 100.00.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// Your reference for the top-up: retrying with it never credits twice.
+        #[arg(long)]
+        reference: String,
+    },
+    /// Unlock a device locked after too many failed verifications.
+    Unlock {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The device's id.
+        device_id: i64,
+    },
+    /// Compute the ledger's invariants; exit 1 if any is broken.
+    LedgerCheck {
+        #[command(flatten)]
+        options: AdminOptions,
+    },
+}
 
 pub fn run(command: AdminCommand) -> Result<Outcome> {
-    match command {}
+    let runtime = remote::runtime()?;
+    let call = |options: &AdminOptions| remote::client(&options.server, &options.key);
+    match command {
+        AdminCommand::CreateUser {
+            options,
+            username,
+            password,
+        } => {
+            let password = flag_or_prompt(password, "--password", "password of the new user")?;
+            let result = runtime.block_on(call(&options)?.create_user(&username, &password));
+            finish(result, &options, show_user)
+        }
+        AdminCommand::CreateMerchant { options, name } => {
+            let result = runtime.block_on(call(&options)?.create_merchant(&name));
+            finish(result, &options, show_merchant)
+        }
+        AdminCommand::AddKey {
+            options,
+            merchant_id,
+        } => {
+            let result = runtime.block_on(call(&options)?.add_merchant_key(merchant_id));
+            finish(result, &options, show_merchant_key)
+        }
+        AdminCommand::RevokeKey {
+            options,
+            merchant_id,
+            key_id,
+        } => revoke_key(&runtime, &call(&options)?, &options, merchant_id, key_id),
+        AdminCommand::Topup {
+            options,
+            user_id,
+            amount,
+            reference,
+        } => {
+            let amount = parse_typed_amount(&amount)?;
+            let result = runtime.block_on(call(&options)?.topup(user_id, amount, &reference));
+            finish(result, &options, show_topup)
+        }
+        AdminCommand::Unlock { options, device_id } => {
+            let result = runtime.block_on(call(&options)?.unlock_device(device_id));
+            finish(result, &options, |device| {
+                println!(
+                    "device {} unlocked; it is {}",
+                    device.id,
+                    device_status(device)
+                );
+            })
+        }
+        AdminCommand::LedgerCheck { options } => ledger_check(&runtime, &call(&options)?, &options),
+    }
+}
+
+fn finish<T: serde::Serialize>(
+    result: Result<T, paycode_client::ClientError>,
+    options: &AdminOptions,
+    show: impl FnOnce(&T),
+) -> Result<Outcome> {
+    remote::finish(result, options.json, UNAUTHENTICATED_HINT, show)
+}
+
+fn revoke_key(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    options: &AdminOptions,
+    merchant_id: i64,
+    key_id: i64,
+) -> Result<Outcome> {
+    let result = runtime.block_on(client.revoke_merchant_key(merchant_id, key_id));
+    // The call answers with no body, so the JSON output says what was revoked.
+    let revoked = result.map(
+        |()| serde_json::json!({"merchant_id": merchant_id, "api_key_id": key_id, "revoked": true}),
+    );
+    finish(revoked, options, |_| {
+        println!("key {key_id} of merchant {merchant_id} revoked");
+    })
+}
+
+fn ledger_check(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    options: &AdminOptions,
+) -> Result<Outcome> {
+    let check = match runtime.block_on(client.ledger_check()) {
+        Ok(check) => check,
+        Err(error) => {
+            return Ok(remote::classify(error, UNAUTHENTICATED_HINT)?.report(options.json))
+        }
+    };
+    if options.json {
+        print_json(&check);
+    } else {
+        show_ledger_check(&check);
+    }
+    if check.ok {
+        Ok(Outcome::Success)
+    } else {
+        eprintln!("paycode: the ledger check found broken invariants");
+        Ok(Outcome::Refused)
+    }
+}
+
+fn show_user(user: &User) {
+    println!(
+        "user {} {} (account {}), created {}",
+        user.id, user.username, user.account_id, user.created_at
+    );
+}
+
+fn show_merchant(merchant: &Merchant) {
+    println!(
+        "merchant {} {} (account {}), created {}",
+        merchant.id, merchant.name, merchant.account_id, merchant.created_at
+    );
+    if let Some(key) = &merchant.api_key {
+        let id = merchant
+            .api_key_id
+            .map(|id| format!(" (key id {id})"))
+            .unwrap_or_default();
+        println!("API key{id}, shown this once, store it now: {key}");
+    }
+}
+
+fn show_merchant_key(key: &MerchantKey) {
+    println!(
+        "new API key {} of merchant {}, shown this once, store it now: {}",
+        key.api_key_id, key.merchant_id, key.api_key
+    );
+}
+
+fn show_topup(topup: &Topup) {
+    println!(
+        "topped up {} to user {} (reference {}, ledger transaction {}) at {}",
+        format_amount(topup.amount, MINOR_DIGITS),
+        topup.user_id,
+        topup.reference,
+        topup.transaction_id,
+        topup.created_at
+    );
+}
+
+fn show_ledger_check(check: &LedgerCheck) {
+    println!("ledger {}", if check.ok { "ok" } else { "BROKEN" });
+    let rows: [(&str, String); 8] = [
+        ("sum of balances", check.sum_of_balances.to_string()),
+        ("sum of postings", check.sum_of_postings.to_string()),
+        (
+            "negative user accounts",
+            check.negative_user_accounts.to_string(),
+        ),
+        (
+            "accounts not matching postings",
+            check.accounts_not_matching_postings.to_string(),
+        ),
+        (
+            "unbalanced transactions",
+            check.unbalanced_transactions.to_string(),
+        ),
+        (
+            "trades with bad refunds",
+            check.trades_with_bad_refunds.to_string(),
+        ),
+        ("accounts", check.accounts.to_string()),
+        ("transactions", check.transactions.to_string()),
+    ];
+    for (label, value) in rows {
+        println!("  {label:<31} {value}");
+    }
 }

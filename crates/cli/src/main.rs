@@ -4,9 +4,14 @@
 mod admin_command;
 mod code_command;
 mod demo_command;
+mod display;
 mod otp_command;
+mod pos_charge;
 mod pos_command;
+mod prompt;
+mod remote;
 mod serve_command;
+mod wallet_code;
 mod wallet_command;
 
 use std::process::ExitCode;
