@@ -57,6 +57,11 @@ pub trait Transaction {
     fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Writes a setting, replacing any previous value.
     fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()>;
+    /// Writes a setting that does not exist yet; [`StoreError::Duplicate`] when one of that
+    /// name exists, which is left as it was, and the transaction stays usable. When another
+    /// transaction inserts the same name at the same time, one of them wins and the other sees
+    /// the duplicate: this is how several instances starting at once agree on one key.
+    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()>;
 
     // Ledger.
 

@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
             a_dropped_transaction_leaves_nothing_behind,
             a_topup_reference_is_stored_once,
             settings_are_written_replaced_and_read,
+            an_inserted_setting_never_replaces_one_that_exists,
             a_user_round_trips_and_a_taken_username_is_a_duplicate,
             sessions_are_found_by_token_hash,
             api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant,

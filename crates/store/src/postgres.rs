@@ -363,6 +363,14 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| settings::put(connection, name, value))
     }
 
+    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        if self.run(|connection| settings::insert(connection, name, value))? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("setting"))
+        }
+    }
+
     fn insert_account(
         &mut self,
         kind: AccountKind,

@@ -194,6 +194,14 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(settings::put(&self.connection, name, value)?)
     }
 
+    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        if settings::insert(&self.connection, name, value)? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("setting"))
+        }
+    }
+
     fn insert_account(
         &mut self,
         kind: AccountKind,

@@ -10,6 +10,7 @@ use crate::model::{
     AccountKind, DeviceRecord, LedgerKind, LedgerTotals, MerchantRecord, TopupRecord,
 };
 use crate::money::Amount;
+use crate::store::StoreError;
 use crate::text::{Label, Reference};
 
 /// Prefix of merchant API keys.
@@ -54,8 +55,14 @@ impl Paycode {
                 return Ok(None);
             }
             let key = new_token(ADMIN_KEY_PREFIX);
-            transaction.put_setting(ADMIN_KEY_HASH_SETTING, &hash_token(&key))?;
-            Ok(Some(key))
+            // An insert, not a replace: when several instances start at once on a new
+            // database, one key is kept and printed, rather than each printing its own and
+            // all but the last write being useless.
+            match transaction.insert_setting(ADMIN_KEY_HASH_SETTING, &hash_token(&key)) {
+                Ok(()) => Ok(Some(key)),
+                Err(StoreError::Duplicate(_)) => Ok(None),
+                Err(error) => Err(error.into()),
+            }
         })
     }
 

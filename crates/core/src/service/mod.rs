@@ -285,9 +285,24 @@ fn load_or_create_sealed(
         return keys.open(&aad, &decode_sealed(&stored)?);
     }
     let plain = Zeroizing::new(create());
-    transaction.put_setting(name, &encode_sealed(&keys.seal(&aad, &plain)?))?;
-    transaction.commit()?;
-    Ok(plain)
+    match transaction.insert_setting(name, &encode_sealed(&keys.seal(&aad, &plain)?)) {
+        Ok(()) => {
+            transaction.commit()?;
+            Ok(plain)
+        }
+        // Another instance created it since the read above (several instances starting at
+        // once on a new database). Its value is the one every instance loads, so this one
+        // must use it too: a key of its own would make codes it hands out fail elsewhere.
+        Err(StoreError::Duplicate(_)) => {
+            let stored = transaction.setting(name)?.ok_or_else(|| {
+                Error::Internal(format!(
+                    "setting {name} was reported as existing but is not"
+                ))
+            })?;
+            keys.open(&aad, &decode_sealed(&stored)?)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 fn reseal_setting(

@@ -239,6 +239,32 @@ pub fn a_topup_reference_is_stored_once(store: &dyn Store) {
     assert_duplicate(transaction.insert_topup(&topup));
 }
 
+/// Inserting a setting writes it only when the name is new; otherwise it reports a duplicate,
+/// keeps the stored value, and leaves the transaction usable.
+pub fn an_inserted_setting_never_replaces_one_that_exists(store: &dyn Store) {
+    let mut transaction = begin(store);
+    transaction
+        .insert_setting("code_key.81", &[1, 2, 3])
+        .unwrap();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_duplicate(transaction.insert_setting("code_key.81", &[9]));
+    assert_eq!(
+        transaction.setting("code_key.81").unwrap(),
+        Some(vec![1, 2, 3])
+    );
+    transaction.insert_setting("code_key.82", &[4]).unwrap();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_eq!(
+        transaction.setting("code_key.81").unwrap(),
+        Some(vec![1, 2, 3])
+    );
+    assert_eq!(transaction.setting("code_key.82").unwrap(), Some(vec![4]));
+}
+
 /// A setting is absent until written, and a second write replaces the first.
 pub fn settings_are_written_replaced_and_read(store: &dyn Store) {
     let mut transaction = begin(store);

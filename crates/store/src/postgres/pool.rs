@@ -210,6 +210,24 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the idle connections on a thread of their own and waits for it. The driver's
+    /// blocking client closes its connection by running a small runtime of its own, which
+    /// panics on a thread that drives asynchronous tasks, and that is where a server's last
+    /// handle on its store usually goes (when its tasks end). Connections checked out borrow
+    /// the pool, so none is left when it drops.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let idle = std::mem::take(&mut state.idle);
+        if idle.is_empty() {
+            return;
+        }
+        if std::thread::spawn(move || drop(idle)).join().is_err() {
+            tracing::warn!("closing the pooled postgres connections panicked");
+        }
+    }
+}
+
 /// A connection checked out of the pool; it goes back when dropped, unless it was discarded.
 pub(super) struct Pooled<'pool> {
     pool: &'pool Pool,
