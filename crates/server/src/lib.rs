@@ -9,7 +9,7 @@
 //!
 //! - [`router`] is the whole API over an [`AppState`], for in-process tests.
 //! - [`serve`] starts a real server from [`ServeOptions`]: data directory, master key file,
-//!   SQLite database, configuration file, admin key.
+//!   SQLite or PostgreSQL database, configuration file, admin key.
 //! - [`open`], [`run`] and [`spawn`] are its parts, so that tests and demonstrations can inject
 //!   a clock or listen on a free port.
 //!

@@ -10,6 +10,12 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// header is refused before it is hashed or looked up.
 pub const MAX_CREDENTIAL_BYTES: usize = 256;
 
+/// Connections each server instance keeps to a PostgreSQL database, at most. A request holds
+/// one only for its transaction, a few milliseconds, so this many serve hundreds of requests a
+/// second; N instances open up to N times as many, which must stay under the server's
+/// `max_connections` (100 by default).
+pub const POSTGRES_POOL_SIZE: u32 = 16;
+
 /// How often the background task closes `USER_PAYING` trades past their deadline.
 pub const CLOSE_OVERDUE_INTERVAL: Duration = Duration::from_secs(1);
 

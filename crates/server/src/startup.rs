@@ -10,13 +10,13 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use paycode_core::store::Store;
 use paycode_core::{Clock, Config, Paycode, SystemClock};
-use paycode_store::SqliteStore;
+use paycode_store::{PostgresStore, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::key_file;
-use crate::limits::CLOSE_OVERDUE_INTERVAL;
+use crate::limits::{CLOSE_OVERDUE_INTERVAL, POSTGRES_POOL_SIZE};
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -33,7 +33,9 @@ pub struct ServeOptions {
     /// Directory of the master key file and, by default, the SQLite database; created if
     /// missing.
     pub data_dir: PathBuf,
-    /// `sqlite://PATH` or a plain path; the data directory's `paycode.sqlite` when absent.
+    /// `sqlite://PATH` or a plain path, or `postgres://...` (also `postgresql://...`); the
+    /// data directory's `paycode.sqlite` when absent. A PostgreSQL URL may hold a password:
+    /// it is never logged, shown in an error or in `Debug` output.
     pub database: Option<String>,
     /// A TOML file of `paycode_core::Config`; the defaults when absent.
     pub config_file: Option<PathBuf>,
@@ -48,7 +50,7 @@ impl std::fmt::Debug for ServeOptions {
             .debug_struct("ServeOptions")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
-            .field("database", &self.database)
+            .field("database", &self.database.as_deref().map(redacted_database))
             .field("config_file", &self.config_file)
             .field("admin_key", &self.admin_key.as_ref().map(|_| "[REDACTED]"))
             .finish()
@@ -122,27 +124,62 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// Where the SQLite database of `options` is.
-fn database_path(options: &ServeOptions) -> anyhow::Result<PathBuf> {
+/// The database a server runs on.
+#[derive(Debug, PartialEq, Eq)]
+enum Database {
+    /// A SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL. Never logged or shown in an error: it may hold a password.
+    Postgres(String),
+}
+
+/// The database of `options`: a SQLite file (the data directory's `paycode.sqlite` when none
+/// is given, `sqlite://PATH` or a plain path), or a PostgreSQL database (`postgres://...` or
+/// `postgresql://...`).
+fn database_of(options: &ServeOptions) -> anyhow::Result<Database> {
     let Some(database) = options.database.as_deref() else {
-        return Ok(options.data_dir.join(DATABASE_FILE));
+        return Ok(Database::Sqlite(options.data_dir.join(DATABASE_FILE)));
     };
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        bail!("PostgreSQL support is not built yet; use sqlite://PATH or leave the database out");
+        return Ok(Database::Postgres(database.to_owned()));
     }
     let path = database.strip_prefix("sqlite://").unwrap_or(database);
     if path.is_empty() || path.contains("://") {
-        bail!("the database must be sqlite://PATH or a file path");
+        // The value is not repeated: a mistyped PostgreSQL URL would show its password.
+        bail!("the database must be sqlite://PATH, a file path, or postgres://...");
     }
-    Ok(PathBuf::from(path))
+    Ok(Database::Sqlite(PathBuf::from(path)))
+}
+
+/// How `Debug` shows a database option: a PostgreSQL URL only by its scheme.
+fn redacted_database(database: &str) -> &str {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        "postgres://[REDACTED]"
+    } else {
+        database
+    }
 }
 
 fn open_store(options: &ServeOptions) -> anyhow::Result<Arc<dyn Store>> {
-    let path = database_path(options)?;
-    let store = SqliteStore::open(&path)
-        .with_context(|| format!("could not open the database {}", path.display()))?;
-    tracing::info!(path = %path.display(), "opened the SQLite database");
-    Ok(Arc::new(store))
+    match database_of(options)? {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open(&path)
+                .with_context(|| format!("could not open the database {}", path.display()))?;
+            tracing::info!(path = %path.display(), "opened the SQLite database");
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(url) => {
+            // The store's errors name the problem (unreachable, login refused, malformed URL)
+            // without quoting the URL, and so does this context.
+            let store = PostgresStore::connect(&url, POSTGRES_POOL_SIZE)
+                .context("could not open the PostgreSQL database")?;
+            tracing::info!(
+                pool_size = POSTGRES_POOL_SIZE,
+                "opened the PostgreSQL database"
+            );
+            Ok(Arc::new(store))
+        }
+    }
 }
 
 /// Runs a server until `shutdown` completes: opens everything with the system clock, prints
@@ -273,20 +310,69 @@ mod tests {
     }
 
     #[test]
-    fn the_database_is_a_sqlite_path_and_postgres_is_refused_clearly() {
-        let path = |database| database_path(&options(database));
-        assert_eq!(path(None).unwrap(), PathBuf::from("/data/paycode.sqlite"));
+    fn the_database_is_a_sqlite_path_or_a_postgres_url() {
+        let database = |database| database_of(&options(database));
         assert_eq!(
-            path(Some("sqlite:///var/lib/p.db")).unwrap(),
-            PathBuf::from("/var/lib/p.db")
+            database(None).unwrap(),
+            Database::Sqlite(PathBuf::from("/data/paycode.sqlite"))
         );
-        assert_eq!(path(Some("p.db")).unwrap(), PathBuf::from("p.db"));
-        let postgres = path(Some("postgres://localhost/paycode")).unwrap_err();
-        assert!(postgres
-            .to_string()
-            .contains("PostgreSQL support is not built yet"));
-        assert!(path(Some("mysql://x")).is_err());
-        assert!(path(Some("")).is_err());
+        assert_eq!(
+            database(Some("sqlite:///var/lib/p.db")).unwrap(),
+            Database::Sqlite(PathBuf::from("/var/lib/p.db"))
+        );
+        assert_eq!(
+            database(Some("p.db")).unwrap(),
+            Database::Sqlite(PathBuf::from("p.db"))
+        );
+        for url in [
+            "postgres://localhost/paycode",
+            "postgresql://paycode:secret@db.internal:5432/paycode",
+        ] {
+            assert_eq!(
+                database(Some(url)).unwrap(),
+                Database::Postgres(url.to_owned())
+            );
+        }
+        assert!(database(Some("")).is_err());
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused_without_repeating_the_value() {
+        let error = database_of(&options(Some("mysql://paycode:hunter2@db/paycode"))).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("postgres://"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn an_unreachable_postgres_database_is_named_without_its_url() {
+        // Port 1 on the loopback refuses at once: nothing listens there.
+        let options = options(Some("postgres://paycode:hunter2@127.0.0.1:1/paycode"));
+        let error = open_store(&options)
+            .err()
+            .expect("nothing listens on port 1");
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("could not open the PostgreSQL database"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!message.contains("127.0.0.1:1/"), "{message}");
+    }
+
+    #[test]
+    fn a_postgres_url_is_redacted_in_debug_output() {
+        let options = options(Some("postgres://paycode:hunter2@db.internal/paycode"));
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("db.internal"), "{shown}");
+        assert!(shown.contains("postgres://[REDACTED]"), "{shown}");
+        let sqlite = format!("{:?}", options_with("/srv/p.db"));
+        assert!(sqlite.contains("/srv/p.db"), "{sqlite}");
+    }
+
+    fn options_with(database: &str) -> ServeOptions {
+        options(Some(database))
     }
 
     #[test]

@@ -5,7 +5,7 @@ use paycode_api::{PayRequest, TradeStatus};
 use paycode_client::{Client, ClientError, Payment};
 use tokio::task::JoinSet;
 
-use crate::helpers::{code_of, pay_request, spawn_app, Phone};
+use crate::helpers::{code_of, pay_request, spawn_app, Backend, Phone};
 
 /// Parallel requests in each scenario.
 const PARALLEL_REQUESTS: usize = 50;
@@ -24,9 +24,8 @@ async fn pay_all(client: &Client, requests: Vec<PayRequest>) -> Vec<Result<Payme
     answers
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once() {
-    let app = spawn_app().await;
+async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
     let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
@@ -45,9 +44,10 @@ async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike() {
-    let app = spawn_app().await;
+async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
     let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
@@ -68,11 +68,10 @@ async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_ans
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero() {
+async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(backend: Backend) {
     const BALANCE: i64 = 1_000;
     const AMOUNT: i64 = 30;
-    let app = spawn_app().await;
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", BALANCE).await;
     let shop = app.merchant("Canteen").await;
     // Thirty offline codes from three devices (ten code indexes each) and twenty online codes.
@@ -112,3 +111,9 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero() {
     assert_eq!(shop_balance, AMOUNT * successes);
     app.assert_ledger_ok().await;
 }
+
+on_both_backends!(
+    one_offline_code_sent_fifty_times_at_once_pays_exactly_once,
+    one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike,
+    fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero,
+);

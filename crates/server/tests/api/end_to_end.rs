@@ -3,7 +3,7 @@
 
 use paycode_api::{RefundRequest, TradeStatus};
 
-use crate::helpers::{code_of, pay_request, spawn_app, Phone};
+use crate::helpers::{code_of, pay_request, spawn_app, Backend, Phone};
 
 fn refund_request(out_refund_no: &str, amount: i64) -> RefundRequest {
     RefundRequest {
@@ -13,9 +13,8 @@ fn refund_request(out_refund_no: &str, amount: i64) -> RefundRequest {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels() {
-    let app = spawn_app().await;
+async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen 3").await;
 
@@ -97,9 +96,8 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels()
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_history_lists_every_movement_newest_first_in_pages() {
-    let app = spawn_app().await;
+async fn the_history_lists_every_movement_newest_first_in_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 5_000).await;
     let shop = app.merchant("Kiosk").await;
     for index in 0..3 {
@@ -130,9 +128,8 @@ async fn the_history_lists_every_movement_newest_first_in_pages() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_top_up_is_idempotent_by_its_reference() {
-    let app = spawn_app().await;
+async fn a_top_up_is_idempotent_by_its_reference(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 0).await;
     let first = app
         .admin
@@ -153,9 +150,8 @@ async fn a_top_up_is_idempotent_by_its_reference() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rotated_device_pays_only_with_its_new_secret() {
-    let app = spawn_app().await;
+async fn a_rotated_device_pays_only_with_its_new_secret(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Kiosk").await;
     let old = alice.client.enroll_device(None).await.unwrap();
@@ -187,9 +183,8 @@ async fn a_rotated_device_pays_only_with_its_new_secret() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_merchant_key_can_be_added_and_the_old_one_revoked() {
-    let app = spawn_app().await;
+async fn a_merchant_key_can_be_added_and_the_old_one_revoked(backend: Backend) {
+    let app = spawn_app(backend).await;
     let shop = app.merchant("Kiosk").await;
     let added = app.admin.add_merchant_key(shop.id).await.unwrap();
     assert_eq!(added.merchant_id, shop.id);
@@ -209,3 +204,11 @@ async fn a_merchant_key_can_be_added_and_the_old_one_revoked() {
     assert_eq!(code_of(again), "NOT_FOUND");
     app.assert_ledger_ok().await;
 }
+
+on_both_backends!(
+    a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels,
+    the_history_lists_every_movement_newest_first_in_pages,
+    a_top_up_is_idempotent_by_its_reference,
+    a_rotated_device_pays_only_with_its_new_secret,
+    a_merchant_key_can_be_added_and_the_old_one_revoked,
+);

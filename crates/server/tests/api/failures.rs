@@ -1,12 +1,12 @@
 //! A database that fails: the health check says so with 503, and clients never see the
-//! database's own words.
+//! database's own words. (A real PostgreSQL server stopped under a running server is in
+//! `postgres_outage`.)
 
 use std::sync::{Arc, Mutex};
 
 use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
-use paycode_store::SqliteStore;
 
-use crate::helpers::{spawn_app_over, status_and_code, test_config};
+use crate::helpers::{spawn_app_over, status_and_code, test_config, Backend};
 
 /// How the wrapped store behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,9 +16,9 @@ enum Mode {
     Corrupt,
 }
 
-/// A SQLite store that can be made to fail on demand.
+/// A store that can be made to fail on demand.
 struct SwitchableStore {
-    inner: SqliteStore,
+    inner: Arc<dyn Store>,
     mode: Mutex<Mode>,
 }
 
@@ -47,11 +47,10 @@ impl Store for SwitchableStore {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failing_database_is_reported_without_its_details() {
+async fn a_failing_database_is_reported_without_its_details(backend: Backend) {
     let switch = Arc::new(Mutex::new(None::<Arc<SwitchableStore>>));
     let keep = Arc::clone(&switch);
-    let app = spawn_app_over(test_config(), move |inner| {
+    let app = spawn_app_over(backend, test_config(), move |inner| {
         let store = Arc::new(SwitchableStore {
             inner,
             mode: Mutex::new(Mode::Working),
@@ -96,3 +95,5 @@ async fn a_failing_database_is_reported_without_its_details() {
     assert_eq!(wallet.client.balance().await.unwrap().balance, 1_000);
     app.assert_ledger_ok().await;
 }
+
+on_both_backends!(a_failing_database_is_reported_without_its_details,);

@@ -1,4 +1,4 @@
-//! What every scenario needs: a fresh server on a fresh SQLite file with a manual clock,
+//! What every scenario needs: a fresh server on a fresh database with a manual clock,
 //! clients for each kind of caller, a wallet phone that makes offline codes from its
 //! provisioning data alone, and the ledger check after every scenario.
 
@@ -14,9 +14,10 @@ use paycode_core::store::Store;
 use paycode_core::{Clock, Config, ManualClock, Paycode};
 use paycode_otp::{Algorithm, HotpKey, Secret};
 use paycode_server::{spawn, AppState, RunningServer};
-use paycode_store::SqliteStore;
-use tempfile::TempDir;
 use tower::ServiceExt as _;
+
+pub use crate::databases::Backend;
+use crate::databases::TestDatabase;
 
 /// The admin key of test servers.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
@@ -53,37 +54,45 @@ pub struct TestApp {
     pub admin: Client,
     /// A client without a credential.
     pub anonymous: Client,
-    _directory: TempDir,
+    /// Dropped last, after the server has been told to stop.
+    _database: TestDatabase,
 }
 
-/// Starts a server with [`test_config`].
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(test_config()).await
+/// Starts a server with [`test_config`] on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, test_config()).await
 }
 
-/// Starts a server with `config` on a fresh SQLite file.
-pub async fn spawn_app_with(config: Config) -> TestApp {
-    spawn_app_over(config, |store| Arc::new(store)).await
+/// Starts a server with `config` on a fresh database of `backend`.
+pub async fn spawn_app_with(backend: Backend, config: Config) -> TestApp {
+    spawn_app_over(backend, config, |store| store).await
 }
 
-/// Starts a server with `config` over the store that `wrap` makes of a fresh SQLite file.
+/// Starts a server with `config` over the store that `wrap` makes of a fresh database of
+/// `backend`.
 pub async fn spawn_app_over(
+    backend: Backend,
     config: Config,
-    wrap: impl FnOnce(SqliteStore) -> Arc<dyn Store>,
+    wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store> + Send + 'static,
 ) -> TestApp {
     init_log_capture();
-    let directory = tempfile::tempdir().expect("a temporary directory");
     let clock = ManualClock::new(START_MILLIS);
-    let sqlite =
-        SqliteStore::open(&directory.path().join("paycode.sqlite")).expect("a SQLite store");
-    let store = wrap(sqlite);
-    let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("a key ring");
-    let paycode = Paycode::open(Arc::clone(&store), Arc::new(clock.clone()), config, keys)
-        .expect("paycode opens");
-    paycode
-        .install_admin_key(Some(ADMIN_KEY))
-        .expect("the admin key installs");
-    let state = AppState::new(Arc::new(paycode), store);
+    let domain_clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    // Opening runs transactions, which the PostgreSQL driver must not run on a thread that
+    // drives asynchronous tasks.
+    let (database, state) = tokio::task::spawn_blocking(move || {
+        let (database, store) = TestDatabase::open(backend);
+        let store = wrap(store);
+        let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("a key ring");
+        let paycode =
+            Paycode::open(Arc::clone(&store), domain_clock, config, keys).expect("paycode opens");
+        paycode
+            .install_admin_key(Some(ADMIN_KEY))
+            .expect("the admin key installs");
+        (database, AppState::new(Arc::new(paycode), store))
+    })
+    .await
+    .expect("the test app opens");
     let server = spawn(state.clone()).await.expect("the server starts");
     let anonymous = Client::new(server.url()).expect("a client");
     TestApp {
@@ -92,7 +101,7 @@ pub async fn spawn_app_over(
         _server: server,
         state,
         clock,
-        _directory: directory,
+        _database: database,
     }
 }
 
@@ -312,7 +321,7 @@ static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
 
 /// Sends every log line of paycode's crates, at every level, to a buffer shared by the tests
 /// of this binary.
-fn init_log_capture() {
+pub fn init_log_capture() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let buffer = Arc::clone(LOG.get_or_init(Default::default));

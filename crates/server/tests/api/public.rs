@@ -4,23 +4,22 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
 use crate::helpers::{
-    captured_log, code_of, json_request, pay_request, spawn_app, Phone, ADMIN_KEY, PASSWORD, PIN,
+    captured_log, code_of, json_request, pay_request, spawn_app, Backend, Phone, ADMIN_KEY,
+    PASSWORD, PIN,
 };
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_health_check_answers_ok_with_the_database_backend() {
-    let app = spawn_app().await;
+async fn the_health_check_answers_ok_with_the_database_backend(backend: Backend) {
+    let app = spawn_app(backend).await;
     let health = app.anonymous.healthz().await.unwrap();
     assert_eq!(
         (health.status.as_str(), health.database.as_str()),
-        ("ok", "sqlite")
+        ("ok", backend.name())
     );
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_metrics_count_requests_payments_and_verification_failures() {
-    let app = spawn_app().await;
+async fn the_metrics_count_requests_payments_and_verification_failures(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Canteen").await;
     let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
@@ -47,9 +46,8 @@ async fn the_metrics_count_requests_payments_and_verification_failures() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_openapi_document_is_json_listing_every_route() {
-    let app = spawn_app().await;
+async fn the_openapi_document_is_json_listing_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
     let document = app.anonymous.openapi().await.unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     let paths = document["paths"].as_object().unwrap();
@@ -75,9 +73,8 @@ async fn the_openapi_document_is_json_listing_every_route() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_routes_methods_and_ids_are_answered_in_the_error_format() {
-    let app = spawn_app().await;
+async fn unknown_routes_methods_and_ids_are_answered_in_the_error_format(backend: Backend) {
+    let app = spawn_app(backend).await;
     let get = |uri: &str| {
         Request::builder()
             .uri(uri)
@@ -116,9 +113,8 @@ async fn unknown_routes_methods_and_ids_are_answered_in_the_error_format() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_log_holds_no_password_token_key_code_or_pin() {
-    let app = spawn_app().await;
+async fn the_log_holds_no_password_token_key_code_or_pin(backend: Backend) {
+    let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 50_000).await;
     alice.client.set_pin(PIN, None).await.unwrap();
     let shop = app.merchant("Canteen").await;
@@ -170,3 +166,11 @@ async fn the_log_holds_no_password_token_key_code_or_pin() {
         assert!(!log.contains(secret), "the log holds a secret");
     }
 }
+
+on_both_backends!(
+    the_health_check_answers_ok_with_the_database_backend,
+    the_metrics_count_requests_payments_and_verification_failures,
+    the_openapi_document_is_json_listing_every_route,
+    unknown_routes_methods_and_ids_are_answered_in_the_error_format,
+    the_log_holds_no_password_token_key_code_or_pin,
+);

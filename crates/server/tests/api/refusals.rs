@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use paycode_api::{PayRequest, RefundRequest, TradeStatus};
 
 use crate::helpers::{
-    code_of, json_request, pay_request, spawn_app, status_and_code, Merchant, Phone, TestApp,
-    Wallet,
+    code_of, json_request, pay_request, spawn_app, status_and_code, Backend, Merchant, Phone,
+    TestApp, Wallet,
 };
 
 /// A test app with a topped-up wallet, one enrolled device, and a merchant.
@@ -18,8 +18,8 @@ struct Scene {
     before: (i64, i64),
 }
 
-async fn scene() -> Scene {
-    let app = spawn_app().await;
+async fn scene(backend: Backend) -> Scene {
+    let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 5_000).await;
     let shop = app.merchant("Canteen").await;
     let phone = Phone::new(&wallet.client.enroll_device(None).await.unwrap());
@@ -46,9 +46,8 @@ impl Scene {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_offline_code_is_refused_as_used() {
-    let scene = scene().await;
+async fn a_replayed_offline_code_is_refused_as_used(backend: Backend) {
+    let scene = scene(backend).await;
     let code = scene.phone.code(scene.app.step(), 0);
     scene
         .shop
@@ -64,9 +63,8 @@ async fn a_replayed_offline_code_is_refused_as_used() {
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replayed_online_code_is_refused_as_used() {
-    let scene = scene().await;
+async fn a_replayed_online_code_is_refused_as_used(backend: Backend) {
+    let scene = scene(backend).await;
     let code = scene.wallet.client.online_code(None).await.unwrap().code;
     scene
         .shop
@@ -81,9 +79,8 @@ async fn a_replayed_online_code_is_refused_as_used() {
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_one_time_password_is_refused_as_invalid() {
-    let scene = scene().await;
+async fn a_wrong_one_time_password_is_refused_as_invalid(backend: Backend) {
+    let scene = scene(backend).await;
     let provisioning = scene.wallet.client.enroll_device(None).await.unwrap();
     let impostor = Phone::impostor(&provisioning);
     let refused = scene
@@ -97,9 +94,8 @@ async fn a_wrong_one_time_password_is_refused_as_invalid() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_online_code_is_refused_as_expired() {
-    let scene = scene().await;
+async fn an_expired_online_code_is_refused_as_expired(backend: Backend) {
+    let scene = scene(backend).await;
     let code = scene.wallet.client.online_code(None).await.unwrap().code;
     scene.app.clock.advance_seconds(61);
     let refused = scene.pay(&pay_request("order-1", &code, 100)).await;
@@ -107,9 +103,8 @@ async fn an_expired_online_code_is_refused_as_expired() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_code_of_a_revoked_device_is_refused() {
-    let scene = scene().await;
+async fn a_code_of_a_revoked_device_is_refused(backend: Backend) {
+    let scene = scene(backend).await;
     let revoked = scene
         .wallet
         .client
@@ -134,9 +129,10 @@ async fn a_code_of_a_revoked_device_is_refused() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_locked_after_too_many_failures_pays_again_after_an_admin_unlock() {
-    let scene = scene().await;
+async fn a_device_locked_after_too_many_failures_pays_again_after_an_admin_unlock(
+    backend: Backend,
+) {
+    let scene = scene(backend).await;
     let provisioning = scene.wallet.client.enroll_device(None).await.unwrap();
     let impostor = Phone::impostor(&provisioning);
     let phone = Phone::new(&provisioning);
@@ -177,9 +173,10 @@ async fn a_device_locked_after_too_many_failures_pays_again_after_an_admin_unloc
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_payment_beyond_the_balance_is_refused_and_the_same_order_can_be_paid_later() {
-    let scene = scene().await;
+async fn a_payment_beyond_the_balance_is_refused_and_the_same_order_can_be_paid_later(
+    backend: Backend,
+) {
+    let scene = scene(backend).await;
     let step = scene.app.step();
     let refused = scene
         .pay(&pay_request("order-1", &scene.phone.code(step, 0), 5_001))
@@ -210,9 +207,8 @@ async fn a_payment_beyond_the_balance_is_refused_and_the_same_order_can_be_paid_
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_64_kib_is_refused_as_too_large() {
-    let scene = scene().await;
+async fn a_body_over_64_kib_is_refused_as_too_large(backend: Backend) {
+    let scene = scene(backend).await;
     let padding = "x".repeat(100 * 1024);
     let body = format!(
         r#"{{"out_trade_no": "order-1", "auth_code": "{}", "amount": 100, "subject": "{padding}"}}"#,
@@ -225,9 +221,8 @@ async fn a_body_over_64_kib_is_refused_as_too_large() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_json_and_wrong_shapes_are_refused_as_malformed_requests() {
-    let scene = scene().await;
+async fn malformed_json_and_wrong_shapes_are_refused_as_malformed_requests(backend: Backend) {
+    let scene = scene(backend).await;
     for body in [
         "{\"out_trade_no\": ",
         "not json",
@@ -253,9 +248,8 @@ async fn malformed_json_and_wrong_shapes_are_refused_as_malformed_requests() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zero_negative_fractional_and_overflowing_amounts_are_refused_as_invalid() {
-    let scene = scene().await;
+async fn zero_negative_fractional_and_overflowing_amounts_are_refused_as_invalid(backend: Backend) {
+    let scene = scene(backend).await;
     let code = scene.phone.code(scene.app.step(), 0);
     for amount in [0, -100] {
         let refused = scene.pay(&pay_request("order-1", &code, amount)).await;
@@ -294,9 +288,10 @@ async fn zero_negative_fractional_and_overflowing_amounts_are_refused_as_invalid
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_code_that_is_not_eighteen_digits_of_a_known_prefix_is_refused_as_a_format_error() {
-    let scene = scene().await;
+async fn a_code_that_is_not_eighteen_digits_of_a_known_prefix_is_refused_as_a_format_error(
+    backend: Backend,
+) {
+    let scene = scene(backend).await;
     for code in ["81abcdefghijklmnop", "8112345", "", "991234567890123456"] {
         let refused = scene.pay(&pay_request("order-1", code, 100)).await;
         assert_eq!(refused, (400, "INVALID_CODE_FORMAT".to_owned()), "{code:?}");
@@ -304,9 +299,8 @@ async fn a_code_that_is_not_eighteen_digits_of_a_known_prefix_is_refused_as_a_fo
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_and_wrong_credentials_are_refused_as_unauthenticated() {
-    let scene = scene().await;
+async fn missing_and_wrong_credentials_are_refused_as_unauthenticated(backend: Backend) {
+    let scene = scene(backend).await;
     let code = scene.phone.code(scene.app.step(), 0);
     let request = pay_request("order-1", &code, 100);
     let anonymous = &scene.app.anonymous;
@@ -327,9 +321,8 @@ async fn missing_and_wrong_credentials_are_refused_as_unauthenticated() {
     scene.assert_nothing_moved().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_merchant_cannot_see_or_touch_another_merchants_trade() {
-    let scene = scene().await;
+async fn a_merchant_cannot_see_or_touch_another_merchants_trade(backend: Backend) {
+    let scene = scene(backend).await;
     scene
         .shop
         .client
@@ -359,9 +352,8 @@ async fn a_merchant_cannot_see_or_touch_another_merchants_trade() {
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_out_trade_no_with_other_parameters_is_a_conflict() {
-    let scene = scene().await;
+async fn the_same_out_trade_no_with_other_parameters_is_a_conflict(backend: Backend) {
+    let scene = scene(backend).await;
     let step = scene.app.step();
     scene
         .shop
@@ -382,13 +374,14 @@ async fn the_same_out_trade_no_with_other_parameters_is_a_conflict() {
     scene.app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_ends() {
+async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_ends(
+    backend: Backend,
+) {
     let config = paycode_core::Config {
         merchant_failures_per_minute: 3,
         ..crate::helpers::test_config()
     };
-    let app = crate::helpers::spawn_app_with(config).await;
+    let app = crate::helpers::spawn_app_with(backend, config).await;
     let wallet = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Guesser").await;
     let before = app.balances(&wallet, &shop).await;
@@ -413,3 +406,21 @@ async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_end
     assert_eq!(paid.trade.status, TradeStatus::Success);
     app.assert_ledger_ok().await;
 }
+
+on_both_backends!(
+    a_replayed_offline_code_is_refused_as_used,
+    a_replayed_online_code_is_refused_as_used,
+    a_wrong_one_time_password_is_refused_as_invalid,
+    an_expired_online_code_is_refused_as_expired,
+    a_code_of_a_revoked_device_is_refused,
+    a_device_locked_after_too_many_failures_pays_again_after_an_admin_unlock,
+    a_payment_beyond_the_balance_is_refused_and_the_same_order_can_be_paid_later,
+    a_body_over_64_kib_is_refused_as_too_large,
+    malformed_json_and_wrong_shapes_are_refused_as_malformed_requests,
+    zero_negative_fractional_and_overflowing_amounts_are_refused_as_invalid,
+    a_code_that_is_not_eighteen_digits_of_a_known_prefix_is_refused_as_a_format_error,
+    missing_and_wrong_credentials_are_refused_as_unauthenticated,
+    a_merchant_cannot_see_or_touch_another_merchants_trade,
+    the_same_out_trade_no_with_other_parameters_is_a_conflict,
+    a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_ends,
+);

@@ -1,17 +1,20 @@
 //! A server started the way `serve` starts one (data directory, key file, configuration file,
-//! generated admin key), stopped, and started again on the same directory.
+//! generated admin key), stopped, and started again on the same directory: on its SQLite file,
+//! and on a PostgreSQL database given by URL alone.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use paycode_api::TradeStatus;
+use paycode_api::{DeviceProvisioning, TradeStatus};
 use paycode_client::Client;
 use paycode_core::ManualClock;
-use paycode_server::{open, serve, spawn, Opened, RunningServer, ServeOptions};
+use paycode_server::{open, serve, spawn, Opened, RunningServer, ServeOptions, DATABASE_FILE};
 
+use crate::databases::ScratchSchema;
 use crate::helpers::{
-    assert_ledger_ok, balances, code_of, merchant_on, pay_request, wallet_on, Phone, START_MILLIS,
+    assert_ledger_ok, balances, code_of, merchant_on, pay_request, wallet_on, Backend, Merchant,
+    Phone, Wallet, START_MILLIS,
 };
 
 fn options(data_dir: &Path) -> ServeOptions {
@@ -46,19 +49,26 @@ fn files_of(data_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn state_and_lockouts_survive_a_restart_and_no_secret_is_stored_in_clear() {
-    let directory = tempfile::tempdir().unwrap();
-    std::fs::write(
-        directory.path().join("paycode.toml"),
-        "max_failed_attempts = 3\n",
-    )
-    .unwrap();
-    let options = options(directory.path());
-    let clock = ManualClock::new(START_MILLIS);
-    let step = clock_step(&clock);
+/// What the first life of a server left behind, for the second to check.
+struct FirstLife {
+    admin_key: String,
+    wallet: Wallet,
+    shop: Merchant,
+    provisioning: DeviceProvisioning,
+    phone: Phone,
+    /// The wallet's and the merchant's balances when the server stopped.
+    balances: (i64, i64),
+}
 
-    let (opened, server) = start(&options, &clock).await;
+/// Starts a server on `options` for the first time, pays once, locks the device with three
+/// wrong codes (the configuration file says `max_failed_attempts = 3`), and checks the
+/// ledger. The server is still running when this returns.
+async fn first_life(
+    options: &ServeOptions,
+    clock: &ManualClock,
+) -> (Opened, RunningServer, FirstLife) {
+    let step = clock_step(clock);
+    let (opened, server) = start(options, clock).await;
     let admin_key = opened
         .generated_admin_key
         .clone()
@@ -87,49 +97,183 @@ async fn state_and_lockouts_survive_a_restart_and_no_secret_is_stored_in_clear()
         .pay(&pay_request("order-2", &phone.code(step, 1), 100))
         .await;
     assert_eq!(code_of(locked), "DEVICE_LOCKED");
-    let before = balances(&wallet, &shop).await;
-    assert_eq!(before, (4_000, 1_000));
+    let balances_then = balances(&wallet, &shop).await;
+    assert_eq!(balances_then, (4_000, 1_000));
     assert_ledger_ok(&admin, &opened.state.paycode).await;
-    // While the server runs, recent writes sit in the write-ahead log; look there too.
-    assert_secret_absent(&options.data_dir, &provisioning.secret);
-    drop(opened);
-    server.stop().await.unwrap();
+    let life = FirstLife {
+        admin_key,
+        wallet,
+        shop,
+        provisioning,
+        phone,
+        balances: balances_then,
+    };
+    (opened, server, life)
+}
 
-    let (opened, server) = start(&options, &clock).await;
+/// Starts the server again on the same `options` and checks that it kept the admin key, the
+/// users, the trade, the balances and the lockout; then stops it.
+async fn second_life(options: &ServeOptions, clock: &ManualClock, first: FirstLife) {
+    let step = clock_step(clock);
+    let (opened, server) = start(options, clock).await;
     assert!(
         opened.generated_admin_key.is_none(),
         "the key is made only once"
     );
     let anonymous = Client::new(server.url()).unwrap();
-    let admin = anonymous.with_bearer(admin_key);
+    let admin = anonymous.with_bearer(first.admin_key);
     let session = anonymous
         .login("alice", crate::helpers::PASSWORD)
         .await
         .unwrap();
-    let wallet = crate::helpers::Wallet {
+    let wallet = Wallet {
         client: anonymous.with_bearer(session.token),
-        ..wallet
+        ..first.wallet
     };
-    let shop = crate::helpers::Merchant {
-        client: anonymous.with_bearer(shop.api_key.clone()),
-        ..shop
+    let shop = Merchant {
+        client: anonymous.with_bearer(first.shop.api_key.clone()),
+        ..first.shop
     };
     let still_locked = shop
         .client
-        .pay(&pay_request("order-2", &phone.code(step, 2), 100))
+        .pay(&pay_request("order-2", &first.phone.code(step, 2), 100))
         .await;
     assert_eq!(code_of(still_locked), "DEVICE_LOCKED");
-    assert_eq!(balances(&wallet, &shop).await, before);
-    let first = shop.client.payment("order-1").await.unwrap();
-    assert_eq!(first.status, TradeStatus::Success);
+    assert_eq!(balances(&wallet, &shop).await, first.balances);
+    let paid = shop.client.payment("order-1").await.unwrap();
+    assert_eq!(paid.status, TradeStatus::Success);
     let device = &wallet.client.devices().await.unwrap()[0];
+    assert_eq!(device.id, first.provisioning.id);
     assert_eq!(device.failed_attempts, 3);
     assert!(device.locked_until.is_some());
     assert_ledger_ok(&admin, &opened.state.paycode).await;
     drop(opened);
     server.stop().await.unwrap();
+}
 
-    assert_secret_absent(&options.data_dir, &provisioning.secret);
+/// A configuration file that locks a device after three wrong codes, beside the data
+/// directory.
+fn write_config(directory: &Path) {
+    std::fs::write(directory.join("paycode.toml"), "max_failed_attempts = 3\n").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_and_lockouts_survive_a_restart_and_no_secret_is_stored_in_clear() {
+    let directory = tempfile::tempdir().unwrap();
+    write_config(directory.path());
+    let options = options(directory.path());
+    let clock = ManualClock::new(START_MILLIS);
+
+    let (opened, server, first) = first_life(&options, &clock).await;
+    let secret = first.provisioning.secret.clone();
+    // While the server runs, recent writes sit in the write-ahead log; look there too.
+    assert_secret_absent(&options.data_dir, &secret);
+    drop(opened);
+    server.stop().await.unwrap();
+
+    second_life(&options, &clock, first).await;
+    assert_secret_absent(&options.data_dir, &secret);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_and_lockouts_survive_a_restart_on_postgres_and_no_secret_is_stored_in_clear() {
+    if !Backend::Postgres.is_available() {
+        return;
+    }
+    let schema = tokio::task::spawn_blocking(ScratchSchema::new)
+        .await
+        .unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    write_config(directory.path());
+    // The URL alone, as an operator passes it to `paycode serve --database`.
+    let options = ServeOptions {
+        database: Some(schema.url()),
+        ..options(directory.path())
+    };
+    let clock = ManualClock::new(START_MILLIS);
+
+    let (opened, server, first) = first_life(&options, &clock).await;
+    assert_eq!(opened.state.store.backend_name(), "postgres");
+    assert!(
+        !directory.path().join("data").join(DATABASE_FILE).exists(),
+        "no SQLite file beside the PostgreSQL database"
+    );
+    // Dropped here, on a thread that drives asynchronous tasks, as a stopping server drops
+    // its store: the store must close its connections without panicking.
+    drop(opened);
+    server.stop().await.unwrap();
+
+    let secret = first.provisioning.secret.clone();
+    second_life(&options, &clock, first).await;
+    tokio::task::spawn_blocking(move || assert_secret_absent_from_tables(&schema, &secret))
+        .await
+        .unwrap();
+}
+
+/// Reads every row of every table of `schema` and checks that neither the device secret's
+/// bytes nor its Base32 appear anywhere, and that the sealed secret is really sealed.
+fn assert_secret_absent_from_tables(schema: &ScratchSchema, secret_base32: &str) {
+    let secret = paycode_otp::Secret::from_base32(secret_base32).unwrap();
+    let secret_bytes = secret.expose_bytes();
+    let contains = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+    };
+    let mut client = schema.raw();
+
+    let ciphertexts = client
+        .query("SELECT secret_ciphertext FROM devices", &[])
+        .unwrap();
+    assert_eq!(ciphertexts.len(), 1, "one device");
+    for row in ciphertexts {
+        let ciphertext: Vec<u8> = row.get(0);
+        assert!(
+            ciphertext.len() > secret_bytes.len(),
+            "the secret is sealed with a tag"
+        );
+        assert!(
+            !contains(&ciphertext, secret_bytes),
+            "the stored ciphertext holds the secret"
+        );
+    }
+
+    // Every table rendered as text: byte strings come out as hex, everything else as it is.
+    let tables: Vec<String> = client
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1",
+            &[&schema.name()],
+        )
+        .unwrap()
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(tables.iter().any(|table| table == "devices"), "{tables:?}");
+    let mut everything = String::new();
+    for table in &tables {
+        let rows = client
+            .query(&format!("SELECT t::text FROM \"{table}\" t"), &[])
+            .unwrap();
+        for row in rows {
+            everything.push_str(row.get::<_, &str>(0));
+            everything.push('\n');
+        }
+    }
+    assert!(
+        everything.contains("alice"),
+        "the search reads the stored data"
+    );
+    let hex: String = secret_bytes
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    for needle in [
+        hex.as_str(),
+        secret_base32,
+        &secret_base32.to_ascii_lowercase(),
+    ] {
+        assert!(!everything.contains(needle), "a table holds the secret");
+    }
 }
 
 fn clock_step(clock: &ManualClock) -> u64 {
@@ -176,18 +320,23 @@ fn assert_secret_absent(data_dir: &Path, secret_base32: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_refuses_a_postgres_database_with_a_clear_message() {
+async fn serve_names_an_unreachable_postgres_database_without_its_url_or_password() {
     let directory = tempfile::tempdir().unwrap();
+    // Port 1 on the loopback refuses at once: nothing listens there.
     let options = ServeOptions {
-        database: Some("postgres://localhost/paycode".to_owned()),
+        database: Some("postgresql://paycode:hunter2@127.0.0.1:1/paycode".to_owned()),
         config_file: None,
         ..options(directory.path())
     };
     let error = serve(options, std::future::pending()).await.unwrap_err();
+    let message = format!("{error:#}");
     assert!(
-        format!("{error:#}").contains("PostgreSQL support is not built yet"),
-        "{error:#}"
+        message.contains("could not open the PostgreSQL database"),
+        "{message}"
     );
+    assert!(message.contains("connect"), "the cause is named: {message}");
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(!message.contains("paycode:"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

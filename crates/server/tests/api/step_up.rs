@@ -7,14 +7,14 @@ use paycode_api::TradeStatus;
 use paycode_core::ids::MerchantId;
 
 use crate::helpers::{
-    code_of, pay_request, spawn_app, status_and_code, Merchant, TestApp, Wallet, PIN,
+    code_of, pay_request, spawn_app, status_and_code, Backend, Merchant, TestApp, Wallet, PIN,
 };
 
 /// Above the test configuration's `pin_free_limit` of 10 000.
 const LARGE_AMOUNT: i64 = 15_000;
 
-async fn scene() -> (TestApp, Wallet, Merchant) {
-    let app = spawn_app().await;
+async fn scene(backend: Backend) -> (TestApp, Wallet, Merchant) {
+    let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 50_000).await;
     wallet.client.set_pin(PIN, None).await.unwrap();
     let shop = app.merchant("Electronics").await;
@@ -36,9 +36,8 @@ async fn start_large_payment(wallet: &Wallet, shop: &Merchant, out_trade_no: &st
     payment.trade.trade_no
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_large_payment_waits_for_the_pin_and_succeeds_when_confirmed() {
-    let (app, wallet, shop) = scene().await;
+async fn a_large_payment_waits_for_the_pin_and_succeeds_when_confirmed(backend: Backend) {
+    let (app, wallet, shop) = scene(backend).await;
     let before = app.balances(&wallet, &shop).await;
     let trade_no = start_large_payment(&wallet, &shop, "order-1").await;
     assert_eq!(
@@ -69,9 +68,8 @@ async fn a_large_payment_waits_for_the_pin_and_succeeds_when_confirmed() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unconfirmed_payment_is_closed_after_the_timeout() {
-    let (app, wallet, shop) = scene().await;
+async fn an_unconfirmed_payment_is_closed_after_the_timeout(backend: Backend) {
+    let (app, wallet, shop) = scene(backend).await;
     let before = app.balances(&wallet, &shop).await;
     let trade_no = start_large_payment(&wallet, &shop, "order-1").await;
     app.clock.advance_seconds(61);
@@ -83,9 +81,8 @@ async fn an_unconfirmed_payment_is_closed_after_the_timeout() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_declined_payment_is_closed_and_nothing_is_paid() {
-    let (app, wallet, shop) = scene().await;
+async fn a_declined_payment_is_closed_and_nothing_is_paid(backend: Backend) {
+    let (app, wallet, shop) = scene(backend).await;
     let before = app.balances(&wallet, &shop).await;
     let trade_no = start_large_payment(&wallet, &shop, "order-1").await;
     let declined = wallet.client.decline_payment(&trade_no).await.unwrap();
@@ -100,9 +97,8 @@ async fn a_declined_payment_is_closed_and_nothing_is_paid() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_background_task_closes_overdue_payments_without_anyone_asking() {
-    let (app, wallet, shop) = scene().await;
+async fn the_background_task_closes_overdue_payments_without_anyone_asking(backend: Backend) {
+    let (app, wallet, shop) = scene(backend).await;
     start_large_payment(&wallet, &shop, "order-1").await;
     app.clock.advance_seconds(61);
     // Read the trade straight from the store: reads through the domain would close it
@@ -131,9 +127,8 @@ async fn the_background_task_closes_overdue_payments_without_anyone_asking() {
     app.assert_ledger_ok().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pin_can_be_changed_only_with_the_current_one() {
-    let (app, wallet, _shop) = scene().await;
+async fn a_pin_can_be_changed_only_with_the_current_one(backend: Backend) {
+    let (app, wallet, _shop) = scene(backend).await;
     let without = wallet.client.set_pin("246802", None).await;
     assert_eq!(status_and_code(without), (403, "FORBIDDEN".to_owned()));
     let wrong = wallet.client.set_pin("246802", Some("000000")).await;
@@ -143,3 +138,11 @@ async fn a_pin_can_be_changed_only_with_the_current_one() {
     assert_eq!(code_of(short), "MALFORMED_REQUEST");
     app.assert_ledger_ok().await;
 }
+
+on_both_backends!(
+    a_large_payment_waits_for_the_pin_and_succeeds_when_confirmed,
+    an_unconfirmed_payment_is_closed_after_the_timeout,
+    a_declined_payment_is_closed_and_nothing_is_paid,
+    the_background_task_closes_overdue_payments_without_anyone_asking,
+    a_pin_can_be_changed_only_with_the_current_one,
+);
