@@ -29,15 +29,22 @@ pub struct ServeArguments {
     admin_key: Option<String>,
 }
 
+impl ServeArguments {
+    /// The server's options from these flags.
+    pub fn into_options(self) -> ServeOptions {
+        ServeOptions {
+            listen: self.listen,
+            data_dir: self.data_dir,
+            database: self.database,
+            config_file: self.config,
+            admin_key: self.admin_key,
+        }
+    }
+}
+
 pub fn run(arguments: ServeArguments) -> Result<Outcome> {
     paycode_server::init_tracing();
-    let options = ServeOptions {
-        listen: arguments.listen,
-        data_dir: arguments.data_dir,
-        database: arguments.database,
-        config_file: arguments.config,
-        admin_key: arguments.admin_key,
-    };
+    let options = arguments.into_options();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(paycode_server::serve(options, shutdown_signal()))?;
     Ok(Outcome::Success)

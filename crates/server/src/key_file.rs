@@ -53,13 +53,26 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<MasterKeys> {
 }
 
 fn create(path: &Path) -> anyhow::Result<MasterKeys> {
-    let key = MasterKey::generate(FIRST_KEY_ID);
+    let keys = MasterKeys::new(FIRST_KEY_ID, vec![MasterKey::generate(FIRST_KEY_ID)])?;
+    write_new(path, &keys)?;
+    tracing::info!(path = %path.display(), "created the master key file");
+    Ok(keys)
+}
+
+/// Writes `keys` to a file that must not exist yet, with mode 0600 from the start.
+fn write_new(path: &Path, keys: &MasterKeys) -> anyhow::Result<()> {
     let file = KeyFile {
-        current: FIRST_KEY_ID,
-        keys: BTreeMap::from([(
-            FIRST_KEY_ID.to_string(),
-            paycode_otp::base32::encode(key.expose_bytes()),
-        )]),
+        current: keys.current_id(),
+        keys: keys
+            .keys()
+            .iter()
+            .map(|key| {
+                (
+                    key.id().to_string(),
+                    paycode_otp::base32::encode(key.expose_bytes()),
+                )
+            })
+            .collect(),
     };
     let text = Zeroizing::new(toml::to_string(&file).context("could not write the key file")?);
     drop(file);
@@ -76,8 +89,30 @@ fn create(path: &Path) -> anyhow::Result<MasterKeys> {
     )?;
     handle.write_all(text.as_bytes())?;
     handle.sync_all()?;
-    tracing::info!(path = %path.display(), "created the master key file");
-    Ok(MasterKeys::new(FIRST_KEY_ID, vec![key])?)
+    Ok(())
+}
+
+/// Adds a fresh key to the file at `path` and makes it current; the older keys stay so that
+/// what they sealed still opens until it is re-encrypted. The file is replaced atomically
+/// (a new file, then a rename), so a crash leaves either the old file or the new one.
+pub fn add_current_key(path: &Path) -> anyhow::Result<MasterKeys> {
+    let old = load(path)?;
+    let new_id = old.keys().iter().map(MasterKey::id).max().unwrap_or(0) + 1;
+    let mut keys: Vec<MasterKey> = old
+        .keys()
+        .iter()
+        .map(|key| MasterKey::new(key.id(), *key.expose_bytes()))
+        .collect();
+    keys.push(MasterKey::generate(new_id));
+    let rotated = MasterKeys::new(new_id, keys)?;
+    let temporary = path.with_extension("key.new");
+    // A leftover from an interrupted rotation holds no key in use; start afresh.
+    let _ = std::fs::remove_file(&temporary);
+    write_new(&temporary, &rotated)?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("could not replace {}", path.display()))?;
+    tracing::info!(path = %path.display(), current = new_id, "added a master key and made it current");
+    Ok(rotated)
 }
 
 fn load(path: &Path) -> anyhow::Result<MasterKeys> {
@@ -131,6 +166,31 @@ fn refuse_loose_permissions(_path: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rotation_adds_a_current_key_and_keeps_the_old_one() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("master.key");
+        let first = load_or_create(&path).unwrap();
+        let sealed = first.seal(b"aad", b"device secret").unwrap();
+        let rotated = add_current_key(&path).unwrap();
+        assert_eq!(rotated.current_id(), 2);
+        let reloaded = load(&path).unwrap();
+        assert_eq!(reloaded.current_id(), 2);
+        assert_eq!(
+            reloaded.open(b"aad", &sealed).unwrap().as_slice(),
+            b"device secret"
+        );
+        assert_eq!(reloaded.seal(b"aad", b"x").unwrap().key_id, 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
 
     #[test]
     fn a_created_key_file_is_private_and_loads_the_same_key() {

@@ -32,8 +32,8 @@ pub mod state;
 pub use error::ApiError;
 pub use routes::router;
 pub use startup::{
-    load_config, open, run, serve, spawn, Opened, RunningServer, ServeOptions, DATABASE_FILE,
-    MASTER_KEY_FILE,
+    load_config, open, rotate_master_key, run, serve, spawn, Opened, RunningServer, ServeOptions,
+    DATABASE_FILE, MASTER_KEY_FILE,
 };
 pub use state::AppState;
 

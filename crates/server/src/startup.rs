@@ -98,6 +98,25 @@ pub fn open(options: &ServeOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Ope
     })
 }
 
+/// Rotates the master key of a stopped deployment: adds a fresh key to the data directory's
+/// key file, makes it current, and re-encrypts every device secret and sealed setting under it.
+/// Returns how many values were re-encrypted. Run it with every instance stopped, then copy
+/// the key file to every instance; the old key stays in the file until it is removed by hand.
+pub fn rotate_master_key(options: &ServeOptions) -> anyhow::Result<u64> {
+    let path = options.data_dir.join(MASTER_KEY_FILE);
+    if !path.exists() {
+        bail!("there is no key file at {}", path.display());
+    }
+    let keys = key_file::add_current_key(&path)?;
+    let config = load_config(options.config_file.as_deref())?;
+    let store = open_store(options)?;
+    let paycode = Paycode::open(store, Arc::new(SystemClock), config, keys)
+        .context("could not open paycode over the database")?;
+    paycode
+        .reencrypt_secrets()
+        .context("could not re-encrypt the secrets; run the rotation again to finish it")
+}
+
 fn create_data_dir(path: &Path) -> anyhow::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

@@ -352,3 +352,68 @@ async fn serve_refuses_a_configuration_with_an_unknown_field() {
         .unwrap_err();
     assert!(format!("{error:#}").contains("unknown field"), "{error:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working() {
+    let directory = tempfile::tempdir().unwrap();
+    write_config(directory.path());
+    let options = options(directory.path());
+    let clock = ManualClock::new(START_MILLIS);
+    let step = clock_step(&clock);
+
+    let (opened, server) = start(&options, &clock).await;
+    let admin_key = opened
+        .generated_admin_key
+        .clone()
+        .expect("a key on first start");
+    let anonymous = Client::new(server.url()).unwrap();
+    let admin = anonymous.with_bearer(admin_key.clone());
+    let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
+    let shop = merchant_on(&admin, "Canteen").await;
+    let provisioning = wallet.client.enroll_device(None).await.unwrap();
+    let phone = Phone::new(&provisioning);
+    drop(opened);
+    server.stop().await.unwrap();
+
+    let rotation_options = options.clone();
+    let resealed =
+        tokio::task::spawn_blocking(move || paycode_server::rotate_master_key(&rotation_options))
+            .await
+            .unwrap()
+            .expect("the rotation runs");
+    // The device secret, the online-code hash key and the code key of prefix 81.
+    assert_eq!(resealed, 3);
+    let key_file =
+        std::fs::read_to_string(options.data_dir.join(paycode_server::MASTER_KEY_FILE)).unwrap();
+    assert!(key_file.contains("current = 2"), "{key_file}");
+
+    // Retire the old key by hand, as an operator would once every instance has the new file:
+    // if anything were still sealed under it, the server could not verify the code below.
+    let retired: String = key_file
+        .lines()
+        .filter(|line| !line.starts_with("1 = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(
+        options.data_dir.join(paycode_server::MASTER_KEY_FILE),
+        retired,
+    )
+    .unwrap();
+
+    let (opened, server) = start(&options, &clock).await;
+    let anonymous = Client::new(server.url()).unwrap();
+    let shop = Merchant {
+        client: anonymous.with_bearer(shop.api_key.clone()),
+        ..shop
+    };
+    let paid = shop
+        .client
+        .pay(&pay_request("after-rotation", &phone.code(step, 0), 700))
+        .await
+        .unwrap();
+    assert_eq!(paid.trade.status, TradeStatus::Success);
+    let admin = anonymous.with_bearer(admin_key);
+    assert_ledger_ok(&admin, &opened.state.paycode).await;
+    drop(opened);
+    server.stop().await.unwrap();
+}
