@@ -42,3 +42,7 @@ pub const CLOSE_BATCH_SIZE: usize = 500;
 pub const MAX_TRANSACTION_RETRIES: u32 = 10;
 /// How many merchants the in-memory failure budget tracks before it forgets the oldest windows.
 pub const MAX_TRACKED_MERCHANTS: usize = 100_000;
+/// Most payments committed together in one transaction (group commit). Large enough to take
+/// every payment that arrives during one flush to disk at the rates a server sees, small
+/// enough that one batch never holds its locks for long.
+pub const MAX_PAYMENTS_PER_BATCH: usize = 128;

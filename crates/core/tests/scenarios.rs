@@ -415,3 +415,94 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn concurrent_payments_share_batches_and_each_keeps_its_own_outcome() {
+    let world = World::new(Config::default());
+    let (rich, rich_phone) = world.user_with_money("rich", 1_000);
+    let rich_tablet = world.paycode.enroll_device(rich, Some("tablet")).unwrap();
+    let (poor, poor_phone) = world.user_with_money("poor", 50);
+    let (_replayer, replayed_phone) = world.user_with_money("replayer", 1_000);
+    let (_victim, victim_phone) = world.user_with_money("victim", 1_000);
+    let merchant = world.merchant("Stadium");
+    let impostor_codes: Vec<String> = (0..5)
+        .map(|index| world.wallet_code(&victim_phone, index, 9_000))
+        .collect();
+    let replayed = world.wallet_code(&replayed_phone, 0, 0);
+
+    let mut payments: Vec<(String, String)> = Vec::new();
+    for index in 0..10u8 {
+        payments.push((
+            format!("rich-phone-{index}"),
+            world.wallet_code(&rich_phone, index, 0),
+        ));
+        payments.push((
+            format!("rich-tablet-{index}"),
+            world.wallet_code(&rich_tablet, index, 0),
+        ));
+        payments.push((
+            format!("poor-{index}"),
+            world.wallet_code(&poor_phone, index, 0),
+        ));
+        payments.push((format!("replay-{index}"), replayed.clone()));
+    }
+    for (index, code) in impostor_codes.iter().enumerate() {
+        payments.push((format!("impostor-{index}"), code.clone()));
+    }
+    let barrier = std::sync::Barrier::new(payments.len());
+    let outcomes: Vec<(String, Result<TradeStatus, Error>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = payments
+            .iter()
+            .map(|(out_trade_no, code)| {
+                let (world, barrier) = (&world, &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    (
+                        out_trade_no.clone(),
+                        world.pay(merchant, out_trade_no, code, 10),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a payer thread"))
+            .collect()
+    });
+
+    let count = |prefix: &str, wanted: fn(&Result<TradeStatus, Error>) -> bool| {
+        outcomes
+            .iter()
+            .filter(|(name, outcome)| name.starts_with(prefix) && wanted(outcome))
+            .count()
+    };
+    let paid = |outcome: &Result<TradeStatus, Error>| matches!(outcome, Ok(TradeStatus::Success));
+    assert_eq!(count("rich-", paid), 20, "{outcomes:?}");
+    assert_eq!(count("poor-", paid), 5);
+    assert_eq!(
+        count("poor-", |outcome| matches!(
+            outcome,
+            Err(Error::InsufficientFunds)
+        )),
+        5
+    );
+    assert_eq!(count("replay-", paid), 1);
+    assert_eq!(
+        count("replay-", |outcome| matches!(outcome, Err(Error::CodeUsed))),
+        9
+    );
+    assert_eq!(
+        count("impostor-", |outcome| matches!(
+            outcome,
+            Err(Error::CodeInvalid)
+        )),
+        5
+    );
+    assert_eq!(world.paycode.user_balance(rich).unwrap(), 800);
+    assert_eq!(world.paycode.user_balance(poor).unwrap(), 0);
+    assert_eq!(
+        world.paycode.merchant_balance(merchant).unwrap(),
+        200 + 50 + 10
+    );
+    world.assert_ledger_ok();
+}

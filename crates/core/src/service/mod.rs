@@ -2,6 +2,7 @@
 //! rule, writes, and commits before it reports success.
 
 mod admin;
+mod batch;
 mod payments;
 mod verify;
 mod wallet;
@@ -23,6 +24,7 @@ use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated};
+pub use batch::BatchCounts;
 pub use payments::{PayRequest, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
 
@@ -49,6 +51,7 @@ pub struct Paycode {
     enrollment: (Prefix, CodeKey),
     code_hash_key: Zeroizing<Vec<u8>>,
     failures: FailureBudget,
+    batcher: batch::Batcher,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -111,6 +114,7 @@ impl Paycode {
             enrollment,
             code_hash_key,
             failures,
+            batcher: batch::Batcher::default(),
         })
     }
 

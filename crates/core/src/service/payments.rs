@@ -46,7 +46,8 @@ pub struct RefundRequest {
 }
 
 /// A pay request after parsing.
-struct ParsedPay {
+#[derive(Debug)]
+pub(super) struct ParsedPay {
     out_trade_no: Reference,
     code: paycode_codec::PaymentCode,
     amount: Amount,
@@ -80,7 +81,7 @@ impl Paycode {
         if self.failures.exhausted(merchant, self.now()) {
             return Err(Error::RateLimited);
         }
-        let result = self.deciding(|transaction| self.pay_in(transaction, merchant, &parsed));
+        let result = self.pay_in_batch(merchant, parsed);
         if let Err(error) = &result {
             if matches!(
                 error,
@@ -113,7 +114,7 @@ impl Paycode {
         })
     }
 
-    fn pay_in(
+    pub(super) fn pay_in(
         &self,
         transaction: &mut dyn Transaction,
         merchant: MerchantId,

@@ -1,0 +1,196 @@
+//! Group commit of payments: concurrent payments share one durable transaction.
+//!
+//! A commit costs one flush to disk, which takes far longer than the work of a payment, so
+//! committing each payment alone caps throughput at the disk's flush rate. Here the first
+//! caller that finds no batch running becomes the leader: it takes every payment waiting (up
+//! to [`MAX_PAYMENTS_PER_BATCH`]), runs each inside a savepoint of one transaction, commits
+//! once, and hands every caller its own outcome. Payments that arrive meanwhile wait for the
+//! next batch, which one of their callers leads. A payment's failure rolls back its savepoint
+//! only; a refusal that must be kept (a spent code, a counted failure) is kept like a success.
+//! Every outcome is handed out only after the batch committed, so a success is still reported
+//! only once it is durable.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use super::payments::ParsedPay;
+use super::Paycode;
+use crate::error::Error;
+use crate::ids::MerchantId;
+use crate::limits::MAX_PAYMENTS_PER_BATCH;
+use crate::model::TradeRecord;
+use crate::store::{StoreError, Transaction};
+
+/// The queue of payments waiting for a batch, and whether a batch is running.
+#[derive(Debug, Default)]
+pub(super) struct Batcher {
+    queue: Mutex<Queue>,
+    batch_finished: Condvar,
+    batches_committed: AtomicU64,
+    payments_committed: AtomicU64,
+}
+
+/// How much group commit has grouped so far, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchCounts {
+    /// Batches committed.
+    pub batches: u64,
+    /// Payments committed in those batches.
+    pub payments: u64,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    waiting: VecDeque<Arc<Job>>,
+    leading: bool,
+}
+
+/// One payment waiting for, or inside, a batch.
+#[derive(Debug)]
+struct Job {
+    merchant: MerchantId,
+    pay: ParsedPay,
+    outcome: Mutex<Option<Result<TradeRecord, Error>>>,
+}
+
+impl Job {
+    fn take_outcome(&self) -> Option<Result<TradeRecord, Error>> {
+        self.outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    fn settle(&self, outcome: Result<TradeRecord, Error>) {
+        *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+    }
+}
+
+/// What happened to a payment inside a batch that has not committed yet: its outcome, valid
+/// once the batch commits, or `None` when it lost a race with another transaction and runs
+/// again on its own after the batch.
+type Pending = Option<Result<TradeRecord, Error>>;
+
+impl Batcher {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding the lock leaves the queue consistent (every change to it is a
+        // single push, drain or flag write), so a poisoned lock is still usable.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Paycode {
+    /// How many batches and payments group commit has committed since the start.
+    pub fn batch_counts(&self) -> BatchCounts {
+        BatchCounts {
+            batches: self.batcher.batches_committed.load(Ordering::Relaxed),
+            payments: self.batcher.payments_committed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs a parsed payment in the next batch and returns its own outcome.
+    pub(super) fn pay_in_batch(
+        &self,
+        merchant: MerchantId,
+        pay: ParsedPay,
+    ) -> Result<TradeRecord, Error> {
+        let job = Arc::new(Job {
+            merchant,
+            pay,
+            outcome: Mutex::new(None),
+        });
+        let mut queue = self.batcher.lock();
+        queue.waiting.push_back(Arc::clone(&job));
+        loop {
+            if let Some(outcome) = job.take_outcome() {
+                return outcome;
+            }
+            if queue.leading {
+                queue = self
+                    .batcher
+                    .batch_finished
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            queue.leading = true;
+            let count = queue.waiting.len().min(MAX_PAYMENTS_PER_BATCH);
+            let batch: Vec<Arc<Job>> = queue.waiting.drain(..count).collect();
+            drop(queue);
+            self.run_batch(&batch);
+            queue = self.batcher.lock();
+            queue.leading = false;
+            self.batcher.batch_finished.notify_all();
+        }
+    }
+
+    /// Runs `batch` in one transaction and settles every job. If the transaction as a whole
+    /// fails (a lost connection, a conflict at commit), every job runs again on its own.
+    fn run_batch(&self, batch: &[Arc<Job>]) {
+        debug_assert!(!batch.is_empty() && batch.len() <= MAX_PAYMENTS_PER_BATCH);
+        let pending = self
+            .store
+            .begin()
+            .map_err(Error::from)
+            .and_then(|mut transaction| {
+                let pending = batch
+                    .iter()
+                    .map(|job| self.run_in_savepoint(transaction.as_mut(), job))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                transaction.commit()?;
+                Ok(pending)
+            });
+        match pending {
+            Ok(pending) => {
+                self.batcher
+                    .batches_committed
+                    .fetch_add(1, Ordering::Relaxed);
+                self.batcher
+                    .payments_committed
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                for (job, pending) in batch.iter().zip(pending) {
+                    match pending {
+                        Some(outcome) => job.settle(outcome),
+                        None => job.settle(self.pay_alone(job)),
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, payments = batch.len(), "a payment batch failed; running its payments one by one");
+                for job in batch {
+                    job.settle(self.pay_alone(job));
+                }
+            }
+        }
+    }
+
+    /// Runs one job inside a savepoint, keeping its writes if it succeeded or was refused in a
+    /// way that must be kept, and undoing them otherwise.
+    fn run_in_savepoint(
+        &self,
+        transaction: &mut dyn Transaction,
+        job: &Job,
+    ) -> Result<Pending, Error> {
+        transaction.savepoint()?;
+        match self.pay_in(transaction, job.merchant, &job.pay) {
+            Ok(decided) => {
+                transaction.release_savepoint()?;
+                Ok(Some(decided))
+            }
+            Err(Error::Store(StoreError::Conflict(_))) => {
+                transaction.rollback_to_savepoint()?;
+                Ok(None)
+            }
+            Err(error) => {
+                transaction.rollback_to_savepoint()?;
+                Ok(Some(Err(error)))
+            }
+        }
+    }
+
+    /// Runs one job in a transaction of its own, with the usual retries.
+    fn pay_alone(&self, job: &Job) -> Result<TradeRecord, Error> {
+        self.deciding(|transaction| self.pay_in(transaction, job.merchant, &job.pay))
+    }
+}
