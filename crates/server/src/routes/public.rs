@@ -44,10 +44,19 @@ pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
 )]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)],
-        state.metrics.render(),
-    )
+    let mut text = state.metrics.render();
+    let grouped = state.paycode.batch_counts();
+    // Group commit, from the domain's own counters: payments per batch is their ratio.
+    text.push_str(&format!(
+        "# HELP paycode_payment_batches_total Transactions that committed a batch of payments.\n\
+         # TYPE paycode_payment_batches_total counter\n\
+         paycode_payment_batches_total {}\n\
+         # HELP paycode_batched_payments_total Payments committed in those batches.\n\
+         # TYPE paycode_batched_payments_total counter\n\
+         paycode_batched_payments_total {}\n",
+        grouped.batches, grouped.payments
+    ));
+    ([(CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], text)
 }
 
 /// This API's OpenAPI document, generated from the code.

@@ -40,6 +40,9 @@ async fn the_metrics_count_requests_payments_and_verification_failures(backend: 
         "paycode_http_requests_total{method=\"POST\",route=\"/v1/payments\",status=\"422\"} 1",
         "paycode_http_request_duration_seconds_count{route=\"/v1/payments\"} 2",
         "# TYPE paycode_http_request_duration_seconds histogram",
+        // Two payments one after the other: two batches of one.
+        "paycode_payment_batches_total 2",
+        "paycode_batched_payments_total 2",
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
