@@ -2,6 +2,7 @@
 //! the OTP and payment-code tools that scripts and support staff use.
 
 mod admin_command;
+mod bench_command;
 mod code_command;
 mod demo_command;
 mod display;
@@ -56,6 +57,8 @@ enum Command {
     /// Encode and decode 18-digit offline payment codes.
     #[command(subcommand)]
     Code(code_command::CodeCommand),
+    /// Load test: payments per second, latency and a baseline, then checks every payment.
+    Bench(bench_command::BenchArguments),
 }
 
 /// What a subcommand reports back to `main`, which turns it into an exit code.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Admin(command) => admin_command::run(command),
         Command::Otp(command) => otp_command::run(command),
         Command::Code(command) => code_command::run(command),
+        Command::Bench(arguments) => bench_command::run(arguments),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
