@@ -21,7 +21,10 @@ pub fn run(command: KeysCommand) -> Result<Outcome> {
             let resealed = paycode_server::rotate_master_key(&options)?;
             println!(
                 "added a new current master key to {}; re-encrypted {resealed} secrets",
-                options.data_dir.join(paycode_server::MASTER_KEY_FILE).display()
+                options
+                    .data_dir
+                    .join(paycode_server::MASTER_KEY_FILE)
+                    .display()
             );
             Ok(Outcome::Success)
         }

@@ -6,6 +6,7 @@ mod bench_command;
 mod code_command;
 mod demo_command;
 mod display;
+mod keys_command;
 mod otp_command;
 mod pos_charge;
 mod pos_command;
@@ -48,6 +49,9 @@ enum Command {
     /// The merchant's point of sale: charge scanned codes, query, cancel, refund.
     #[command(subcommand)]
     Pos(pos_command::PosCommand),
+    /// Maintenance of the master key file (rotation) of a stopped deployment.
+    #[command(subcommand)]
+    Keys(keys_command::KeysCommand),
     /// The operator: users, merchants and keys, top-ups, unlocking devices, the ledger check.
     #[command(subcommand)]
     Admin(admin_command::AdminCommand),
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Wallet(command) => wallet_command::run(command),
         Command::Pos(command) => pos_command::run(command),
         Command::Admin(command) => admin_command::run(command),
+        Command::Keys(command) => keys_command::run(command),
         Command::Otp(command) => otp_command::run(command),
         Command::Code(command) => code_command::run(command),
         Command::Bench(arguments) => bench_command::run(arguments),
