@@ -3,9 +3,7 @@
 //!
 //! Against a server in this process the trades are read through its domain
 //! ([`Paycode::trade`]) on a few threads; against a server given by URL, with
-//! `GET /v1/payments/{out_trade_no}` and each merchant's own key, on the run's connections.
-
-use std::sync::Arc;
+//! `GET /v1/payments/{out_trade_no}` and each merchant's own key, one connection per worker.
 
 use paycode_api::{LedgerCheck, TradeStatus};
 use paycode_client::{Client, ClientError};
@@ -13,9 +11,9 @@ use paycode_core::ids::MerchantId;
 use paycode_core::Paycode;
 use serde::Serialize;
 
+use crate::acknowledged::{Acknowledged, Recorded};
 use crate::error::Error;
 use crate::limits::{REQUEST_TIMEOUT, STORED_CHECK_THREADS};
-use crate::load::Acknowledged;
 use crate::population::BenchMerchant;
 
 /// What reading the acknowledged payments back found.
@@ -67,83 +65,91 @@ enum Found {
 }
 
 fn compare(acknowledged: &Acknowledged, status: &str, trade_no: &str) -> Found {
-    if status == TradeStatus::Success.as_str() && trade_no == &*acknowledged.trade_no {
+    if status == TradeStatus::Success.as_str() && trade_no == acknowledged.trade_no {
         Found::Stored
     } else {
         Found::Mismatched
     }
 }
 
-/// Reads every acknowledged payment back through the domain of a server in this process.
-/// Blocking.
+/// Reads every acknowledged payment back through the domain of a server in this process, on
+/// [`STORED_CHECK_THREADS`] threads. Blocking.
 pub fn check_stored_in_process(
     paycode: &Paycode,
     merchants: &[BenchMerchant],
-    acknowledged: &[Acknowledged],
+    acknowledged: &[Recorded],
     tag: &str,
-) -> StoredCheck {
-    let share = acknowledged.len().div_ceil(STORED_CHECK_THREADS).max(1);
+) -> Result<StoredCheck, Error> {
+    let threads = STORED_CHECK_THREADS.min(acknowledged.len()).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = acknowledged
-            .chunks(share)
-            .map(|chunk| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
                 scope.spawn(move || {
                     let mut check = StoredCheck::default();
-                    for payment in chunk {
-                        let merchant = MerchantId(merchants[usize::from(payment.merchant)].id);
-                        let found = match paycode.trade(merchant, &payment.out_trade_no(tag)) {
-                            Ok(trade) => compare(payment, trade.status.as_str(), &trade.trade_no),
-                            Err(paycode_core::Error::NotFound(_)) => Found::Missing,
-                            Err(_) => Found::Unreadable,
-                        };
-                        check.count(found);
+                    for recorded in acknowledged.iter().skip(thread).step_by(threads) {
+                        for payment in recorded.read()? {
+                            let payment = payment?;
+                            let merchant = MerchantId(merchants[usize::from(payment.merchant)].id);
+                            let found = match paycode.trade(merchant, &payment.out_trade_no(tag)) {
+                                Ok(trade) => {
+                                    compare(&payment, trade.status.as_str(), &trade.trade_no)
+                                }
+                                Err(paycode_core::Error::NotFound(_)) => Found::Missing,
+                                Err(_) => Found::Unreadable,
+                            };
+                            check.count(found);
+                        }
                     }
-                    check
+                    Ok::<_, Error>(check)
                 })
             })
             .collect();
         let mut total = StoredCheck::default();
         for handle in handles {
-            total.merge(&handle.join().expect("a checking thread panicked"));
+            let check = handle
+                .join()
+                .map_err(|_| Error::Panicked("a checking thread".to_owned()))??;
+            total.merge(&check);
         }
-        total
+        Ok(total)
     })
 }
 
-/// Reads every acknowledged payment back over HTTP, on `connections` connections.
+/// Reads every acknowledged payment back over HTTP, one connection per worker's file.
 pub async fn check_stored_over_http(
     url: &str,
     merchants: &[BenchMerchant],
-    acknowledged: Arc<Vec<Acknowledged>>,
+    acknowledged: &[Recorded],
     tag: &str,
-    connections: u32,
 ) -> Result<StoredCheck, Error> {
-    let tasks = (connections as usize).max(1);
     let mut handles = Vec::new();
-    for task in 0..tasks {
+    for recorded in acknowledged {
         let client = Client::new(url)?.with_timeout(REQUEST_TIMEOUT);
         let tills: Vec<Client> = merchants
             .iter()
             .map(|merchant| client.with_bearer(merchant.api_key.clone()))
             .collect();
-        let (acknowledged, tag) = (Arc::clone(&acknowledged), tag.to_owned());
+        let (recorded, tag) = (recorded.clone(), tag.to_owned());
         handles.push(tokio::spawn(async move {
             let mut check = StoredCheck::default();
-            for payment in acknowledged.iter().skip(task).step_by(tasks) {
+            // Reading the file blocks only for copies from the page cache, a few kilobytes
+            // at a time, between requests that each take far longer.
+            for payment in recorded.read()? {
+                let payment = payment?;
                 let till = &tills[usize::from(payment.merchant)];
                 let found = match till.payment(&payment.out_trade_no(&tag)).await {
-                    Ok(trade) => compare(payment, trade.status.as_str(), &trade.trade_no),
+                    Ok(trade) => compare(&payment, trade.status.as_str(), &trade.trade_no),
                     Err(error) if error.code() == Some("NOT_FOUND") => Found::Missing,
                     Err(_) => Found::Unreadable,
                 };
                 check.count(found);
             }
-            check
+            Ok::<_, Error>(check)
         }));
     }
     let mut total = StoredCheck::default();
     for handle in handles {
-        total.merge(&handle.await?);
+        total.merge(&handle.await??);
     }
     Ok(total)
 }

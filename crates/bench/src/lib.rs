@@ -18,6 +18,7 @@
 //! keeps what it records bounded: latencies in a fixed-size histogram, outcomes as counts.
 //! Every limit is in [`limits`]. All traffic stays on this machine.
 
+pub mod acknowledged;
 pub mod allocator;
 pub mod baseline;
 pub mod check;
@@ -239,7 +240,7 @@ async fn measure(
     let baseline = measure_baseline(options, workspace).await?;
     let metrics = paycode_client::Client::new(&target.url)?;
     let counters_before = BatchCounters::read(&metrics).await;
-    let mut load = drive(options, plan, Arc::clone(&population), target).await?;
+    let load = drive(options, plan, Arc::clone(&population), target, workspace).await?;
     let counters_after = BatchCounters::read(&metrics).await;
     let batching = counters_before
         .zip(counters_after)
@@ -249,27 +250,25 @@ async fn measure(
         "checking the ledger and every acknowledged payment",
     );
     let ledger = check::check_ledger(&target.url, &target.admin_key).await?;
-    let acknowledged = Arc::new(std::mem::take(&mut load.acknowledged));
     let stored = match &target.trades {
         Trades::InProcess(paycode) => {
             let (paycode, acknowledged, population, tag) = (
                 Arc::clone(paycode),
-                Arc::clone(&acknowledged),
+                load.acknowledged.clone(),
                 Arc::clone(&population),
                 plan.tag.clone(),
             );
             tokio::task::spawn_blocking(move || {
                 check::check_stored_in_process(&paycode, &population.merchants, &acknowledged, &tag)
             })
-            .await?
+            .await??
         }
         Trades::OverHttp => {
             check::check_stored_over_http(
                 &target.url,
                 &population.merchants,
-                Arc::clone(&acknowledged),
+                &load.acknowledged,
                 &plan.tag,
-                options.connections,
             )
             .await?
         }
@@ -278,7 +277,7 @@ async fn measure(
         population: &population,
         baseline: &baseline,
         load: &load,
-        acknowledged: acknowledged.len() as u64,
+        acknowledged: load.acknowledged_count(),
         stored,
         ledger_ok: ledger.ok,
         batching,
@@ -338,6 +337,7 @@ async fn drive(
     plan: &Plan,
     population: Arc<Population>,
     target: &Target,
+    workspace: &Path,
 ) -> Result<LoadResult, Error> {
     say(
         options,
@@ -356,6 +356,7 @@ async fn drive(
         tag: plan.tag.clone(),
         progress: options.progress,
         memory_of: target.memory_of,
+        record_directory: workspace.to_path_buf(),
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     load::run_load(population, load_options, clock).await

@@ -7,8 +7,11 @@
 //! which code index a device uses: no code is ever sent twice. Every payment has its own
 //! `out_trade_no` (`TAG-WORKER-NUMBER`), a random amount of [`MIN_PAYMENT_MINOR`] to
 //! [`MAX_PAYMENT_MINOR`], and goes to the first merchant (`hot`) or to each merchant in turn
-//! (`spread`).
+//! (`spread`). What the workers keep in memory is bounded: latencies in a histogram, outcomes
+//! as counts; the acknowledged payments go to a file per worker
+//! ([`crate::acknowledged`]).
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +24,7 @@ use paycode_otp::HotpKey;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::acknowledged::{out_trade_no, Recorded, Recorder};
 use crate::allocator::CodeAllocator;
 use crate::error::Error;
 use crate::limits::{
@@ -49,31 +53,8 @@ pub struct LoadOptions {
     pub progress: bool,
     /// Whose memory to sample.
     pub memory_of: Process,
-}
-
-/// A payment the server acknowledged as `SUCCESS`, kept compactly (about 50 bytes) for the
-/// check that it is stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Acknowledged {
-    /// The worker that sent it.
-    pub worker: u16,
-    /// Its number among the worker's payments.
-    pub number: u32,
-    /// Which of the population's merchants charged it.
-    pub merchant: u16,
-    /// The `trade_no` the server answered with.
-    pub trade_no: Box<str>,
-}
-
-impl Acknowledged {
-    /// Its `out_trade_no` in the run tagged `tag`.
-    pub fn out_trade_no(&self, tag: &str) -> String {
-        out_trade_no(tag, self.worker, self.number)
-    }
-}
-
-fn out_trade_no(tag: &str, worker: u16, number: u32) -> String {
-    format!("{tag}-{worker}-{number}")
+    /// Where the workers record the payments acknowledged as `SUCCESS`.
+    pub record_directory: PathBuf,
 }
 
 /// One sample of the resident set size.
@@ -94,8 +75,8 @@ pub struct LoadResult {
     pub latencies: Latencies,
     /// Requests by outcome.
     pub outcomes: Outcomes,
-    /// Every payment acknowledged as `SUCCESS`.
-    pub acknowledged: Vec<Acknowledged>,
+    /// Every payment acknowledged as `SUCCESS`, in a file per worker.
+    pub acknowledged: Vec<Recorded>,
     /// Resident set size every [`RSS_SAMPLE_INTERVAL`], from the start to the end.
     pub rss_samples: Vec<RssSample>,
     /// Times a worker paused because its devices had used every code of the step.
@@ -143,7 +124,7 @@ pub async fn run_load(
         let done = worker.await??;
         result.latencies.merge(&done.latencies);
         result.outcomes.merge(&done.outcomes);
-        result.acknowledged.extend(done.acknowledged);
+        result.acknowledged.push(done.acknowledged);
         result.exhausted_pauses += done.exhausted_pauses;
     }
     result.seconds = started.elapsed().as_secs_f64();
@@ -157,12 +138,21 @@ pub async fn run_load(
     Ok(result)
 }
 
+impl LoadResult {
+    /// How many payments were acknowledged as `SUCCESS`.
+    pub fn acknowledged_count(&self) -> u64 {
+        self.acknowledged
+            .iter()
+            .map(|recorded| recorded.count)
+            .sum()
+    }
+}
+
 /// What one worker measured.
-#[derive(Default)]
 struct WorkerResult {
     latencies: Latencies,
     outcomes: Outcomes,
-    acknowledged: Vec<Acknowledged>,
+    acknowledged: Recorded,
     exhausted_pauses: u64,
 }
 
@@ -180,13 +170,15 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
         .map(|merchant| client.with_bearer(merchant.api_key.clone()))
         .collect();
     let mut random = StdRng::from_entropy();
-    let mut result = WorkerResult::default();
+    let mut recorder = Recorder::create(&shared.options.record_directory, worker)?;
+    let (mut latencies, mut outcomes, mut exhausted_pauses) =
+        (Latencies::new(), Outcomes::default(), 0);
     let mut number: u32 = 0;
     // Bounded by the deadline: every pass either sends one request or pauses.
     while Instant::now() < shared.deadline {
         let step = shared.clock.now_seconds() / u64::from(population.period_seconds);
         let Some(allocation) = allocator.next(step) else {
-            result.exhausted_pauses += 1;
+            exhausted_pauses += 1;
             pause_until_deadline(shared.deadline, EXHAUSTED_STEP_PAUSE).await;
             continue;
         };
@@ -212,21 +204,17 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
         };
         let sent = Instant::now();
         let answer = tills[merchant].pay(&request).await;
-        result.latencies.record(sent.elapsed());
+        latencies.record(sent.elapsed());
         shared.requests.fetch_add(1, Ordering::Relaxed);
         match answer {
             Ok(payment)
                 if !payment.awaiting_confirmation
                     && payment.trade.status == TradeStatus::Success =>
             {
-                result.outcomes.count(OUTCOME_SUCCESS);
+                outcomes.count(OUTCOME_SUCCESS);
                 shared.successes.fetch_add(1, Ordering::Relaxed);
-                result.acknowledged.push(Acknowledged {
-                    worker,
-                    number,
-                    merchant: u16::try_from(merchant).expect("merchants are limited"),
-                    trade_no: payment.trade.trade_no.into_boxed_str(),
-                });
+                let merchant = u16::try_from(merchant).expect("merchants are limited");
+                recorder.record(number, merchant, &payment.trade.trade_no)?;
             }
             Ok(payment) => {
                 let status = if payment.awaiting_confirmation {
@@ -234,18 +222,16 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
                 } else {
                     200
                 };
-                result
-                    .outcomes
-                    .count(&format!("{status} {}", payment.trade.status));
+                outcomes.count(&format!("{status} {}", payment.trade.status));
             }
             Err(ClientError::Api { status, code, .. }) => {
-                result.outcomes.count(&format!("{status} {code}"));
+                outcomes.count(&format!("{status} {code}"));
             }
             Err(ClientError::Unexpected { status, .. }) => {
-                result.outcomes.count(&format!("{status} unexpected body"));
+                outcomes.count(&format!("{status} unexpected body"));
             }
             Err(_) => {
-                result.outcomes.count("transport");
+                outcomes.count("transport");
                 pause_until_deadline(shared.deadline, TRANSPORT_FAILURE_PAUSE).await;
             }
         }
@@ -253,7 +239,12 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
             .checked_add(1)
             .expect("a worker sends far fewer than 2^32 payments in an hour");
     }
-    Ok(result)
+    Ok(WorkerResult {
+        latencies,
+        outcomes,
+        acknowledged: recorder.finish()?,
+        exhausted_pauses,
+    })
 }
 
 async fn pause_until_deadline(deadline: Instant, pause: Duration) {
@@ -304,23 +295,4 @@ async fn monitor(shared: Arc<Shared>, started: Instant) -> Vec<RssSample> {
         last = (successes, Instant::now());
     }
     samples
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn out_trade_numbers_are_valid_references_unique_per_worker_and_number() {
-        let acknowledged = Acknowledged {
-            worker: 31,
-            number: 4_000_000_000,
-            merchant: 0,
-            trade_no: "1".into(),
-        };
-        let reference = acknowledged.out_trade_no("bench-0123abcd");
-        assert_eq!(reference, "bench-0123abcd-31-4000000000");
-        assert!(reference.len() <= paycode_core::limits::MAX_REFERENCE_BYTES);
-        assert_ne!(out_trade_no("t", 1, 23), out_trade_no("t", 12, 3));
-    }
 }

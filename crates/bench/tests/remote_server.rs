@@ -1,0 +1,55 @@
+//! A run against a server given by URL builds its population over HTTP and reads every
+//! acknowledged payment back over HTTP.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paycode_bench::{Options, RemoteServer, Scenario};
+use paycode_core::SystemClock;
+use paycode_server::ServeOptions;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_against_a_server_by_url_pays_and_finds_every_payment_stored() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let admin_key = "admin-key-of-the-remote-test".to_owned();
+    let serve_options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.path().to_path_buf(),
+        database: None,
+        config_file: None,
+        admin_key: Some(admin_key.clone()),
+    };
+    let opened = tokio::task::spawn_blocking(move || {
+        paycode_server::open(&serve_options, Arc::new(SystemClock))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let server = paycode_server::spawn(opened.state).await.unwrap();
+    let options = Options {
+        server: Some(RemoteServer {
+            url: server.url(),
+            admin_key,
+            pid: Some(std::process::id()),
+        }),
+        database: None,
+        scenario: Scenario::Hot,
+        connections: 2,
+        duration: Duration::from_secs(1),
+        devices: 15,
+        merchants: 2,
+        baseline: Duration::from_secs(1),
+        progress: false,
+    };
+    let report = paycode_bench::run(options).await.unwrap();
+    server.stop().await.unwrap();
+    assert_eq!(report.server, "remote");
+    assert_eq!((report.devices, report.users), (15, 2));
+    assert!(report.payments > 0, "{report}");
+    assert_eq!(report.errors, 0, "{report}");
+    assert_eq!(report.acknowledged, report.payments);
+    assert!(report.stored_ok && report.ledger_ok, "{report}");
+    assert_eq!(report.stored.stored, report.acknowledged);
+    assert!(report.memory_of.contains("the server, process"), "{report}");
+    assert!(report.peak_rss_bytes > 0);
+}
