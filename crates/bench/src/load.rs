@@ -170,6 +170,8 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
         .map(|merchant| client.with_bearer(merchant.api_key.clone()))
         .collect();
     let mut random = StdRng::from_entropy();
+    // The recorder writes through a buffer: a write to the page cache every few hundred
+    // payments, short enough to do on the task itself.
     let mut recorder = Recorder::create(&shared.options.record_directory, worker)?;
     let (mut latencies, mut outcomes, mut exhausted_pauses) =
         (Latencies::new(), Outcomes::default(), 0);
