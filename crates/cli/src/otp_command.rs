@@ -55,6 +55,13 @@ pub struct KeyArgs {
     /// The shared secret in Base32 (case and spaces do not matter).
     #[arg(long)]
     secret: String,
+    #[command(flatten)]
+    params: ParamsArgs,
+}
+
+/// The OTP parameters every subcommand takes.
+#[derive(Debug, Args)]
+pub struct ParamsArgs {
     /// HMAC algorithm: SHA1, SHA256 or SHA512.
     #[arg(long, default_value = "SHA1")]
     algorithm: String,
@@ -64,6 +71,16 @@ pub struct KeyArgs {
     /// Time step in seconds (TOTP only), 1..=3600.
     #[arg(long, default_value_t = 30)]
     period: u32,
+}
+
+impl ParamsArgs {
+    fn parse(&self) -> Result<TotpParams> {
+        Ok(TotpParams::new(
+            parse_algorithm(&self.algorithm)?,
+            Digits::new(self.digits)?,
+            self.period,
+        )?)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -80,15 +97,8 @@ pub struct UriArgs {
     /// Account name shown by authenticator apps.
     #[arg(long, required_unless_present = "parse")]
     account: Option<String>,
-    /// HMAC algorithm: SHA1, SHA256 or SHA512.
-    #[arg(long, default_value = "SHA1")]
-    algorithm: String,
-    /// Number of digits: 6, 7 or 8.
-    #[arg(long, default_value_t = 6)]
-    digits: u8,
-    /// Time step in seconds.
-    #[arg(long, default_value_t = 30)]
-    period: u32,
+    #[command(flatten)]
+    params: ParamsArgs,
     /// Make an HOTP URI with this counter instead of a TOTP one.
     #[arg(long)]
     counter: Option<u64>,
@@ -102,11 +112,7 @@ struct Key {
 impl KeyArgs {
     fn parse(&self) -> Result<Key> {
         let secret = parse_secret(&self.secret)?;
-        let params = TotpParams::new(
-            parse_algorithm(&self.algorithm)?,
-            Digits::new(self.digits)?,
-            self.period,
-        )?;
+        let params = self.params.parse()?;
         Ok(Key { secret, params })
     }
 }
@@ -199,23 +205,20 @@ fn uri(arguments: UriArgs) -> Result<()> {
     else {
         bail!("--secret, --issuer and --account are required to format a URI");
     };
+    let params = arguments.params.parse()?;
     let kind = match arguments.counter {
         Some(counter) => OtpKind::Hotp { counter },
-        None => {
-            // Validate the period the same way TOTP generation does.
-            let params = TotpParams::new(Algorithm::Sha1, Digits::SIX, arguments.period)?;
-            OtpKind::Totp {
-                period_seconds: params.period_seconds,
-            }
-        }
+        None => OtpKind::Totp {
+            period_seconds: params.period_seconds,
+        },
     };
     let uri = KeyUri {
         kind,
         issuer: Some(issuer),
         account,
         secret: parse_secret(&secret)?,
-        algorithm: parse_algorithm(&arguments.algorithm)?,
-        digits: Digits::new(arguments.digits)?,
+        algorithm: params.algorithm,
+        digits: params.digits,
         extra: Vec::new(),
     };
     println!("{}", uri.to_uri());

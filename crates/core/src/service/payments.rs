@@ -8,7 +8,9 @@ use crate::clock::start_of_day;
 use crate::error::Error;
 use crate::ids::{MerchantId, TradeId};
 use crate::limits::{CLOSE_BATCH_SIZE, MAX_PIN_ATTEMPTS_PER_TRADE, MAX_REFUNDS_PER_TRADE};
-use crate::model::{LedgerKind, RefundRecord, TradeRecord, TradeStatus};
+use crate::model::{
+    LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
+};
 use crate::money::Amount;
 use crate::store::{StoreError, Transaction};
 use crate::text::{Label, Pin, Reference};
@@ -63,6 +65,20 @@ pub(super) fn in_progress_on_duplicate(error: StoreError) -> Error {
         StoreError::Duplicate(_) => Error::RequestInProgress,
         other => Error::Store(other),
     }
+}
+
+/// The ledger accounts of a trade's user and merchant.
+fn trade_accounts(
+    transaction: &mut dyn Transaction,
+    trade: &TradeRecord,
+) -> Result<(UserRecord, MerchantRecord), Error> {
+    let user = transaction
+        .user(trade.user_id)?
+        .ok_or(Error::NotFound("user"))?;
+    let merchant = transaction
+        .merchant(trade.merchant_id)?
+        .ok_or(Error::NotFound("merchant"))?;
+    Ok((user, merchant))
 }
 
 fn serial_number() -> String {
@@ -197,12 +213,7 @@ impl Paycode {
         transaction: &mut dyn Transaction,
         trade: &mut TradeRecord,
     ) -> Decision<()> {
-        let user = transaction
-            .user(trade.user_id)?
-            .ok_or(Error::NotFound("user"))?;
-        let merchant = transaction
-            .merchant(trade.merchant_id)?
-            .ok_or(Error::NotFound("merchant"))?;
+        let (user, merchant) = trade_accounts(transaction, trade)?;
         let balance = transaction.lock_balance(user.account_id)?;
         if balance < trade.amount {
             return Ok(Err(Error::InsufficientFunds));
@@ -357,12 +368,7 @@ impl Paycode {
         amount: i64,
         reason: Option<&str>,
     ) -> Result<RefundRecord, Error> {
-        let user = transaction
-            .user(trade.user_id)?
-            .ok_or(Error::NotFound("user"))?;
-        let merchant = transaction
-            .merchant(trade.merchant_id)?
-            .ok_or(Error::NotFound("merchant"))?;
+        let (user, merchant) = trade_accounts(transaction, trade)?;
         if transaction.lock_balance(merchant.account_id)? < amount {
             return Err(Error::InsufficientFunds);
         }
