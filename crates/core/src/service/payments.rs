@@ -167,6 +167,13 @@ impl Paycode {
     ) -> Decision<TradeRecord> {
         let now = self.now();
         let amount = pay.amount.minor();
+        // Lock the user first, so that two payments of one user from two devices (or through
+        // two instances) cannot both read the same pin-free total and together pass the daily
+        // limit.
+        let user = transaction
+            .user(payer.user)?
+            .ok_or(Error::NotFound("user"))?;
+        transaction.lock_balance(user.account_id)?;
         let pin_free_today = transaction.pin_free_total_since(payer.user, start_of_day(now))?;
         let step_up = amount > self.config.pin_free_limit
             || pin_free_today
