@@ -41,6 +41,14 @@ pub trait Store: Send + Sync + 'static {
     /// Starts a read-write transaction.
     fn begin(&self) -> StoreResult<Box<dyn Transaction + '_>>;
 
+    /// Starts a transaction that only reads. It sees every transaction committed before it
+    /// began, and a store may run it beside the writer instead of after it (SQLite does, on a
+    /// read-only connection). Writing through it is a programmer error that the store may
+    /// refuse. By default it is an ordinary transaction.
+    fn begin_read(&self) -> StoreResult<Box<dyn Transaction + '_>> {
+        self.begin()
+    }
+
     /// A short name for logs and metrics: `sqlite` or `postgres`.
     fn backend_name(&self) -> &'static str;
 }

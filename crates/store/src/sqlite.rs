@@ -52,10 +52,16 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prepared statements kept per connection; the store has about sixty distinct statements.
 const STATEMENT_CACHE_CAPACITY: usize = 96;
+/// Read-only connections beside the writer. The write-ahead log lets them read while the writer
+/// writes; a few cover the concurrent credential checks and queries of a busy server.
+const READER_CONNECTIONS: usize = 4;
 
 /// paycode's state in one SQLite database file (or in memory, for tests).
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// Read-only connections for [`Store::begin_read`], so that credential checks and queries
+    /// do not wait behind the writer; none for an in-memory database, which is one connection.
+    readers: Vec<Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -73,7 +79,12 @@ impl SqliteStore {
         create_private_file(path);
         let connection = Connection::open(path).map_err(Error::from)?;
         enable_write_ahead_log(&connection)?;
-        Ok(Self::start(connection)?)
+        let mut store = Self::start(connection)?;
+        // Opened after the writer has migrated, so that readers see the whole schema.
+        store.readers = (0..READER_CONNECTIONS)
+            .map(|_| open_reader(path).map(Mutex::new))
+            .collect::<Result<_>>()?;
+        Ok(store)
     }
 
     /// Opens a fresh database that lives in memory and disappears with the store; for tests.
@@ -90,6 +101,7 @@ impl SqliteStore {
         tracing::debug!("sqlite store opened and migrated");
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            readers: Vec::new(),
         })
     }
 }
@@ -111,6 +123,15 @@ fn create_private_file(path: &Path) {
     // Any failure (the file exists already, the directory is missing) is left for SQLite to
     // report, so that it is classified like every other error of opening the database.
     drop(options.open(path));
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+    Ok(connection)
 }
 
 fn enable_write_ahead_log(connection: &Connection) -> Result<()> {
@@ -144,6 +165,23 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTransaction::begin(connection)?))
     }
 
+    fn begin_read(&self) -> StoreResult<Box<dyn Transaction + '_>> {
+        if self.readers.is_empty() {
+            return self.begin();
+        }
+        // Take a free reader if there is one; otherwise wait for the first.
+        let connection = self
+            .readers
+            .iter()
+            .find_map(|reader| reader.try_lock().ok())
+            .unwrap_or_else(|| {
+                self.readers[0]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            });
+        Ok(Box::new(SqliteTransaction::begin_deferred(connection)?))
+    }
+
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }
@@ -161,6 +199,15 @@ impl<'store> SqliteTransaction<'store> {
             connection.execute_batch("ROLLBACK")?;
         }
         connection.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(SqliteTransaction { connection })
+    }
+
+    /// A transaction on a read-only connection: its snapshot starts at its first read.
+    fn begin_deferred(connection: MutexGuard<'store, Connection>) -> Result<Self> {
+        if !connection.is_autocommit() {
+            connection.execute_batch("ROLLBACK")?;
+        }
+        connection.execute_batch("BEGIN DEFERRED")?;
         Ok(SqliteTransaction { connection })
     }
 }

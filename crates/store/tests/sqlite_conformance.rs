@@ -207,3 +207,25 @@ fn a_write_lock_held_by_another_process_is_a_conflict() {
     other_process.execute_batch("ROLLBACK").unwrap();
     assert!(fixture.store.begin().is_ok());
 }
+
+/// On a file, reads run on their own connections: a reader does not wait for an open write
+/// transaction, and does not see its uncommitted writes.
+#[test]
+fn a_reader_runs_beside_an_open_writer_and_sees_only_committed_data() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&directory.path().join("paycode.sqlite")).unwrap();
+    let mut writer = store.begin().unwrap();
+    writer.put_setting("uncommitted", b"x").unwrap();
+    let mut reader = store
+        .begin_read()
+        .expect("a reader does not wait for the writer");
+    assert_eq!(reader.setting("uncommitted").unwrap(), None);
+    assert!(
+        reader.put_setting("from-reader", b"y").is_err(),
+        "a read-only connection refuses writes"
+    );
+    drop(reader);
+    writer.commit().unwrap();
+    let mut reader = store.begin_read().unwrap();
+    assert_eq!(reader.setting("uncommitted").unwrap(), Some(b"x".to_vec()));
+}

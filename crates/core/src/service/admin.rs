@@ -69,7 +69,7 @@ impl Paycode {
     /// Checks an admin key.
     pub fn authenticate_admin(&self, key: &str) -> Result<(), Error> {
         let stored =
-            self.in_transaction(|transaction| Ok(transaction.setting(ADMIN_KEY_HASH_SETTING)?))?;
+            self.reading(|transaction| Ok(transaction.setting(ADMIN_KEY_HASH_SETTING)?))?;
         match stored {
             Some(hash) if constant_time_eq(&hash, &hash_token(key)) => Ok(()),
             _ => Err(Error::Unauthenticated),
@@ -79,7 +79,7 @@ impl Paycode {
     /// The merchant behind an API key, if the key is live.
     pub fn authenticate_merchant(&self, key: &str) -> Result<MerchantId, Error> {
         let hash = hash_token(key);
-        let record = self.in_transaction(|transaction| Ok(transaction.api_key_by_hash(&hash)?))?;
+        let record = self.reading(|transaction| Ok(transaction.api_key_by_hash(&hash)?))?;
         match record {
             Some(record) if record.revoked_at.is_none() => Ok(record.merchant_id),
             _ => Err(Error::Unauthenticated),
@@ -141,7 +141,7 @@ impl Paycode {
 
     /// The merchant's balance in minor units.
     pub fn merchant_balance(&self, merchant: MerchantId) -> Result<i64, Error> {
-        self.in_transaction(|transaction| {
+        self.reading(|transaction| {
             let record = transaction
                 .merchant(merchant)?
                 .ok_or(Error::NotFound("merchant"))?;
@@ -204,6 +204,6 @@ impl Paycode {
 
     /// Computes the ledger invariants (SPEC 3) over everything stored.
     pub fn check_ledger(&self) -> Result<LedgerTotals, Error> {
-        self.in_transaction(|transaction| Ok(transaction.ledger_totals()?))
+        self.reading(|transaction| Ok(transaction.ledger_totals()?))
     }
 }

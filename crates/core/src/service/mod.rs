@@ -161,6 +161,35 @@ impl Paycode {
         self.deciding(|transaction| work(transaction).map(Ok))
     }
 
+    /// Runs `work`, which only reads, in a read transaction (which a store may run beside the
+    /// writer), retrying on conflicts like [`Paycode::in_transaction`].
+    fn reading<T>(
+        &self,
+        mut work: impl FnMut(&mut dyn Transaction) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome =
+                self.store
+                    .begin_read()
+                    .map_err(Error::from)
+                    .and_then(|mut transaction| {
+                        let value = work(transaction.as_mut())?;
+                        transaction.commit()?;
+                        Ok(value)
+                    });
+            match outcome {
+                Err(Error::Store(StoreError::Conflict(reason)))
+                    if attempt < MAX_TRANSACTION_RETRIES =>
+                {
+                    tracing::debug!(attempt, %reason, "retrying a read after a conflict");
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Like [`Paycode::in_transaction`], but `work` may also decide to commit and then refuse.
     fn deciding<T>(
         &self,

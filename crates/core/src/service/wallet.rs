@@ -67,8 +67,8 @@ impl Paycode {
     /// Logs a user in with username and password.
     pub fn login(&self, username: &str, password: &str) -> Result<Session, Error> {
         let username = Username::parse(username).map_err(|_| Error::Unauthenticated)?;
-        let user = self
-            .in_transaction(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
+        let user =
+            self.reading(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
         // Hash even for an unknown user so that timing does not reveal which usernames exist.
         let hash = user
             .as_ref()
@@ -95,7 +95,7 @@ impl Paycode {
     /// The user behind a session token, if the session is live.
     pub fn authenticate_user(&self, token: &str) -> Result<UserId, Error> {
         let hash = hash_token(token);
-        let session = self.in_transaction(|transaction| Ok(transaction.session(&hash)?))?;
+        let session = self.reading(|transaction| Ok(transaction.session(&hash)?))?;
         match session {
             Some(session) if session.expires_at > self.now() => Ok(session.user_id),
             _ => Err(Error::Unauthenticated),
@@ -122,7 +122,7 @@ impl Paycode {
 
     /// The user's balance in minor units.
     pub fn user_balance(&self, user: UserId) -> Result<i64, Error> {
-        self.in_transaction(|transaction| {
+        self.reading(|transaction| {
             let record = transaction.user(user)?.ok_or(Error::NotFound("user"))?;
             Ok(transaction.lock_balance(record.account_id)?)
         })
@@ -141,7 +141,7 @@ impl Paycode {
                 "limit must be 1..={MAX_PAGE_SIZE}"
             )));
         }
-        self.in_transaction(|transaction| {
+        self.reading(|transaction| {
             let record = transaction.user(user)?.ok_or(Error::NotFound("user"))?;
             Ok(transaction.account_history(
                 record.account_id,
@@ -219,7 +219,7 @@ impl Paycode {
 
     /// The user's devices, revoked ones included.
     pub fn devices(&self, user: UserId) -> Result<Vec<DeviceRecord>, Error> {
-        self.in_transaction(|transaction| Ok(transaction.devices_of_user(user)?))
+        self.reading(|transaction| Ok(transaction.devices_of_user(user)?))
     }
 
     fn own_device(

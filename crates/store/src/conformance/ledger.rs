@@ -208,6 +208,23 @@ pub fn a_dropped_transaction_leaves_nothing_behind(store: &dyn Store) {
     assert_eq!((totals.accounts, totals.transactions), (1, 0));
 }
 
+/// A read transaction sees everything committed before it began.
+pub fn a_read_transaction_sees_what_was_committed_before_it(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let (user, account) = new_user(&mut *transaction, "reader");
+    top_up(&mut *transaction, account, 250, "topup-reader");
+    transaction.commit().unwrap();
+
+    let mut reading = store.begin_read().expect("a read transaction begins");
+    assert_eq!(
+        reading.user(user).unwrap().map(|record| record.username),
+        Some("reader".to_owned())
+    );
+    assert_eq!(reading.lock_balance(account).unwrap(), 250);
+    assert!(reading.ledger_totals().unwrap().ok());
+    reading.commit().unwrap();
+}
+
 /// Rolling back to a savepoint undoes only what came after it, also after a failed statement;
 /// releasing one keeps it; both leave the transaction usable and committable.
 pub fn a_savepoint_undoes_only_what_followed_it(store: &dyn Store) {
