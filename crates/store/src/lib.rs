@@ -17,6 +17,7 @@
 pub mod conformance;
 mod error;
 pub mod postgres;
+mod schema;
 pub mod sqlite;
 
 pub use self::postgres::PostgresStore;

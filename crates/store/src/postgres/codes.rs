@@ -4,9 +4,9 @@ use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, UserId};
 use paycode_core::model::OnlineCodeRecord;
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::pool::Connection;
-use super::rows::step_to_sql;
+use crate::schema::step_to_sql;
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most
 /// once, ever" hold whatever the callers do. A concurrent spend of the same code waits on the
@@ -23,7 +23,12 @@ pub(super) fn spend_offline_code(
         "INSERT INTO spent_offline_codes (device_id, step, code_index, spent_at)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (device_id, step, code_index) DO NOTHING",
-        &[&device.0, &step_to_sql(step)?, &i16::from(index), &at],
+        &[
+            &device.0,
+            &step_to_sql(step).ok_or(Error::OutOfRange("time step"))?,
+            &i16::from(index),
+            &at,
+        ],
     )?;
     Ok(inserted == 1)
 }

@@ -60,35 +60,3 @@ pub(super) fn wide_sum(row: &Row, index: usize) -> Result<i128> {
     let text: &str = row.try_get(index)?;
     text.parse().map_err(|_| Error::Corrupt("sum"))
 }
-
-/// A time step as PostgreSQL stores it. Real steps are far below `i64::MAX` (even a one-second
-/// period reaches 2^56 only in two billion years), so a larger one is refused, not wrapped.
-pub(super) fn step_to_sql(step: u64) -> Result<i64> {
-    i64::try_from(step).map_err(|_| Error::OutOfRange("time step"))
-}
-
-/// A row limit as PostgreSQL takes it; a limit past `i64::MAX` means no limit, which
-/// `i64::MAX` is.
-pub(super) fn limit_to_sql(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_step_past_i64_is_refused() {
-        assert_eq!(step_to_sql(1 << 56).ok(), Some(1 << 56));
-        assert!(matches!(
-            step_to_sql(u64::MAX),
-            Err(Error::OutOfRange("time step"))
-        ));
-    }
-
-    #[test]
-    fn a_limit_past_i64_means_no_limit() {
-        assert_eq!(limit_to_sql(usize::MAX), i64::MAX);
-        assert_eq!(limit_to_sql(500), 500);
-    }
-}

@@ -7,7 +7,8 @@ use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::{Connection, Parameters};
-use super::rows::{limit_to_sql, name, unsigned};
+use super::rows::{name, unsigned};
+use crate::schema::limit_to_sql;
 
 const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
      amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \

@@ -5,8 +5,8 @@ use paycode_core::ids::{DeviceId, UserId};
 use paycode_core::model::OnlineCodeRecord;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::step_to_sql;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::schema::step_to_sql;
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most
 /// once, ever" hold whatever the callers do.
@@ -23,7 +23,12 @@ pub(super) fn spend_offline_code(
              VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (device_id, step, code_index) DO NOTHING",
         )?
-        .execute(params![device.0, step_to_sql(step)?, index, at])?;
+        .execute(params![
+            device.0,
+            step_to_sql(step).ok_or(Error::OutOfRange("time step"))?,
+            index,
+            at
+        ])?;
     Ok(inserted == 1)
 }
 

@@ -7,16 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Error, Result};
-
-/// One step of the schema.
-struct Migration {
-    /// Position in the sequence, from 1, without gaps.
-    version: i64,
-    /// What it does, for the log and the `schema_migrations` table.
-    name: &'static str,
-    /// The statements; they must not open or close transactions themselves.
-    sql: &'static str,
-}
+use crate::schema::{pending, Migration, SchemaTooNew};
 
 /// Every migration, oldest first. Never edit one that has shipped; add the next.
 const MIGRATIONS: &[Migration] = &[Migration {
@@ -40,17 +31,9 @@ pub(super) fn apply(connection: &mut Connection) -> Result<()> {
         [],
         |row| row.get(0),
     )?;
-    let known = MIGRATIONS.last().map_or(0, |migration| migration.version);
-    if current > known {
-        return Err(Error::SchemaTooNew {
-            found: current,
-            known,
-        });
-    }
-    for migration in MIGRATIONS
-        .iter()
-        .filter(|migration| migration.version > current)
-    {
+    let pending = pending(MIGRATIONS, current)
+        .map_err(|SchemaTooNew { found, known }| Error::SchemaTooNew { found, known })?;
+    for migration in pending {
         tracing::info!(
             version = migration.version,
             name = migration.name,

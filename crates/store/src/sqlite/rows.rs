@@ -5,7 +5,7 @@ use paycode_core::model::{DeviceStatus, TradeStatus};
 use paycode_otp::Algorithm;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// A value stored by its name, read back with `row.get::<_, Stored<T>>(column)?.0`.
 pub(super) struct Stored<T>(pub(super) T);
@@ -45,36 +45,5 @@ impl StoredName for Algorithm {
     const WHAT: &'static str = "device algorithm";
     fn from_name(name: &str) -> Option<Self> {
         name.parse().ok()
-    }
-}
-
-/// A time step as SQLite stores it. Real steps are far below `i64::MAX` (even a one-second
-/// period reaches 2^56 only in two billion years), so a larger one is refused, not wrapped.
-pub(super) fn step_to_sql(step: u64) -> Result<i64> {
-    i64::try_from(step).map_err(|_| Error::OutOfRange("time step"))
-}
-
-/// A row limit as SQLite takes it; a limit past `i64::MAX` means no limit, which `i64::MAX` is.
-pub(super) fn limit_to_sql(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_step_past_i64_is_refused() {
-        assert_eq!(step_to_sql(1 << 56).ok(), Some(1 << 56));
-        assert!(matches!(
-            step_to_sql(u64::MAX),
-            Err(Error::OutOfRange("time step"))
-        ));
-    }
-
-    #[test]
-    fn a_limit_past_i64_means_no_limit() {
-        assert_eq!(limit_to_sql(usize::MAX), i64::MAX);
-        assert_eq!(limit_to_sql(500), 500);
     }
 }

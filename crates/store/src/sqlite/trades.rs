@@ -5,8 +5,9 @@ use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
-use super::rows::{limit_to_sql, Stored};
+use super::rows::Stored;
 use crate::error::{Error, Result};
+use crate::schema::limit_to_sql;
 
 const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
      amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
