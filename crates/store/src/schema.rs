@@ -1,5 +1,8 @@
 //! What the SQLite and PostgreSQL backends share about their schemas: the shape of a migration,
-//! which migrations a database still needs, and how domain numbers become SQL integers.
+//! which migrations a database still needs, how domain numbers become SQL integers, and the
+//! order postings are applied in.
+
+use paycode_core::ids::AccountId;
 
 /// One step of a schema.
 pub(crate) struct Migration {
@@ -35,6 +38,22 @@ pub(crate) fn pending(
     }
     let first_new = migrations.partition_point(|migration| migration.version <= current);
     Ok(&migrations[first_new..])
+}
+
+/// The postings of a ledger transaction in ascending account order, the order the contract
+/// asks of every store: two transactions that touch the same accounts then take their row
+/// locks in the same order and cannot deadlock each other. Postings that are empty or do not
+/// sum to zero are a programmer error in the caller.
+pub(crate) fn balanced_in_account_order(postings: &[(AccountId, i64)]) -> Vec<(AccountId, i64)> {
+    let sum: i128 = postings.iter().map(|&(_, amount)| i128::from(amount)).sum();
+    assert!(!postings.is_empty(), "a ledger transaction needs postings");
+    assert_eq!(
+        sum, 0,
+        "the postings of a ledger transaction must sum to zero"
+    );
+    let mut ordered = postings.to_vec();
+    ordered.sort_by_key(|&(account, _)| account);
+    ordered
 }
 
 /// A time step as both databases store it: a signed 64-bit integer. Real steps are far below
@@ -92,6 +111,21 @@ mod tests {
             pending(THREE, 4).map(<[Migration]>::len),
             Err(SchemaTooNew { found: 4, known: 3 })
         );
+    }
+
+    #[test]
+    fn postings_come_out_in_account_order() {
+        let postings = [(AccountId(9), -5), (AccountId(2), 3), (AccountId(4), 2)];
+        assert_eq!(
+            balanced_in_account_order(&postings),
+            [(AccountId(2), 3), (AccountId(4), 2), (AccountId(9), -5)]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "sum to zero")]
+    fn postings_that_do_not_balance_are_a_programmer_error() {
+        balanced_in_account_order(&[(AccountId(1), 5), (AccountId(2), -4)]);
     }
 
     #[test]

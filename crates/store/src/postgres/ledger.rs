@@ -8,6 +8,7 @@ use postgres::Row;
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{count, wide_sum};
+use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
     connection: &mut Connection,
@@ -48,12 +49,7 @@ pub(super) fn post_transaction(
     postings: &[(AccountId, i64)],
     created_at: UnixMillis,
 ) -> Result<LedgerTransactionId> {
-    let sum: i128 = postings.iter().map(|&(_, amount)| i128::from(amount)).sum();
-    assert!(!postings.is_empty(), "a ledger transaction needs postings");
-    assert_eq!(
-        sum, 0,
-        "the postings of a ledger transaction must sum to zero"
-    );
+    let ordered = balanced_in_account_order(postings);
 
     let row = connection.query_one(
         "INSERT INTO ledger_transactions (kind, reference, created_at) VALUES ($1, $2, $3)
@@ -61,8 +57,6 @@ pub(super) fn post_transaction(
         &[&kind.as_str(), &reference, &created_at],
     )?;
     let id: i64 = row.try_get(0)?;
-    let mut ordered = postings.to_vec();
-    ordered.sort_by_key(|&(account, _)| account);
     for &(account, amount) in &ordered {
         apply_posting(connection, account, amount)?;
     }

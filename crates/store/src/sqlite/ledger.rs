@@ -8,6 +8,7 @@ use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, To
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
+use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
     connection: &Connection,
@@ -48,12 +49,7 @@ pub(super) fn post_transaction(
     postings: &[(AccountId, i64)],
     created_at: UnixMillis,
 ) -> Result<LedgerTransactionId> {
-    let sum: i128 = postings.iter().map(|&(_, amount)| i128::from(amount)).sum();
-    assert!(!postings.is_empty(), "a ledger transaction needs postings");
-    assert_eq!(
-        sum, 0,
-        "the postings of a ledger transaction must sum to zero"
-    );
+    let ordered = balanced_in_account_order(postings);
 
     let id: i64 = connection
         .prepare_cached(
@@ -63,8 +59,6 @@ pub(super) fn post_transaction(
         .query_row(params![kind.as_str(), reference, created_at], |row| {
             row.get(0)
         })?;
-    let mut ordered = postings.to_vec();
-    ordered.sort_by_key(|&(account, _)| account);
     for (account, amount) in ordered {
         apply_posting(connection, id, account, amount)?;
     }
