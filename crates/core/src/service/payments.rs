@@ -6,7 +6,7 @@ use super::verify::Payer;
 use super::{Decision, Paycode};
 use crate::clock::start_of_day;
 use crate::error::Error;
-use crate::ids::{MerchantId, TradeId};
+use crate::ids::{MerchantId, TradeId, UserId};
 use crate::limits::{CLOSE_BATCH_SIZE, MAX_PIN_ATTEMPTS_PER_TRADE, MAX_REFUNDS_PER_TRADE};
 use crate::model::{
     LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
@@ -65,6 +65,21 @@ pub(super) fn in_progress_on_duplicate(error: StoreError) -> Error {
         StoreError::Duplicate(_) => Error::RequestInProgress,
         other => Error::Store(other),
     }
+}
+
+/// A paying user whose balance row is locked until the end of the transaction.
+struct LockedUser {
+    record: UserRecord,
+    balance: i64,
+}
+
+/// Locks the user's balance. Payments take it before anything that depends on the user's
+/// spending (the funds, the day's pin-free total), so that two payments of one user, from two
+/// devices or through two instances, run one after the other.
+fn lock_user(transaction: &mut dyn Transaction, user: UserId) -> Result<LockedUser, Error> {
+    let record = transaction.user(user)?.ok_or(Error::NotFound("user"))?;
+    let balance = transaction.lock_balance(record.account_id)?;
+    Ok(LockedUser { record, balance })
 }
 
 /// The ledger accounts of a trade's user and merchant.
@@ -167,13 +182,7 @@ impl Paycode {
     ) -> Decision<TradeRecord> {
         let now = self.now();
         let amount = pay.amount.minor();
-        // Lock the user first, so that two payments of one user from two devices (or through
-        // two instances) cannot both read the same pin-free total and together pass the daily
-        // limit.
-        let user = transaction
-            .user(payer.user)?
-            .ok_or(Error::NotFound("user"))?;
-        transaction.lock_balance(user.account_id)?;
+        let user = lock_user(transaction, payer.user)?;
         let pin_free_today = transaction.pin_free_total_since(payer.user, start_of_day(now))?;
         let step_up = amount > self.config.pin_free_limit
             || pin_free_today
@@ -203,7 +212,7 @@ impl Paycode {
             finished_at: None,
         };
         if !step_up {
-            if let Err(refusal) = self.transfer_payment(transaction, &mut trade)? {
+            if let Err(refusal) = self.transfer_payment(transaction, &mut trade, &user)? {
                 return Ok(Err(refusal));
             }
         }
@@ -213,16 +222,19 @@ impl Paycode {
         Ok(Ok(trade))
     }
 
-    /// Moves a trade's amount from the user to the merchant if the user has the funds, and
-    /// marks the trade paid.
+    /// Moves a trade's amount from its locked user to the merchant if the user has the funds,
+    /// and marks the trade paid.
     fn transfer_payment(
         &self,
         transaction: &mut dyn Transaction,
         trade: &mut TradeRecord,
+        user: &LockedUser,
     ) -> Decision<()> {
-        let (user, merchant) = trade_accounts(transaction, trade)?;
-        let balance = transaction.lock_balance(user.account_id)?;
-        if balance < trade.amount {
+        debug_assert_eq!(user.record.id, trade.user_id, "the trade's own user pays");
+        let merchant = transaction
+            .merchant(trade.merchant_id)?
+            .ok_or(Error::NotFound("merchant"))?;
+        if user.balance < trade.amount {
             return Ok(Err(Error::InsufficientFunds));
         }
         let now = self.now();
@@ -230,7 +242,7 @@ impl Paycode {
             LedgerKind::Payment,
             &trade.trade_no,
             &[
-                (user.account_id, -trade.amount),
+                (user.record.account_id, -trade.amount),
                 (merchant.account_id, trade.amount),
             ],
             now,
@@ -434,7 +446,7 @@ impl Paycode {
     }
 
     /// The user's trades waiting for the PIN.
-    pub fn pending_payments(&self, user: crate::ids::UserId) -> Result<Vec<TradeRecord>, Error> {
+    pub fn pending_payments(&self, user: UserId) -> Result<Vec<TradeRecord>, Error> {
         self.in_transaction(|transaction| {
             let mut pending = Vec::new();
             for mut trade in transaction.user_paying_trades_of_user(user)? {
@@ -451,7 +463,7 @@ impl Paycode {
     /// too many the trade is closed.
     pub fn confirm_payment(
         &self,
-        user: crate::ids::UserId,
+        user: UserId,
         trade_no: &str,
         pin: &str,
     ) -> Result<TradeRecord, Error> {
@@ -481,7 +493,8 @@ impl Paycode {
                 transaction.update_trade(&trade)?;
                 return Ok(Err(Error::Forbidden("wrong PIN".to_owned())));
             }
-            if let Err(refusal) = self.transfer_payment(transaction, &mut trade)? {
+            let payer = lock_user(transaction, user)?;
+            if let Err(refusal) = self.transfer_payment(transaction, &mut trade, &payer)? {
                 return Ok(Err(refusal));
             }
             transaction.update_trade(&trade)?;
@@ -490,11 +503,7 @@ impl Paycode {
     }
 
     /// Declines a `USER_PAYING` trade: it is closed and nothing is paid.
-    pub fn decline_payment(
-        &self,
-        user: crate::ids::UserId,
-        trade_no: &str,
-    ) -> Result<TradeRecord, Error> {
+    pub fn decline_payment(&self, user: UserId, trade_no: &str) -> Result<TradeRecord, Error> {
         self.deciding(|transaction| {
             let mut trade = match self.waiting_trade(transaction, user, trade_no)? {
                 Ok(trade) => trade,
@@ -512,7 +521,7 @@ impl Paycode {
     fn waiting_trade(
         &self,
         transaction: &mut dyn Transaction,
-        user: crate::ids::UserId,
+        user: UserId,
         trade_no: &str,
     ) -> Decision<TradeRecord> {
         let trade_no = Reference::parse("trade_no", trade_no)?;
