@@ -35,6 +35,13 @@ const ADMIN_KEY_HASH_SETTING: &str = "admin_key_hash";
 /// Length of the keyed-hash key.
 const CODE_HASH_KEY_BYTES: usize = 32;
 
+/// Whether a transaction only reads (and may run beside the writer) or also writes.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Read,
+    ReadWrite,
+}
+
 /// What a use case's work inside a transaction decided: commit and succeed, commit and refuse
 /// (a spent code or a failure count must be kept even though the payment is refused), or
 /// return an error, which rolls back.
@@ -167,46 +174,36 @@ impl Paycode {
         &self,
         mut work: impl FnMut(&mut dyn Transaction) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome =
-                self.store
-                    .begin_read()
-                    .map_err(Error::from)
-                    .and_then(|mut transaction| {
-                        let value = work(transaction.as_mut())?;
-                        transaction.commit()?;
-                        Ok(value)
-                    });
-            match outcome {
-                Err(Error::Store(StoreError::Conflict(reason)))
-                    if attempt < MAX_TRANSACTION_RETRIES =>
-                {
-                    tracing::debug!(attempt, %reason, "retrying a read after a conflict");
-                }
-                other => return other,
-            }
-        }
+        self.retrying(Access::Read, |transaction| work(transaction).map(Ok))
     }
 
     /// Like [`Paycode::in_transaction`], but `work` may also decide to commit and then refuse.
     fn deciding<T>(
         &self,
+        work: impl FnMut(&mut dyn Transaction) -> Decision<T>,
+    ) -> Result<T, Error> {
+        self.retrying(Access::ReadWrite, work)
+    }
+
+    /// Runs `work` in a transaction of the given access and commits it; starts again from the
+    /// beginning when the store reports a conflict, at most [`MAX_TRANSACTION_RETRIES`] times.
+    fn retrying<T>(
+        &self,
+        access: Access,
         mut work: impl FnMut(&mut dyn Transaction) -> Decision<T>,
     ) -> Result<T, Error> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self
-                .store
-                .begin()
-                .map_err(Error::from)
-                .and_then(|mut transaction| {
-                    let decision = work(transaction.as_mut())?;
-                    transaction.commit()?;
-                    Ok(decision)
-                });
+            let begun = match access {
+                Access::Read => self.store.begin_read(),
+                Access::ReadWrite => self.store.begin(),
+            };
+            let outcome = begun.map_err(Error::from).and_then(|mut transaction| {
+                let decision = work(transaction.as_mut())?;
+                transaction.commit()?;
+                Ok(decision)
+            });
             match outcome {
                 Err(Error::Store(StoreError::Conflict(reason)))
                     if attempt < MAX_TRANSACTION_RETRIES =>
