@@ -36,6 +36,43 @@ pub enum StoreError {
 /// A short alias for store results.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// An offline code (device, time step, index) being spent, for [`Transaction::spend_offline_codes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpentOfflineCode {
+    /// The device whose code it is.
+    pub device: DeviceId,
+    /// The TOTP time step the code was made for.
+    pub step: u64,
+    /// The code's index within its step.
+    pub index: u8,
+}
+
+/// A failed verification, for [`Transaction::insert_verification_failures`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationFailure {
+    /// The device, when the code named a stored one.
+    pub device: Option<DeviceId>,
+    /// The merchant that presented the code.
+    pub merchant: MerchantId,
+    /// Why verification failed, a short token such as `otp_mismatch`.
+    pub reason: &'static str,
+    /// When.
+    pub at: UnixMillis,
+}
+
+/// A ledger transaction to record, for [`Transaction::post_transactions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLedgerTransaction {
+    /// What moved the money.
+    pub kind: LedgerKind,
+    /// The business reference (a trade or refund number, a top-up reference).
+    pub reference: String,
+    /// The postings, which sum to zero.
+    pub postings: Vec<(AccountId, i64)>,
+    /// When.
+    pub created_at: UnixMillis,
+}
+
 /// A database that paycode's state lives in.
 pub trait Store: Send + Sync + 'static {
     /// Starts a read-write transaction.
@@ -252,6 +289,151 @@ pub trait Transaction {
     ) -> StoreResult<Vec<TradeRecord>>;
     /// Sum of the user's pin-free payments paid at or after `since` (for the daily limit).
     fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64>;
+    // Bulk forms, for a batch of payments (group commit). Each reads or writes many rows at
+    // once with the same meaning as the one-row method it names; the defaults call that method
+    // once per item, which costs nothing more on an embedded database. A store that pays a
+    // network round trip per statement overrides them with one statement each. Methods that
+    // lock take their locks in ascending key order, so that two batches cannot deadlock.
+
+    /// [`Transaction::lock_out_trade_no`] for every key, in ascending key order.
+    fn lock_out_trade_nos(&mut self, keys: &[(MerchantId, String)]) -> StoreResult<()> {
+        let mut keys: Vec<_> = keys.iter().collect();
+        keys.sort();
+        keys.dedup();
+        for (merchant, out_trade_no) in keys {
+            self.lock_out_trade_no(*merchant, out_trade_no)?;
+        }
+        Ok(())
+    }
+    /// The trades that exist among `keys`, locked, in no particular order.
+    fn lock_trades_by_out_trade_nos(
+        &mut self,
+        keys: &[(MerchantId, String)],
+    ) -> StoreResult<Vec<TradeRecord>> {
+        let mut found = Vec::new();
+        for (merchant, out_trade_no) in keys {
+            found.extend(self.lock_trade_by_out_trade_no(*merchant, out_trade_no)?);
+        }
+        Ok(found)
+    }
+    /// The devices that exist among `ids`, locked in ascending id order.
+    fn lock_devices(&mut self, ids: &[DeviceId]) -> StoreResult<Vec<DeviceRecord>> {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.lock_device(id)?);
+        }
+        Ok(found)
+    }
+    /// Every spent offline code of each given device with a step at or after the step given
+    /// with it.
+    fn spent_offline_codes_from(
+        &mut self,
+        from: &[(DeviceId, u64)],
+    ) -> StoreResult<Vec<SpentOfflineCode>>;
+    /// The users that exist among `ids`, in no particular order.
+    fn users(&mut self, ids: &[UserId]) -> StoreResult<Vec<UserRecord>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.user(*id)?);
+        }
+        Ok(found)
+    }
+    /// [`Transaction::lock_balance`] of every account, locked in ascending id order; an
+    /// account that does not exist is an error.
+    fn lock_balances(&mut self, accounts: &[AccountId]) -> StoreResult<Vec<(AccountId, i64)>> {
+        let mut accounts = accounts.to_vec();
+        accounts.sort();
+        accounts.dedup();
+        accounts
+            .into_iter()
+            .map(|account| Ok((account, self.lock_balance(account)?)))
+            .collect()
+    }
+    /// [`Transaction::pin_free_total_since`] of every user.
+    fn pin_free_totals_since(
+        &mut self,
+        users: &[UserId],
+        since: UnixMillis,
+    ) -> StoreResult<Vec<(UserId, i64)>> {
+        users
+            .iter()
+            .map(|&user| Ok((user, self.pin_free_total_since(user, since)?)))
+            .collect()
+    }
+    /// The merchants that exist among `ids`, in no particular order.
+    fn merchants(&mut self, ids: &[MerchantId]) -> StoreResult<Vec<MerchantRecord>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.merchant(*id)?);
+        }
+        Ok(found)
+    }
+    /// Spends every code, all at `at`. The caller has checked that none was spent: if one was,
+    /// this is a [`StoreError::Conflict`] and the transaction must be rolled back.
+    fn spend_offline_codes(
+        &mut self,
+        codes: &[SpentOfflineCode],
+        at: UnixMillis,
+    ) -> StoreResult<()> {
+        for code in codes {
+            if !self.spend_offline_code(code.device, code.step, code.index, at)? {
+                return Err(StoreError::Conflict(
+                    "an offline code of the batch was spent meanwhile".to_owned(),
+                ));
+            }
+        }
+        Ok(())
+    }
+    /// [`Transaction::update_device`] of every device (each id at most once).
+    fn update_devices(&mut self, devices: &[DeviceRecord]) -> StoreResult<()> {
+        devices
+            .iter()
+            .try_for_each(|device| self.update_device(device))
+    }
+    /// [`Transaction::insert_verification_failure`] of every failure, in order.
+    fn insert_verification_failures(
+        &mut self,
+        failures: &[VerificationFailure],
+    ) -> StoreResult<()> {
+        failures.iter().try_for_each(|failure| {
+            self.insert_verification_failure(
+                failure.device,
+                failure.merchant,
+                failure.reason,
+                failure.at,
+            )
+        })
+    }
+    /// [`Transaction::post_transaction`] of every transaction, in order; the ids come back in
+    /// the same order.
+    fn post_transactions(
+        &mut self,
+        transactions: &[NewLedgerTransaction],
+    ) -> StoreResult<Vec<LedgerTransactionId>> {
+        transactions
+            .iter()
+            .map(|transaction| {
+                self.post_transaction(
+                    transaction.kind,
+                    &transaction.reference,
+                    &transaction.postings,
+                    transaction.created_at,
+                )
+            })
+            .collect()
+    }
+    /// [`Transaction::insert_trade`] of every trade, in order; the ids come back in the same
+    /// order. [`StoreError::Duplicate`] when one of them exists.
+    fn insert_trades(&mut self, trades: &[TradeRecord]) -> StoreResult<Vec<TradeId>> {
+        trades
+            .iter()
+            .map(|trade| self.insert_trade(trade))
+            .collect()
+    }
+
     /// Stores a refund; [`StoreError::Duplicate`] when the trade has the `out_refund_no`.
     fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()>;
     /// A trade's refund by `out_refund_no`.

@@ -62,7 +62,7 @@ use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
     OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
 };
-use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
+use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use sha2::{Digest, Sha256};
 
 use self::error::{Error, Result};
@@ -558,6 +558,13 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| {
             devices::insert_verification_failure(connection, device, merchant, reason, at)
         })
+    }
+
+    fn spent_offline_codes_from(
+        &mut self,
+        from: &[(DeviceId, u64)],
+    ) -> StoreResult<Vec<SpentOfflineCode>> {
+        self.run(|connection| codes::spent_offline_codes_from(connection, from))
     }
 
     fn spend_offline_code(

@@ -42,7 +42,7 @@ use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
     OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
 };
-use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
+use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
 
 use crate::error::{Error, Result};
@@ -484,6 +484,13 @@ impl Transaction for SqliteTransaction<'_> {
             index,
             at,
         )?)
+    }
+
+    fn spent_offline_codes_from(
+        &mut self,
+        from: &[(DeviceId, u64)],
+    ) -> StoreResult<Vec<SpentOfflineCode>> {
+        Ok(codes::spent_offline_codes_from(&self.connection, from)?)
     }
 
     fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {

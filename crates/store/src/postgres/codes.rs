@@ -3,10 +3,40 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, UserId};
 use paycode_core::model::OnlineCodeRecord;
+use paycode_core::store::SpentOfflineCode;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use crate::schema::step_to_sql;
+
+/// The spent codes of each device from its step on, in one statement.
+pub(super) fn spent_offline_codes_from(
+    connection: &mut Connection,
+    from: &[(DeviceId, u64)],
+) -> Result<Vec<SpentOfflineCode>> {
+    // A step beyond what the database can hold has nothing spent at or after it.
+    let (devices, steps): (Vec<i64>, Vec<i64>) = from
+        .iter()
+        .filter_map(|&(device, step)| Some((device.0, step_to_sql(step)?)))
+        .unzip();
+    let rows = connection.query(
+        "SELECT s.device_id, s.step, s.code_index
+         FROM unnest($1::bigint[], $2::bigint[]) AS f (device_id, step)
+         JOIN spent_offline_codes s ON s.device_id = f.device_id AND s.step >= f.step",
+        &[&devices, &steps],
+    )?;
+    rows.iter()
+        .map(|row| {
+            let step: i64 = row.try_get(1)?;
+            let index: i16 = row.try_get(2)?;
+            Ok(SpentOfflineCode {
+                device: DeviceId(row.try_get(0)?),
+                step: u64::try_from(step).map_err(|_| Error::OutOfRange("time step"))?,
+                index: u8::try_from(index).map_err(|_| Error::OutOfRange("code index"))?,
+            })
+        })
+        .collect()
+}
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most
 /// once, ever" hold whatever the callers do. A concurrent spend of the same code waits on the

@@ -3,6 +3,7 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, UserId};
 use paycode_core::model::OnlineCodeRecord;
+use paycode_core::store::SpentOfflineCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -30,6 +31,34 @@ pub(super) fn spend_offline_code(
             at
         ])?;
     Ok(inserted == 1)
+}
+
+/// The spent codes of each device from its step on; the primary key's order makes each device
+/// one index range.
+pub(super) fn spent_offline_codes_from(
+    connection: &Connection,
+    from: &[(DeviceId, u64)],
+) -> Result<Vec<SpentOfflineCode>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT step, code_index FROM spent_offline_codes WHERE device_id = ?1 AND step >= ?2",
+    )?;
+    let mut spent = Vec::new();
+    for &(device, step) in from {
+        // A step beyond what the database can hold has nothing spent at or after it.
+        let Some(step) = step_to_sql(step) else {
+            continue;
+        };
+        let mut rows = statement.query(params![device.0, step])?;
+        while let Some(row) = rows.next()? {
+            let step: i64 = row.get(0)?;
+            spent.push(SpentOfflineCode {
+                device,
+                step: u64::try_from(step).map_err(|_| Error::OutOfRange("time step"))?,
+                index: row.get(1)?,
+            });
+        }
+    }
+    Ok(spent)
 }
 
 pub(super) fn insert_online_code(connection: &Connection, code: &OnlineCodeRecord) -> Result<()> {
