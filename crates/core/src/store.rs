@@ -55,7 +55,7 @@ pub struct VerificationFailure {
     /// The merchant that presented the code.
     pub merchant: MerchantId,
     /// Why verification failed, a short token such as `otp_mismatch`.
-    pub reason: &'static str,
+    pub reason: String,
     /// When.
     pub at: UnixMillis,
 }
@@ -402,7 +402,7 @@ pub trait Transaction {
             self.insert_verification_failure(
                 failure.device,
                 failure.merchant,
-                failure.reason,
+                &failure.reason,
                 failure.at,
             )
         })

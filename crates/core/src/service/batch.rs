@@ -14,11 +14,13 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use super::overlay::Overlay;
 use super::payments::ParsedPay;
 use super::Paycode;
+use crate::clock::start_of_day;
 use crate::error::Error;
-use crate::ids::MerchantId;
-use crate::limits::MAX_PAYMENTS_PER_BATCH;
+use crate::ids::{DeviceId, MerchantId, TradeId, UserId};
+use crate::limits::{MAX_DRIFT_STEPS, MAX_PAYMENTS_PER_BATCH, MAX_SKEW_STEPS};
 use crate::model::TradeRecord;
 use crate::store::{StoreError, Transaction};
 
@@ -134,10 +136,21 @@ impl Paycode {
             .begin()
             .map_err(Error::from)
             .and_then(|mut transaction| {
-                let pending = batch
+                let mut overlay = Overlay::new(transaction.as_mut());
+                self.load_batch(&mut overlay, batch)?;
+                let mut pending = batch
                     .iter()
-                    .map(|job| self.run_in_savepoint(transaction.as_mut(), job))
+                    .map(|job| self.run_in_savepoint(&mut overlay, job))
                     .collect::<Result<Vec<_>, Error>>()?;
+                let trade_ids = overlay.flush(self.now())?;
+                drop(overlay);
+                for trade in pending.iter_mut().flatten().flatten() {
+                    if trade.id == TradeId(0) {
+                        trade.id = *trade_ids.get(&trade.trade_no).ok_or_else(|| {
+                            Error::Internal("a batched trade got no id".to_owned())
+                        })?;
+                    }
+                }
                 transaction.commit()?;
                 Ok(pending)
             });
@@ -163,6 +176,35 @@ impl Paycode {
                 }
             }
         }
+    }
+
+    /// Locks and loads, in bulk, what the batch's payments will read: their merchants'
+    /// references and trades, the devices their offline codes name with the codes those
+    /// devices spent lately, the devices' users with their balances and pin-free totals, and
+    /// the merchants.
+    fn load_batch(&self, overlay: &mut Overlay<'_>, batch: &[Arc<Job>]) -> Result<(), Error> {
+        let keys: Vec<(MerchantId, String)> = batch
+            .iter()
+            .map(|job| (job.merchant, job.pay.out_trade_no().to_owned()))
+            .collect();
+        overlay.load_trades(&keys)?;
+        let slots: Vec<DeviceId> = batch
+            .iter()
+            .filter_map(|job| self.offline_device(job.pay.code()))
+            .collect();
+        let now_seconds = self.clock.now_seconds();
+        // A code is accepted within the skew around the server's step moved by the device's
+        // drift, and the drift may move within the batch; every step such a code can have is
+        // at or after this one.
+        let earliest = MAX_SKEW_STEPS + MAX_DRIFT_STEPS.unsigned_abs();
+        let devices = overlay.load_devices(&slots, |device| {
+            (now_seconds / u64::from(device.period_seconds.max(1))).saturating_sub(earliest)
+        })?;
+        let users: Vec<UserId> = devices.iter().map(|device| device.user_id).collect();
+        overlay.load_users(&users, start_of_day(self.now()))?;
+        let merchants: Vec<MerchantId> = batch.iter().map(|job| job.merchant).collect();
+        overlay.load_merchants(&merchants)?;
+        Ok(())
     }
 
     /// Runs one job inside a savepoint, keeping its writes if it succeeded or was refused in a

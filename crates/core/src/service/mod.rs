@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod overlay;
 mod payments;
 mod verify;
 mod wallet;

@@ -58,6 +58,18 @@ pub(super) struct ParsedPay {
     auth_code_hash: Vec<u8>,
 }
 
+impl ParsedPay {
+    /// The merchant's reference.
+    pub(super) fn out_trade_no(&self) -> &str {
+        self.out_trade_no.as_str()
+    }
+
+    /// The scanned code.
+    pub(super) fn code(&self) -> &paycode_codec::PaymentCode {
+        &self.code
+    }
+}
+
 /// A unique key that another transaction filled first means a concurrent duplicate of this
 /// request is being processed (the caller's idempotency lock normally prevents it).
 pub(super) fn in_progress_on_duplicate(error: StoreError) -> Error {

@@ -31,6 +31,17 @@ impl Paycode {
         }
     }
 
+    /// The device an offline code names, if it is one and decrypts; what a batch loads ahead.
+    pub(super) fn offline_device(&self, code: &PaymentCode) -> Option<DeviceId> {
+        match self.codes.classify(code) {
+            CodeKind::Offline(codec) => {
+                let payload = codec.decode(code).ok()?;
+                Some(DeviceId(i64::from(payload.slot.get())))
+            }
+            CodeKind::Online | CodeKind::UnknownPrefix => None,
+        }
+    }
+
     /// Verifies and spends a code. `Ok(Err(refusal))` means: commit (the code is spent, or a
     /// failure is counted) and refuse.
     pub(super) fn verify_and_spend(

@@ -1,0 +1,708 @@
+//! The transaction a batch of payments runs in: the rows the batch needs are read and locked
+//! in bulk before its first payment, every payment then reads and writes them in memory, and
+//! the writes reach the database in bulk after the last one, just before the commit.
+//!
+//! This is what makes a batch cheap on a database across a network: a payment runs about
+//! fifteen statements, so one batch of a hundred payments would cost some fifteen hundred
+//! round trips one after another, where the bulk reads and writes cost about twenty. On an
+//! embedded database the bulk forms are the one-row methods in a loop, and the batch saves the
+//! savepoint statements and one balance update per payment.
+//!
+//! [`Overlay`] implements [`Transaction`], so a payment runs through the very code it runs
+//! through on its own. What was loaded in bulk is answered from memory; anything else goes to
+//! the database transaction underneath, inside a real savepoint so that an undone payment
+//! undoes it too. A method that a payment never calls answers
+//! [`StoreError::Conflict`], which sends the payment to run again on its own after the batch.
+//!
+//! Inside the batch, two values are not known until the writes reach the database: the id of a
+//! new trade and the id of a new ledger transaction. Both come back as 0 from
+//! [`Transaction::insert_trade`] and [`Transaction::post_transaction`], and
+//! [`Overlay::flush`] returns the trade ids, which the batch puts into its outcomes before
+//! handing them out. Nothing in the payment path reads either id before that.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::clock::UnixMillis;
+use crate::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::model::{
+    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
+    OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
+};
+use crate::store::{
+    NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
+    VerificationFailure,
+};
+
+type TradeKey = (MerchantId, String);
+
+/// A batch's transaction: the database transaction, and what the batch has loaded and
+/// written so far in memory.
+pub(super) struct Overlay<'t> {
+    inner: &'t mut dyn Transaction,
+    /// Where the open savepoint started, if one is open.
+    savepoint: Option<Mark>,
+    /// Whether a real savepoint is open in `inner` (taken before the first statement that a
+    /// payment sends to the database).
+    inner_savepoint: bool,
+    undo: Vec<Undo>,
+
+    locked_out_trade_nos: HashSet<TradeKey>,
+    /// Trades by merchant and `out_trade_no`: `None` where the database has none. Keys that
+    /// were not loaded are absent.
+    trades: HashMap<TradeKey, Option<TradeRecord>>,
+    /// Devices loaded and locked in bulk (`None`: no such device), as the batch left them.
+    devices: HashMap<DeviceId, Option<DeviceRecord>>,
+    /// For each loaded device, the first step whose spent codes were loaded into `spent`.
+    spent_from: HashMap<DeviceId, u64>,
+    spent: HashSet<SpentOfflineCode>,
+    users: HashMap<UserId, Option<UserRecord>>,
+    merchants: HashMap<MerchantId, Option<MerchantRecord>>,
+    /// Locked balances, with the batch's postings applied.
+    balances: HashMap<AccountId, i64>,
+    /// The database's pin-free totals by user and start of the period.
+    pin_free: HashMap<(UserId, UnixMillis), i64>,
+
+    // The writes, in the order they were made.
+    dirty_devices: Vec<DeviceId>,
+    new_spent: Vec<SpentOfflineCode>,
+    failures: Vec<VerificationFailure>,
+    ledger: Vec<NewLedgerTransaction>,
+    new_trades: Vec<TradeRecord>,
+}
+
+/// How long each list of writes was when the savepoint was taken.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    undo: usize,
+    dirty_devices: usize,
+    new_spent: usize,
+    failures: usize,
+    ledger: usize,
+    new_trades: usize,
+}
+
+/// How to undo one change to the loaded state.
+enum Undo {
+    Trade {
+        key: TradeKey,
+        previous: Option<Option<TradeRecord>>,
+    },
+    Device {
+        id: DeviceId,
+        previous: Option<DeviceRecord>,
+    },
+    Spent(SpentOfflineCode),
+    Balance {
+        account: AccountId,
+        previous: Option<i64>,
+    },
+}
+
+/// The answer to a method that no payment calls: run the payment on its own instead.
+fn outside_batch<T>(method: &str) -> StoreResult<T> {
+    Err(StoreError::Conflict(format!(
+        "{method} is not available inside a payment batch"
+    )))
+}
+
+fn sorted_unique<T: Ord + Clone>(items: &[T]) -> Vec<T> {
+    items
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+impl<'t> Overlay<'t> {
+    pub(super) fn new(inner: &'t mut dyn Transaction) -> Self {
+        Self {
+            inner,
+            savepoint: None,
+            inner_savepoint: false,
+            undo: Vec::new(),
+            locked_out_trade_nos: HashSet::new(),
+            trades: HashMap::new(),
+            devices: HashMap::new(),
+            spent_from: HashMap::new(),
+            spent: HashSet::new(),
+            users: HashMap::new(),
+            merchants: HashMap::new(),
+            balances: HashMap::new(),
+            pin_free: HashMap::new(),
+            dirty_devices: Vec::new(),
+            new_spent: Vec::new(),
+            failures: Vec::new(),
+            ledger: Vec::new(),
+            new_trades: Vec::new(),
+        }
+    }
+
+    // Loading, before the first payment. Locks are taken class by class in the order a single
+    // payment takes them (the merchant's reference, the trade, the device, the user's
+    // balance), and in ascending order within a class.
+
+    /// Locks the merchants' references and loads their trades.
+    pub(super) fn load_trades(&mut self, keys: &[TradeKey]) -> StoreResult<()> {
+        let keys = sorted_unique(keys);
+        self.inner.lock_out_trade_nos(&keys)?;
+        let found = self.inner.lock_trades_by_out_trade_nos(&keys)?;
+        for key in keys {
+            self.trades.insert(key.clone(), None);
+            self.locked_out_trade_nos.insert(key);
+        }
+        for trade in found {
+            let key = (trade.merchant_id, trade.out_trade_no.clone());
+            self.trades.insert(key, Some(trade));
+        }
+        Ok(())
+    }
+
+    /// Locks and loads the devices, and the codes spent by each from the step `spent_from`
+    /// gives it on. Returns the devices found.
+    pub(super) fn load_devices(
+        &mut self,
+        ids: &[DeviceId],
+        spent_from: impl Fn(&DeviceRecord) -> u64,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        let ids = sorted_unique(ids);
+        let found = self.inner.lock_devices(&ids)?;
+        for id in ids {
+            self.devices.insert(id, None);
+        }
+        let from: Vec<(DeviceId, u64)> = found
+            .iter()
+            .map(|device| (device.id, spent_from(device)))
+            .collect();
+        for device in &found {
+            self.devices.insert(device.id, Some(device.clone()));
+        }
+        self.spent
+            .extend(self.inner.spent_offline_codes_from(&from)?);
+        self.spent_from.extend(from);
+        Ok(found)
+    }
+
+    /// Loads the users, locks their balances and loads their pin-free totals since `since`.
+    pub(super) fn load_users(&mut self, ids: &[UserId], since: UnixMillis) -> StoreResult<()> {
+        let ids = sorted_unique(ids);
+        let found = self.inner.users(&ids)?;
+        let accounts: Vec<AccountId> = found.iter().map(|user| user.account_id).collect();
+        for id in &ids {
+            self.users.insert(*id, None);
+        }
+        for user in found {
+            self.users.insert(user.id, Some(user));
+        }
+        self.balances.extend(self.inner.lock_balances(&accounts)?);
+        for (user, total) in self.inner.pin_free_totals_since(&ids, since)? {
+            self.pin_free.insert((user, since), total);
+        }
+        Ok(())
+    }
+
+    /// Loads the merchants.
+    pub(super) fn load_merchants(&mut self, ids: &[MerchantId]) -> StoreResult<()> {
+        let ids = sorted_unique(ids);
+        let found = self.inner.merchants(&ids)?;
+        for id in ids {
+            self.merchants.insert(id, None);
+        }
+        for merchant in found {
+            self.merchants.insert(merchant.id, Some(merchant));
+        }
+        Ok(())
+    }
+
+    /// Writes everything the batch wrote in memory to the database transaction, and returns
+    /// the ids the new trades got, by trade number. The caller commits.
+    pub(super) fn flush(&mut self, now: UnixMillis) -> StoreResult<HashMap<String, TradeId>> {
+        debug_assert!(self.savepoint.is_none(), "flushed inside a savepoint");
+        if !self.new_spent.is_empty() {
+            self.inner.spend_offline_codes(&self.new_spent, now)?;
+        }
+        let dirty: Vec<DeviceRecord> = sorted_unique(&self.dirty_devices)
+            .into_iter()
+            .filter_map(|id| self.devices.get(&id).cloned().flatten())
+            .collect();
+        if !dirty.is_empty() {
+            self.inner.update_devices(&dirty)?;
+        }
+        if !self.failures.is_empty() {
+            self.inner.insert_verification_failures(&self.failures)?;
+        }
+        if !self.ledger.is_empty() {
+            self.inner.post_transactions(&self.ledger)?;
+        }
+        if self.new_trades.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids = self.inner.insert_trades(&self.new_trades)?;
+        Ok(self
+            .new_trades
+            .iter()
+            .map(|trade| trade.trade_no.clone())
+            .zip(ids)
+            .collect())
+    }
+
+    /// Runs a statement of a payment on the database transaction, inside a real savepoint.
+    fn through<T>(
+        &mut self,
+        statement: impl FnOnce(&mut dyn Transaction) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        if self.savepoint.is_some() && !self.inner_savepoint {
+            self.inner.savepoint()?;
+            self.inner_savepoint = true;
+        }
+        statement(&mut *self.inner)
+    }
+
+    /// The sum of the postings the batch made to `account` so far.
+    fn posted_to(&self, account: AccountId) -> StoreResult<i64> {
+        self.ledger
+            .iter()
+            .flat_map(|transaction| &transaction.postings)
+            .filter(|(posted, _)| *posted == account)
+            .try_fold(0_i64, |sum, (_, amount)| sum.checked_add(*amount))
+            .ok_or_else(|| StoreError::Other("account balance out of range".to_owned()))
+    }
+}
+
+impl Transaction for Overlay<'_> {
+    fn commit(self: Box<Self>) -> StoreResult<()> {
+        Err(StoreError::Other(
+            "a payment batch commits its own transaction".to_owned(),
+        ))
+    }
+
+    fn savepoint(&mut self) -> StoreResult<()> {
+        if self.savepoint.is_some() {
+            return Err(StoreError::Other("savepoints do not nest".to_owned()));
+        }
+        self.savepoint = Some(Mark {
+            undo: self.undo.len(),
+            dirty_devices: self.dirty_devices.len(),
+            new_spent: self.new_spent.len(),
+            failures: self.failures.len(),
+            ledger: self.ledger.len(),
+            new_trades: self.new_trades.len(),
+        });
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> StoreResult<()> {
+        let mark = self
+            .savepoint
+            .take()
+            .ok_or_else(|| StoreError::Other("no savepoint to release".to_owned()))?;
+        self.undo.truncate(mark.undo);
+        if std::mem::take(&mut self.inner_savepoint) {
+            self.inner.release_savepoint()?;
+        }
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        let mark = self
+            .savepoint
+            .take()
+            .ok_or_else(|| StoreError::Other("no savepoint to roll back to".to_owned()))?;
+        for undo in self.undo.drain(mark.undo..).rev() {
+            match undo {
+                Undo::Trade { key, previous } => match previous {
+                    Some(previous) => {
+                        self.trades.insert(key, previous);
+                    }
+                    None => {
+                        self.trades.remove(&key);
+                    }
+                },
+                Undo::Device { id, previous } => {
+                    self.devices.insert(id, previous);
+                }
+                Undo::Spent(code) => {
+                    self.spent.remove(&code);
+                }
+                Undo::Balance { account, previous } => match previous {
+                    Some(previous) => {
+                        self.balances.insert(account, previous);
+                    }
+                    None => {
+                        self.balances.remove(&account);
+                    }
+                },
+            }
+        }
+        self.dirty_devices.truncate(mark.dirty_devices);
+        self.new_spent.truncate(mark.new_spent);
+        self.failures.truncate(mark.failures);
+        self.ledger.truncate(mark.ledger);
+        self.new_trades.truncate(mark.new_trades);
+        if std::mem::take(&mut self.inner_savepoint) {
+            self.inner.rollback_to_savepoint()?;
+        }
+        Ok(())
+    }
+
+    // What a payment reads and writes.
+
+    fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()> {
+        let key = (merchant, out_trade_no.to_owned());
+        if self.locked_out_trade_nos.contains(&key) {
+            return Ok(());
+        }
+        self.through(|inner| inner.lock_out_trade_no(merchant, out_trade_no))?;
+        self.locked_out_trade_nos.insert(key);
+        Ok(())
+    }
+
+    fn lock_trade_by_out_trade_no(
+        &mut self,
+        merchant: MerchantId,
+        out_trade_no: &str,
+    ) -> StoreResult<Option<TradeRecord>> {
+        let key = (merchant, out_trade_no.to_owned());
+        if let Some(trade) = self.trades.get(&key) {
+            return Ok(trade.clone());
+        }
+        let trade =
+            self.through(|inner| inner.lock_trade_by_out_trade_no(merchant, out_trade_no))?;
+        self.undo.push(Undo::Trade {
+            key: key.clone(),
+            previous: None,
+        });
+        self.trades.insert(key, trade.clone());
+        Ok(trade)
+    }
+
+    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId> {
+        let key = (trade.merchant_id, trade.out_trade_no.clone());
+        match self.trades.get(&key) {
+            Some(Some(_)) => return Err(StoreError::Duplicate("out_trade_no")),
+            Some(None) => {}
+            // Every payment looks its trade up first; one that did not is better run alone.
+            None => return outside_batch("insert_trade without a lookup"),
+        }
+        let previous = self.trades.insert(key.clone(), Some(trade.clone()));
+        self.undo.push(Undo::Trade { key, previous });
+        self.new_trades.push(trade.clone());
+        Ok(TradeId(0))
+    }
+
+    fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
+        match self.devices.get(&id) {
+            Some(device) => Ok(device.clone()),
+            None => self.through(|inner| inner.lock_device(id)),
+        }
+    }
+
+    fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
+        match self.devices.get(&device.id) {
+            Some(Some(_)) => {
+                let previous = self
+                    .devices
+                    .insert(device.id, Some(device.clone()))
+                    .flatten();
+                self.undo.push(Undo::Device {
+                    id: device.id,
+                    previous,
+                });
+                self.dirty_devices.push(device.id);
+                Ok(())
+            }
+            Some(None) => Err(StoreError::Other("device not found".to_owned())),
+            None => self.through(|inner| inner.update_device(device)),
+        }
+    }
+
+    fn spend_offline_code(
+        &mut self,
+        device: DeviceId,
+        step: u64,
+        index: u8,
+        at: UnixMillis,
+    ) -> StoreResult<bool> {
+        let loaded = self
+            .spent_from
+            .get(&device)
+            .is_some_and(|&from| step >= from);
+        if !loaded {
+            return self.through(|inner| inner.spend_offline_code(device, step, index, at));
+        }
+        let code = SpentOfflineCode {
+            device,
+            step,
+            index,
+        };
+        if !self.spent.insert(code) {
+            return Ok(false);
+        }
+        self.undo.push(Undo::Spent(code));
+        self.new_spent.push(code);
+        Ok(true)
+    }
+
+    fn insert_verification_failure(
+        &mut self,
+        device: Option<DeviceId>,
+        merchant: MerchantId,
+        reason: &str,
+        at: UnixMillis,
+    ) -> StoreResult<()> {
+        self.failures.push(VerificationFailure {
+            device,
+            merchant,
+            reason: reason.to_owned(),
+            at,
+        });
+        Ok(())
+    }
+
+    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
+        if let Some(user) = self.users.get(&id) {
+            return Ok(user.clone());
+        }
+        let user = self.through(|inner| inner.user(id))?;
+        self.users.insert(id, user.clone());
+        Ok(user)
+    }
+
+    fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        if let Some(merchant) = self.merchants.get(&id) {
+            return Ok(merchant.clone());
+        }
+        let merchant = self.through(|inner| inner.merchant(id))?;
+        self.merchants.insert(id, merchant.clone());
+        Ok(merchant)
+    }
+
+    fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64> {
+        if let Some(&balance) = self.balances.get(&account) {
+            return Ok(balance);
+        }
+        let stored = self.through(|inner| inner.lock_balance(account))?;
+        let balance = stored
+            .checked_add(self.posted_to(account)?)
+            .ok_or_else(|| StoreError::Other("account balance out of range".to_owned()))?;
+        self.undo.push(Undo::Balance {
+            account,
+            previous: None,
+        });
+        self.balances.insert(account, balance);
+        Ok(balance)
+    }
+
+    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
+        let stored = match self.pin_free.get(&(user, since)) {
+            Some(&total) => total,
+            None => {
+                let total = self.through(|inner| inner.pin_free_total_since(user, since))?;
+                self.pin_free.insert((user, since), total);
+                total
+            }
+        };
+        // The same trades the store counts: pin-free, paid at or after `since`.
+        self.new_trades
+            .iter()
+            .filter(|trade| {
+                trade.user_id == user
+                    && trade.pin_free
+                    && trade.paid_at.is_some_and(|paid_at| paid_at >= since)
+            })
+            .try_fold(stored, |total, trade| total.checked_add(trade.amount))
+            .ok_or_else(|| StoreError::Other("pin-free total out of range".to_owned()))
+    }
+
+    fn post_transaction(
+        &mut self,
+        kind: LedgerKind,
+        reference: &str,
+        postings: &[(AccountId, i64)],
+        created_at: UnixMillis,
+    ) -> StoreResult<LedgerTransactionId> {
+        let sum = postings
+            .iter()
+            .try_fold(0_i64, |sum, (_, amount)| sum.checked_add(*amount));
+        if postings.is_empty() || sum != Some(0) {
+            return Err(StoreError::Other(
+                "the postings of a ledger transaction must sum to zero".to_owned(),
+            ));
+        }
+        let mut updated = Vec::new();
+        for &(account, amount) in postings {
+            if let Some(&balance) = self.balances.get(&account) {
+                let balance = balance
+                    .checked_add(amount)
+                    .ok_or_else(|| StoreError::Other("account balance out of range".to_owned()))?;
+                updated.push((account, balance));
+            }
+        }
+        for (account, balance) in updated {
+            let previous = self.balances.insert(account, balance);
+            self.undo.push(Undo::Balance { account, previous });
+        }
+        self.ledger.push(NewLedgerTransaction {
+            kind,
+            reference: reference.to_owned(),
+            postings: postings.to_vec(),
+            created_at,
+        });
+        Ok(LedgerTransactionId(0))
+    }
+
+    fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>> {
+        self.through(|inner| inner.lock_online_code(code_hash))
+    }
+
+    fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
+        self.through(|inner| inner.spend_online_code(code_hash, at))
+    }
+
+    fn spent_offline_codes_from(
+        &mut self,
+        _from: &[(DeviceId, u64)],
+    ) -> StoreResult<Vec<crate::store::SpentOfflineCode>> {
+        outside_batch("spent_offline_codes_from")
+    }
+
+    // What no payment calls.
+
+    fn setting(&mut self, _name: &str) -> StoreResult<Option<Vec<u8>>> {
+        outside_batch("setting")
+    }
+    fn put_setting(&mut self, _name: &str, _value: &[u8]) -> StoreResult<()> {
+        outside_batch("put_setting")
+    }
+    fn insert_setting(&mut self, _name: &str, _value: &[u8]) -> StoreResult<()> {
+        outside_batch("insert_setting")
+    }
+    fn insert_account(&mut self, _kind: AccountKind, _at: UnixMillis) -> StoreResult<AccountId> {
+        outside_batch("insert_account")
+    }
+    fn issuance_account(&mut self) -> StoreResult<AccountId> {
+        outside_batch("issuance_account")
+    }
+    fn account_history(
+        &mut self,
+        _account: AccountId,
+        _before: Option<LedgerTransactionId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        outside_batch("account_history")
+    }
+    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
+        outside_batch("ledger_totals")
+    }
+    fn insert_user(
+        &mut self,
+        _username: &str,
+        _password_hash: &str,
+        _account: AccountId,
+        _at: UnixMillis,
+    ) -> StoreResult<UserId> {
+        outside_batch("insert_user")
+    }
+    fn user_by_username(&mut self, _username: &str) -> StoreResult<Option<UserRecord>> {
+        outside_batch("user_by_username")
+    }
+    fn set_pin_hash(&mut self, _id: UserId, _pin_hash: &str) -> StoreResult<()> {
+        outside_batch("set_pin_hash")
+    }
+    fn insert_session(&mut self, _session: &SessionRecord) -> StoreResult<()> {
+        outside_batch("insert_session")
+    }
+    fn session(&mut self, _token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        outside_batch("session")
+    }
+    fn insert_merchant(
+        &mut self,
+        _name: &str,
+        _account: AccountId,
+        _at: UnixMillis,
+    ) -> StoreResult<MerchantId> {
+        outside_batch("insert_merchant")
+    }
+    fn insert_api_key(
+        &mut self,
+        _merchant: MerchantId,
+        _key_hash: &[u8],
+        _at: UnixMillis,
+    ) -> StoreResult<crate::ids::ApiKeyId> {
+        outside_batch("insert_api_key")
+    }
+    fn api_key_by_hash(&mut self, _key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
+        outside_batch("api_key_by_hash")
+    }
+    fn api_keys_of_merchant(&mut self, _merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
+        outside_batch("api_keys_of_merchant")
+    }
+    fn revoke_api_key(
+        &mut self,
+        _merchant: MerchantId,
+        _key: crate::ids::ApiKeyId,
+        _at: UnixMillis,
+    ) -> StoreResult<bool> {
+        outside_batch("revoke_api_key")
+    }
+    fn topup(&mut self, _reference: &str) -> StoreResult<Option<TopupRecord>> {
+        outside_batch("topup")
+    }
+    fn insert_topup(&mut self, _topup: &TopupRecord) -> StoreResult<()> {
+        outside_batch("insert_topup")
+    }
+    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
+        outside_batch("allocate_device_slot")
+    }
+    fn insert_device(&mut self, _device: &DeviceRecord) -> StoreResult<()> {
+        outside_batch("insert_device")
+    }
+    fn device(&mut self, _id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
+        outside_batch("device")
+    }
+    fn devices_of_user(&mut self, _user: UserId) -> StoreResult<Vec<DeviceRecord>> {
+        outside_batch("devices_of_user")
+    }
+    fn devices_page(
+        &mut self,
+        _after: Option<DeviceId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        outside_batch("devices_page")
+    }
+    fn insert_online_code(&mut self, _code: &OnlineCodeRecord) -> StoreResult<()> {
+        outside_batch("insert_online_code")
+    }
+    fn delete_expired_online_codes(&mut self, _before: UnixMillis) -> StoreResult<u64> {
+        outside_batch("delete_expired_online_codes")
+    }
+    fn lock_trade_by_trade_no(&mut self, _trade_no: &str) -> StoreResult<Option<TradeRecord>> {
+        outside_batch("lock_trade_by_trade_no")
+    }
+    fn update_trade(&mut self, _trade: &TradeRecord) -> StoreResult<()> {
+        outside_batch("update_trade")
+    }
+    fn user_paying_trades_of_user(&mut self, _user: UserId) -> StoreResult<Vec<TradeRecord>> {
+        outside_batch("user_paying_trades_of_user")
+    }
+    fn overdue_user_paying_trades(
+        &mut self,
+        _now: UnixMillis,
+        _limit: usize,
+    ) -> StoreResult<Vec<TradeRecord>> {
+        outside_batch("overdue_user_paying_trades")
+    }
+    fn insert_refund(&mut self, _refund: &RefundRecord) -> StoreResult<()> {
+        outside_batch("insert_refund")
+    }
+    fn refund_by_out_refund_no(
+        &mut self,
+        _trade: TradeId,
+        _out_refund_no: &str,
+    ) -> StoreResult<Option<RefundRecord>> {
+        outside_batch("refund_by_out_refund_no")
+    }
+    fn refunds_of_trade(&mut self, _trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
+        outside_batch("refunds_of_trade")
+    }
+}
