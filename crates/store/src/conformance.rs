@@ -26,12 +26,14 @@
 //! A new check must also be listed in the macro, or it never runs.
 
 mod accounts;
+mod bulk;
 mod concurrency;
 mod devices;
 mod ledger;
 mod trades;
 
 pub use accounts::*;
+pub use bulk::*;
 pub use concurrency::*;
 pub use devices::*;
 pub use ledger::*;
@@ -102,6 +104,15 @@ macro_rules! conformance_tests {
             concurrent_read_check_write_transactions_never_overdraw,
             concurrent_spends_of_one_offline_code_succeed_once,
             concurrent_duplicates_of_an_out_trade_no_store_one_trade,
+            bulk_reads_return_what_the_one_row_reads_return,
+            trades_are_locked_in_bulk_by_out_trade_no,
+            pin_free_totals_in_bulk_match_each_users_total,
+            offline_codes_are_spent_and_read_back_in_bulk,
+            devices_are_updated_and_failures_recorded_in_bulk,
+            ledger_transactions_are_posted_in_bulk_in_order,
+            trades_are_inserted_in_bulk_in_order,
+            empty_bulk_calls_do_nothing,
+            concurrent_bulk_locks_of_overlapping_rows_never_deadlock,
         );
     };
     (optional: $fresh_store:expr) => {

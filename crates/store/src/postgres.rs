@@ -11,6 +11,8 @@
 //!   the merchant and the `out_trade_no`, which works before any row exists;
 //! - [`Transaction::post_transaction`] updates balances in ascending account order, so two
 //!   transfers between the same accounts lock them in the same order;
+//! - the bulk forms that lock (a batch's `out_trade_no`s, trades, devices, balances) do so in
+//!   one statement each, in ascending key order, so two batches cannot deadlock;
 //! - spending an offline code inserts into a primary key with `ON CONFLICT DO NOTHING`: a
 //!   concurrent duplicate waits for the first transaction, then inserts nothing.
 //!
@@ -62,7 +64,10 @@ use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
     OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
 };
-use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
+use paycode_core::store::{
+    NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
+    VerificationFailure,
+};
 use sha2::{Digest, Sha256};
 
 use self::error::{Error, Result};
@@ -311,6 +316,16 @@ impl<'store> PostgresTransaction<'store> {
                 }
             }
         }
+    }
+
+    /// The advisory lock key of a merchant's `out_trade_no` in this store's schema.
+    fn out_trade_no_lock_key(&self, merchant: MerchantId, out_trade_no: &str) -> i64 {
+        advisory_lock_key(&[
+            b"paycode.out_trade_no",
+            self.lock_namespace.as_bytes(),
+            &merchant.0.to_be_bytes(),
+            out_trade_no.as_bytes(),
+        ])
     }
 
     /// Runs one operation of the transaction, and remembers a failure that PostgreSQL saw.
@@ -600,12 +615,7 @@ impl Transaction for PostgresTransaction<'_> {
     /// Takes a transaction advisory lock on a hash of the store's schema, the merchant and
     /// the `out_trade_no`; PostgreSQL releases it when the transaction ends.
     fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()> {
-        let key = advisory_lock_key(&[
-            b"paycode.out_trade_no",
-            self.lock_namespace.as_bytes(),
-            &merchant.0.to_be_bytes(),
-            out_trade_no.as_bytes(),
-        ]);
+        let key = self.out_trade_no_lock_key(merchant, out_trade_no);
         self.run(|connection| {
             connection.execute("SELECT pg_advisory_xact_lock($1)", &[&key])?;
             Ok(())
@@ -649,6 +659,95 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
         self.run(|connection| trades::pin_free_total_since(connection, user, since))
+    }
+
+    /// Takes the advisory locks of [`Transaction::lock_out_trade_no`] in one statement, in
+    /// ascending order of their keys (the order of the hashes, not of the merchants and
+    /// numbers, which is as good for avoiding deadlocks). The subquery's `ORDER BY` makes
+    /// PostgreSQL sort the keys before it calls the lock function on any of them.
+    fn lock_out_trade_nos(&mut self, keys: &[(MerchantId, String)]) -> StoreResult<()> {
+        let mut keys: Vec<i64> = keys
+            .iter()
+            .map(|(merchant, out_trade_no)| self.out_trade_no_lock_key(*merchant, out_trade_no))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        self.run(|connection| {
+            connection.execute(
+                "SELECT pg_advisory_xact_lock(k)
+                 FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted",
+                &[&keys],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn lock_trades_by_out_trade_nos(
+        &mut self,
+        keys: &[(MerchantId, String)],
+    ) -> StoreResult<Vec<TradeRecord>> {
+        self.run(|connection| trades::lock_trades_by_out_trade_nos(connection, keys))
+    }
+
+    fn lock_devices(&mut self, ids: &[DeviceId]) -> StoreResult<Vec<DeviceRecord>> {
+        self.run(|connection| devices::lock_devices(connection, ids))
+    }
+
+    fn users(&mut self, ids: &[UserId]) -> StoreResult<Vec<UserRecord>> {
+        self.run(|connection| users::users(connection, ids))
+    }
+
+    fn lock_balances(&mut self, accounts: &[AccountId]) -> StoreResult<Vec<(AccountId, i64)>> {
+        self.run(|connection| ledger::lock_balances(connection, accounts))
+    }
+
+    fn pin_free_totals_since(
+        &mut self,
+        users: &[UserId],
+        since: UnixMillis,
+    ) -> StoreResult<Vec<(UserId, i64)>> {
+        self.run(|connection| trades::pin_free_totals_since(connection, users, since))
+    }
+
+    fn merchants(&mut self, ids: &[MerchantId]) -> StoreResult<Vec<MerchantRecord>> {
+        self.run(|connection| merchants::merchants(connection, ids))
+    }
+
+    fn spend_offline_codes(
+        &mut self,
+        codes: &[SpentOfflineCode],
+        at: UnixMillis,
+    ) -> StoreResult<()> {
+        if self.run(|connection| codes::spend_offline_codes(connection, codes, at))? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict(
+                "an offline code of the batch was spent meanwhile".to_owned(),
+            ))
+        }
+    }
+
+    fn update_devices(&mut self, devices: &[DeviceRecord]) -> StoreResult<()> {
+        self.run(|connection| devices::update_devices(connection, devices))
+    }
+
+    fn insert_verification_failures(
+        &mut self,
+        failures: &[VerificationFailure],
+    ) -> StoreResult<()> {
+        self.run(|connection| devices::insert_verification_failures(connection, failures))
+    }
+
+    fn post_transactions(
+        &mut self,
+        transactions: &[NewLedgerTransaction],
+    ) -> StoreResult<Vec<LedgerTransactionId>> {
+        self.run(|connection| ledger::post_transactions(connection, transactions))
+    }
+
+    fn insert_trades(&mut self, trades: &[TradeRecord]) -> StoreResult<Vec<TradeId>> {
+        self.run(|connection| trades::insert_trades(connection, trades))?
+            .ok_or(StoreError::Duplicate("out_trade_no"))
     }
 
     fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()> {

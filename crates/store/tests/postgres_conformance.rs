@@ -551,6 +551,46 @@ fn the_out_trade_no_lock_makes_a_second_transaction_wait_for_the_first() {
     });
 }
 
+/// The bulk form takes the very locks of the one-row form: a key it holds makes a one-row
+/// lock of the same key wait, and leaves other keys free.
+#[test]
+fn out_trade_no_locks_taken_in_bulk_make_a_one_row_lock_wait() {
+    let Some(fixture) = fresh_store() else {
+        return;
+    };
+    let store = &fixture.store;
+    let mut transaction = store.begin().unwrap();
+    let (merchant, _) = new_merchant(&mut *transaction, "cafe");
+    transaction.commit().unwrap();
+
+    let (locked, is_locked) = mpsc::channel();
+    let (committing, is_committing) = mpsc::channel();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut transaction = store.begin().unwrap();
+            let keys = [
+                (merchant, "order-2".to_owned()),
+                (merchant, "order-1".to_owned()),
+            ];
+            transaction.lock_out_trade_nos(&keys).unwrap();
+            locked.send(()).unwrap();
+            thread::sleep(HOLD);
+            committing.send(Instant::now()).unwrap();
+            transaction.commit().unwrap();
+        });
+        is_locked.recv().unwrap();
+
+        let mut other = store.begin().unwrap();
+        other.lock_out_trade_no(merchant, "order-3").unwrap();
+        drop(other);
+        let mut second = store.begin().unwrap();
+        second.lock_out_trade_no(merchant, "order-1").unwrap();
+        let acquired = Instant::now();
+        let commit_started = is_committing.try_recv().expect("the first is committing");
+        assert!(acquired >= commit_started);
+    });
+}
+
 #[test]
 fn a_locked_balance_makes_a_second_reader_wait_and_see_the_committed_value() {
     let Some(fixture) = fresh_store() else {

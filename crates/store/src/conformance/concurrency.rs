@@ -7,7 +7,7 @@ use std::thread;
 
 use paycode_core::ids::{AccountId, MerchantId, UserId};
 use paycode_core::model::LedgerKind;
-use paycode_core::store::{Store, StoreResult};
+use paycode_core::store::{NewLedgerTransaction, Store, StoreResult};
 
 use super::{begin, enroll, new_merchant, new_user, paid_trade, top_up, with_retries, NOW};
 
@@ -141,4 +141,72 @@ fn store_trade_once(
     transaction.insert_trade(&paid_trade(merchant, user, "order-1", trade_no))?;
     transaction.commit()?;
     Ok(true)
+}
+
+/// Transactions on many threads that each lock overlapping sets of `out_trade_no`s, devices
+/// and balances in bulk, every thread giving them in another order, and post transfers among
+/// those accounts, all succeed at the first attempt: the bulk locks are taken in one order,
+/// so they never deadlock.
+pub fn concurrent_bulk_locks_of_overlapping_rows_never_deadlock(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let (merchant, _) = new_merchant(&mut *transaction, "cafe");
+    let mut accounts = Vec::new();
+    let mut devices = Vec::new();
+    for name in ["alice", "bob", "carol", "dave"] {
+        let (user, account) = new_user(&mut *transaction, name);
+        top_up(&mut *transaction, account, 1_000, &format!("topup-{name}"));
+        accounts.push(account);
+        devices.push(enroll(&mut *transaction, user).id);
+    }
+    transaction.commit().unwrap();
+    let keys: Vec<_> = (0..4)
+        .map(|order| (merchant, format!("order-{order}")))
+        .collect();
+
+    /// The items in an order of the thread's own: rotated, and reversed on odd threads.
+    fn shuffled<T: Clone>(items: &[T], thread: usize) -> Vec<T> {
+        let mut items = items.to_vec();
+        let by = thread % items.len();
+        items.rotate_left(by);
+        if thread % 2 == 1 {
+            items.reverse();
+        }
+        items
+    }
+
+    let committed = count_on_threads(|thread| {
+        let (keys, devices, accounts) = (
+            shuffled(&keys, thread),
+            shuffled(&devices, thread),
+            shuffled(&accounts, thread),
+        );
+        let transfers: Vec<_> = accounts
+            .windows(2)
+            .enumerate()
+            .map(|(index, pair)| NewLedgerTransaction {
+                kind: LedgerKind::Payment,
+                reference: format!("T-{thread}-{index}"),
+                postings: vec![(pair[0], -1), (pair[1], 1)],
+                created_at: NOW,
+            })
+            .collect();
+        (0..TRANSACTIONS_PER_THREAD / 5)
+            .map(|_| {
+                let mut transaction = store.begin()?;
+                transaction.lock_out_trade_nos(&keys)?;
+                transaction.lock_devices(&devices)?;
+                transaction.lock_balances(&accounts)?;
+                transaction.post_transactions(&transfers)?;
+                transaction.commit()
+            })
+            .map(|result: StoreResult<()>| {
+                result.expect("bulk locks taken in one order do not deadlock")
+            })
+            .count()
+    });
+
+    assert_eq!(committed, THREADS * (TRANSACTIONS_PER_THREAD / 5));
+    let mut transaction = begin(store);
+    let totals = transaction.ledger_totals().unwrap();
+    assert!(totals.ok(), "{totals:?}");
 }

@@ -7,6 +7,7 @@ use paycode_core::store::SpentOfflineCode;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
+use super::rows::column;
 use crate::schema::step_to_sql;
 
 /// The spent codes of each device from its step on, in one statement.
@@ -61,6 +62,38 @@ pub(super) fn spend_offline_code(
         ],
     )?;
     Ok(inserted == 1)
+}
+
+/// Spends every code in one statement, all at `at`; false when any of them was spent before
+/// (or is given twice), and then the others are spent all the same, so the caller must roll
+/// back. The codes are inserted in key order, so two batches that share codes wait for each
+/// other instead of deadlocking.
+pub(super) fn spend_offline_codes(
+    connection: &mut Connection,
+    codes: &[SpentOfflineCode],
+    at: UnixMillis,
+) -> Result<bool> {
+    let mut ordered = codes
+        .iter()
+        .map(|code| {
+            let step = step_to_sql(code.step).ok_or(Error::OutOfRange("time step"))?;
+            Ok((code.device.0, step, i16::from(code.index)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    ordered.sort_unstable();
+    let devices = column(&ordered, |code| code.0);
+    let steps = column(&ordered, |code| code.1);
+    let indexes = column(&ordered, |code| code.2);
+    let inserted = connection.execute(
+        "INSERT INTO spent_offline_codes (device_id, step, code_index, spent_at)
+         SELECT device_id, step, code_index, $4
+         FROM unnest($1::bigint[], $2::bigint[], $3::smallint[])
+             WITH ORDINALITY AS c (device_id, step, code_index, n)
+         ORDER BY n
+         ON CONFLICT (device_id, step, code_index) DO NOTHING",
+        &[&devices, &steps, &indexes, &at],
+    )?;
+    Ok(usize::try_from(inserted).is_ok_and(|inserted| inserted == codes.len()))
 }
 
 /// Stores the code, or returns false when an equal hash exists. `ON CONFLICT DO NOTHING`

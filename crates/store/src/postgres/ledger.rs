@@ -1,13 +1,16 @@
 //! Accounts, ledger transactions and their postings, top-ups, and the ledger check.
 
+use std::collections::BTreeMap;
+
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
+use paycode_core::store::NewLedgerTransaction;
 use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
-use super::rows::{count, wide_sum};
+use super::rows::{column, count, wide_sum};
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
@@ -37,6 +40,27 @@ pub(super) fn lock_balance(connection: &mut Connection, account: AccountId) -> R
     )?;
     let row = row.ok_or(Error::Missing("account"))?;
     Ok(row.try_get(0)?)
+}
+
+/// [`lock_balance`] of every distinct account in one statement, locking in ascending id order;
+/// an account that does not exist is an error.
+pub(super) fn lock_balances(
+    connection: &mut Connection,
+    accounts: &[AccountId],
+) -> Result<Vec<(AccountId, i64)>> {
+    let mut ids: Vec<i64> = accounts.iter().map(|account| account.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = connection.query(
+        "SELECT id, balance FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&ids],
+    )?;
+    if rows.len() < ids.len() {
+        return Err(Error::Missing("account"));
+    }
+    rows.iter()
+        .map(|row| Ok((AccountId(row.try_get(0)?), row.try_get(1)?)))
+        .collect()
 }
 
 /// Records the transaction and applies its postings in ascending account order, the order
@@ -72,6 +96,95 @@ pub(super) fn post_transaction(
         &[&id, &accounts, &amounts],
     )?;
     Ok(LedgerTransactionId(id))
+}
+
+/// Records every transaction in five statements, whatever their number: the ids are taken
+/// from the table's identity sequence first, in ascending order, so that they follow the
+/// order given; then each touched account is locked in ascending id order and its balance
+/// moved once by the sum of its postings; then the transactions and their postings (each
+/// transaction's in ascending account order) are inserted. The balances are locked before
+/// the postings' foreign keys are checked, as in [`post_transaction`].
+///
+/// The sums are checked here (one past `i64` is an error before anything is written) and the
+/// new balances by PostgreSQL, so the schema's checks see each account's balance after the
+/// whole batch, not after each transaction: the caller checks every rule per transaction.
+pub(super) fn post_transactions(
+    connection: &mut Connection,
+    transactions: &[NewLedgerTransaction],
+) -> Result<Vec<LedgerTransactionId>> {
+    if transactions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ordered = column(transactions, |transaction| {
+        balanced_in_account_order(&transaction.postings)
+    });
+    let mut deltas = BTreeMap::<i64, i64>::new();
+    for &(account, amount) in ordered.iter().flatten() {
+        let delta = deltas.entry(account.0).or_default();
+        *delta = delta
+            .checked_add(amount)
+            .ok_or(Error::OutOfRange("account balance"))?;
+    }
+
+    let count = i64::try_from(transactions.len()).map_err(|_| Error::OutOfRange("batch"))?;
+    let rows = connection.query(
+        "SELECT nextval(pg_get_serial_sequence('ledger_transactions', 'id'))
+         FROM generate_series(1, $1::bigint)",
+        &[&count],
+    )?;
+    let mut ids = rows
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<std::result::Result<Vec<i64>, _>>()?;
+    ids.sort_unstable();
+
+    let (accounts, amounts): (Vec<i64>, Vec<i64>) = deltas.into_iter().unzip();
+    connection.execute(
+        "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &[&accounts],
+    )?;
+    let changed = connection.execute(
+        "UPDATE accounts SET balance = balance + d.delta
+         FROM unnest($1::bigint[], $2::bigint[]) AS d (id, delta)
+         WHERE accounts.id = d.id",
+        &[&accounts, &amounts],
+    )?;
+    if usize::try_from(changed).map_or(true, |changed| changed < accounts.len()) {
+        return Err(Error::Missing("account"));
+    }
+
+    let kinds = column(transactions, |transaction| transaction.kind.as_str());
+    let references = column(transactions, |transaction| transaction.reference.as_str());
+    let times = column(transactions, |transaction| transaction.created_at);
+    connection.execute(
+        "INSERT INTO ledger_transactions (id, kind, reference, created_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT id, kind, reference, created_at
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+             AS t (id, kind, reference, created_at)
+         ORDER BY id",
+        &[&ids, &kinds, &references, &times],
+    )?;
+
+    let mut posting_transactions = Vec::new();
+    let mut posting_accounts = Vec::new();
+    let mut posting_amounts = Vec::new();
+    for (&id, postings) in ids.iter().zip(&ordered) {
+        for &(account, amount) in postings {
+            posting_transactions.push(id);
+            posting_accounts.push(account.0);
+            posting_amounts.push(amount);
+        }
+    }
+    connection.execute(
+        "INSERT INTO postings (transaction_id, account_id, amount)
+         SELECT transaction_id, account_id, amount
+         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+             WITH ORDINALITY AS p (transaction_id, account_id, amount, n)
+         ORDER BY n",
+        &[&posting_transactions, &posting_accounts, &posting_amounts],
+    )?;
+    Ok(ids.into_iter().map(LedgerTransactionId).collect())
 }
 
 /// Adds to a balance in one statement, which also locks the row. PostgreSQL's `BIGINT`

@@ -7,6 +7,7 @@ use postgres::Row;
 
 use super::error::Result;
 use super::pool::Connection;
+use super::rows::column;
 
 const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
 
@@ -32,15 +33,28 @@ pub(super) fn merchant(
         "SELECT id, name, account_id, created_at FROM merchants WHERE id = $1",
         &[&id.0],
     )?;
-    row.map(|row| {
-        Ok(MerchantRecord {
-            id: MerchantId(row.try_get(0)?),
-            name: row.try_get(1)?,
-            account_id: AccountId(row.try_get(2)?),
-            created_at: row.try_get(3)?,
-        })
+    row.as_ref().map(merchant_from_row).transpose()
+}
+
+pub(super) fn merchants(
+    connection: &mut Connection,
+    ids: &[MerchantId],
+) -> Result<Vec<MerchantRecord>> {
+    let ids = column(ids, |id| id.0);
+    let rows = connection.query(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id = ANY($1)",
+        &[&ids],
+    )?;
+    rows.iter().map(merchant_from_row).collect()
+}
+
+fn merchant_from_row(row: &Row) -> Result<MerchantRecord> {
+    Ok(MerchantRecord {
+        id: MerchantId(row.try_get(0)?),
+        name: row.try_get(1)?,
+        account_id: AccountId(row.try_get(2)?),
+        created_at: row.try_get(3)?,
     })
-    .transpose()
 }
 
 pub(super) fn insert_api_key(

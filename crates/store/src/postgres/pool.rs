@@ -18,7 +18,7 @@ use super::error::{Error, Result};
 /// is better told so than kept waiting.
 pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prepared statements kept per connection; the store has about sixty distinct statements.
+/// Prepared statements kept per connection; the store has about seventy-five distinct statements.
 const STATEMENT_CACHE_CAPACITY: usize = 96;
 
 /// Parameters of a statement, as the driver takes them.

@@ -1,5 +1,6 @@
 //! Conversions between the domain's values and PostgreSQL's: stored names of enums, unsigned
-//! numbers that PostgreSQL holds as `BIGINT`, and sums it returns as text.
+//! numbers that PostgreSQL holds as `BIGINT`, sums it returns as text, and the array
+//! parameters of statements over many rows.
 
 use paycode_core::model::{DeviceStatus, TradeStatus};
 use paycode_otp::Algorithm;
@@ -59,4 +60,10 @@ pub(super) fn count(row: &Row, index: usize) -> Result<u64> {
 pub(super) fn wide_sum(row: &Row, index: usize) -> Result<i128> {
     let text: &str = row.try_get(index)?;
     text.parse().map_err(|_| Error::Corrupt("sum"))
+}
+
+/// One field of every item: an array parameter of a statement over many rows, which the
+/// statement turns back into rows with `unnest`.
+pub(super) fn column<'a, T, U>(items: &'a [T], field: impl FnMut(&'a T) -> U) -> Vec<U> {
+    items.iter().map(field).collect()
 }

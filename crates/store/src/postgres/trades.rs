@@ -1,5 +1,7 @@
 //! Trades and their refunds.
 
+use std::collections::HashMap;
+
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord};
@@ -7,7 +9,7 @@ use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::{Connection, Parameters};
-use super::rows::{name, unsigned};
+use super::rows::{column, name, unsigned};
 use crate::schema::limit_to_sql;
 
 const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
@@ -53,6 +55,84 @@ pub(super) fn insert_trade(
     row.map(|row| Ok(TradeId(row.try_get(0)?))).transpose()
 }
 
+/// Stores every trade in one statement and returns their ids in the order given, or `None`
+/// when a merchant already has one of the `out_trade_no`s (or the batch has one twice), and
+/// then the other trades are stored all the same, so the caller must not commit. Rows come
+/// back in no promised order, so each id is found by its trade's `trade_no`, which is
+/// unique. A taken `trade_no` is an error, as in [`insert_trade`].
+pub(super) fn insert_trades(
+    connection: &mut Connection,
+    trades: &[TradeRecord],
+) -> Result<Option<Vec<TradeId>>> {
+    let trade_nos = column(trades, |trade| trade.trade_no.as_str());
+    let merchants = column(trades, |trade| trade.merchant_id.0);
+    let users = column(trades, |trade| trade.user_id.0);
+    let out_trade_nos = column(trades, |trade| trade.out_trade_no.as_str());
+    let auth_code_hashes = column(trades, |trade| &*trade.auth_code_hash);
+    let amounts = column(trades, |trade| trade.amount);
+    let refunded = column(trades, |trade| trade.refunded_amount);
+    let statuses = column(trades, |trade| trade.status.as_str());
+    let subjects = column(trades, |trade| trade.subject.as_deref());
+    let terminals = column(trades, |trade| trade.terminal_id.as_deref());
+    let pin_free = column(trades, |trade| trade.pin_free);
+    let pin_attempts = column(trades, |trade| i64::from(trade.pin_attempts));
+    let created = column(trades, |trade| trade.created_at);
+    let paid = column(trades, |trade| trade.paid_at);
+    let deadlines = column(trades, |trade| trade.confirm_deadline);
+    let finished = column(trades, |trade| trade.finished_at);
+    let rows = connection.query(
+        "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
+             amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts,
+             created_at, paid_at, confirm_deadline, finished_at)
+         SELECT trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, amount,
+             refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at,
+             paid_at, confirm_deadline, finished_at
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bytea[],
+             $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::boolean[],
+             $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[])
+             WITH ORDINALITY AS t (trade_no, merchant_id, user_id, out_trade_no,
+                 auth_code_hash, amount, refunded_amount, status, subject, terminal_id,
+                 pin_free, pin_attempts, created_at, paid_at, confirm_deadline, finished_at, n)
+         ORDER BY n
+         ON CONFLICT (merchant_id, out_trade_no) DO NOTHING
+         RETURNING id, trade_no",
+        &[
+            &trade_nos,
+            &merchants,
+            &users,
+            &out_trade_nos,
+            &auth_code_hashes,
+            &amounts,
+            &refunded,
+            &statuses,
+            &subjects,
+            &terminals,
+            &pin_free,
+            &pin_attempts,
+            &created,
+            &paid,
+            &deadlines,
+            &finished,
+        ],
+    )?;
+    if rows.len() < trades.len() {
+        return Ok(None);
+    }
+    let ids: HashMap<String, i64> = rows
+        .iter()
+        .map(|row| Ok((row.try_get(1)?, row.try_get(0)?)))
+        .collect::<Result<_>>()?;
+    trades
+        .iter()
+        .map(|trade| {
+            ids.get(&trade.trade_no)
+                .map(|&id| TradeId(id))
+                .ok_or(Error::Missing("trade"))
+        })
+        .collect::<Result<_>>()
+        .map(Some)
+}
+
 /// Writes the fields the contract calls mutable: status, refunded amount, PIN attempts and
 /// the three times. What was charged, to whom and for what never changes.
 pub(super) fn update_trade(connection: &mut Connection, trade: &TradeRecord) -> Result<()> {
@@ -88,6 +168,26 @@ pub(super) fn lock_trade_by_out_trade_no(
         connection,
         "merchant_id = $1 AND out_trade_no = $2 FOR UPDATE",
         &[&merchant.0, &out_trade_no],
+    )
+}
+
+/// Reads every trade of `keys` with `FOR UPDATE`, locking in ascending id order so that two
+/// batches that share trades cannot deadlock. Keys without a trade lock nothing, as in
+/// [`lock_trade_by_out_trade_no`].
+pub(super) fn lock_trades_by_out_trade_nos(
+    connection: &mut Connection,
+    keys: &[(MerchantId, String)],
+) -> Result<Vec<TradeRecord>> {
+    let (merchants, out_trade_nos): (Vec<i64>, Vec<&str>) = keys
+        .iter()
+        .map(|(merchant, out_trade_no)| (merchant.0, out_trade_no.as_str()))
+        .unzip();
+    trades(
+        connection,
+        "(merchant_id, out_trade_no) IN
+             (SELECT * FROM unnest($1::bigint[], $2::text[]))
+         ORDER BY id FOR UPDATE",
+        &[&merchants, &out_trade_nos],
     )
 }
 
@@ -139,6 +239,28 @@ pub(super) fn pin_free_total_since(
         &[&user.0, &since],
     )?;
     Ok(row.try_get(0)?)
+}
+
+/// [`pin_free_total_since`] of every distinct user of `users` in one grouped statement; a
+/// user without such payments gets 0.
+pub(super) fn pin_free_totals_since(
+    connection: &mut Connection,
+    users: &[UserId],
+    since: UnixMillis,
+) -> Result<Vec<(UserId, i64)>> {
+    let mut ids: Vec<i64> = users.iter().map(|user| user.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = connection.query(
+        "SELECT u.id, coalesce(sum(t.amount), 0)::bigint
+         FROM unnest($1::bigint[]) AS u (id)
+         LEFT JOIN trades t ON t.user_id = u.id AND t.pin_free AND t.paid_at >= $2
+         GROUP BY u.id",
+        &[&ids, &since],
+    )?;
+    rows.iter()
+        .map(|row| Ok((UserId(row.try_get(0)?), row.try_get(1)?)))
+        .collect()
 }
 
 fn one_trade(

@@ -7,6 +7,7 @@ use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
+use super::rows::column;
 
 const USER_COLUMNS: &str = "id, username, password_hash, pin_hash, account_id, created_at";
 
@@ -34,6 +35,13 @@ pub(super) fn user(connection: &mut Connection, id: UserId) -> Result<Option<Use
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
     let row = connection.query_opt(&sql, &[&id.0])?;
     row.as_ref().map(user_from_row).transpose()
+}
+
+pub(super) fn users(connection: &mut Connection, ids: &[UserId]) -> Result<Vec<UserRecord>> {
+    let ids = column(ids, |id| id.0);
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ANY($1)");
+    let rows = connection.query(&sql, &[&ids])?;
+    rows.iter().map(user_from_row).collect()
 }
 
 pub(super) fn user_by_username(
