@@ -506,3 +506,65 @@ fn concurrent_payments_share_batches_and_each_keeps_its_own_outcome() {
     );
     world.assert_ledger_ok();
 }
+
+#[test]
+fn concurrent_payments_of_one_user_keep_the_daily_pin_free_total_and_their_trade_ids() {
+    let config = Config {
+        pin_free_limit: 1_000,
+        daily_pin_free_limit: 1_500,
+        ..Config::default()
+    };
+    let world = World::new(config);
+    let (user, device) = world.user_with_money("erin", 10_000);
+    let merchant = world.merchant("Market");
+    // Ten payments of 400 at once: three fit in the day's pin-free 1,500, the others need the
+    // PIN. The same request twice at once is charged once and answered with one trade.
+    let mut requests: Vec<PayRequest> = (0..10u8)
+        .map(|index| PayRequest {
+            out_trade_no: format!("order-{index}"),
+            auth_code: world.wallet_code(&device, index, 0),
+            amount: 400,
+            subject: None,
+            terminal_id: None,
+        })
+        .collect();
+    requests.push(requests[0].clone());
+    let barrier = std::sync::Barrier::new(requests.len());
+    let trades: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = requests
+            .iter()
+            .map(|request| {
+                let (world, barrier) = (&world, &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    world.paycode.pay(merchant, request).expect("payment")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("a payer thread"))
+            .collect()
+    });
+
+    let distinct: std::collections::BTreeMap<&str, _> = trades
+        .iter()
+        .map(|trade| (trade.out_trade_no.as_str(), trade))
+        .collect();
+    assert_eq!(distinct.len(), 10);
+    assert_eq!(trades[0], trades[10], "one request, one trade");
+    let paid = distinct
+        .values()
+        .filter(|trade| trade.status == TradeStatus::Success)
+        .count();
+    assert_eq!(paid, 3, "{trades:?}");
+    assert_eq!(world.paycode.user_balance(user).unwrap(), 10_000 - 3 * 400);
+    assert_eq!(world.paycode.merchant_balance(merchant).unwrap(), 3 * 400);
+    let ids: std::collections::BTreeSet<_> = distinct.values().map(|trade| trade.id).collect();
+    assert_eq!(ids.len(), 10, "every trade has its own id");
+    for trade in distinct.values() {
+        let stored = world.paycode.trade(merchant, &trade.out_trade_no).unwrap();
+        assert_eq!(&&stored, trade, "the answer is what was stored");
+    }
+    world.assert_ledger_ok();
+}
