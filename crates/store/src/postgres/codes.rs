@@ -10,33 +10,41 @@ use super::pool::Connection;
 use super::rows::column;
 use crate::schema::step_to_sql;
 
-/// The spent codes of each device from its step on, in one statement.
+/// The spent codes of each device from its step on, in one statement: the codes of all the
+/// devices from the earliest of their steps, filtered here, so that the plan is one range of
+/// the primary key per device whatever the statistics say (see
+/// `trades::lock_trades_by_out_trade_nos`).
 pub(super) fn spent_offline_codes_from(
     connection: &mut Connection,
     from: &[(DeviceId, u64)],
 ) -> Result<Vec<SpentOfflineCode>> {
     // A step beyond what the database can hold has nothing spent at or after it.
-    let (devices, steps): (Vec<i64>, Vec<i64>) = from
+    let from: std::collections::HashMap<i64, i64> = from
         .iter()
         .filter_map(|&(device, step)| Some((device.0, step_to_sql(step)?)))
-        .unzip();
+        .collect();
+    let Some(&earliest) = from.values().min() else {
+        return Ok(Vec::new());
+    };
+    let devices: Vec<i64> = from.keys().copied().collect();
     let rows = connection.query(
-        "SELECT s.device_id, s.step, s.code_index
-         FROM unnest($1::bigint[], $2::bigint[]) AS f (device_id, step)
-         JOIN spent_offline_codes s ON s.device_id = f.device_id AND s.step >= f.step",
-        &[&devices, &steps],
+        "SELECT device_id, step, code_index FROM spent_offline_codes
+         WHERE device_id = ANY($1) AND step >= $2",
+        &[&devices, &earliest],
     )?;
-    rows.iter()
-        .map(|row| {
-            let step: i64 = row.try_get(1)?;
-            let index: i16 = row.try_get(2)?;
-            Ok(SpentOfflineCode {
-                device: DeviceId(row.try_get(0)?),
+    let mut spent = Vec::new();
+    for row in &rows {
+        let (device, step, index): (i64, i64, i16) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        if from.get(&device).is_some_and(|&first| step >= first) {
+            spent.push(SpentOfflineCode {
+                device: DeviceId(device),
                 step: u64::try_from(step).map_err(|_| Error::OutOfRange("time step"))?,
                 index: u8::try_from(index).map_err(|_| Error::OutOfRange("code index"))?,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(spent)
 }
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most

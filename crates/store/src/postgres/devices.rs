@@ -104,6 +104,8 @@ pub(super) fn update_devices(connection: &mut Connection, devices: &[DeviceRecor
     let locked = column(devices, |device| device.locked_until);
     let drifts = column(devices, |device| device.drift_steps);
     let last_used = column(devices, |device| device.last_used_at);
+    // `= ANY($1)` beside the join keeps the plan on the primary key whatever the statistics
+    // say (see `trades::lock_trades_by_out_trade_nos`).
     let changed = connection.execute(
         "UPDATE devices SET name = d.name, algorithm = d.algorithm,
              period_seconds = d.period_seconds, secret_key_id = d.secret_key_id,
@@ -117,7 +119,7 @@ pub(super) fn update_devices(connection: &mut Connection, devices: &[DeviceRecor
              AS d (id, name, algorithm, period_seconds, secret_key_id, secret_nonce,
                  secret_ciphertext, status, failed_attempts, locked_until, drift_steps,
                  last_used_at)
-         WHERE devices.id = d.id",
+         WHERE devices.id = d.id AND devices.id = ANY($1)",
         &[
             &ids,
             &names,

@@ -143,10 +143,12 @@ pub(super) fn post_transactions(
         "SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE",
         &[&accounts],
     )?;
+    // `= ANY($1)` beside the join keeps the plan on the primary key whatever the statistics
+    // say (see `trades::lock_trades_by_out_trade_nos`).
     let changed = connection.execute(
         "UPDATE accounts SET balance = balance + d.delta
          FROM unnest($1::bigint[], $2::bigint[]) AS d (id, delta)
-         WHERE accounts.id = d.id",
+         WHERE accounts.id = d.id AND accounts.id = ANY($1)",
         &[&accounts, &amounts],
     )?;
     if usize::try_from(changed).map_or(true, |changed| changed < accounts.len()) {

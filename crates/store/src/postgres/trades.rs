@@ -171,9 +171,14 @@ pub(super) fn lock_trade_by_out_trade_no(
     )
 }
 
-/// Reads every trade of `keys` with `FOR UPDATE`, locking in ascending id order so that two
-/// batches that share trades cannot deadlock. Keys without a trade lock nothing, as in
-/// [`lock_trade_by_out_trade_no`].
+/// Reads every trade of `keys` with `FOR UPDATE`, one index lookup per key in the order of
+/// `keys` (the batch sorts them, and already holds their advisory locks). Keys without a
+/// trade lock nothing, as in [`lock_trade_by_out_trade_no`].
+///
+/// The bulk statements are written so that their plan looks rows up by index whatever the
+/// table's statistics say: a connection keeps a generic plan, and one made while a table was
+/// nearly empty (a join that hashes it after a sequential scan) would scan it in full on every
+/// batch once it is large. Here the `LIMIT` keeps the lookup a parameterized index scan.
 pub(super) fn lock_trades_by_out_trade_nos(
     connection: &mut Connection,
     keys: &[(MerchantId, String)],
@@ -182,13 +187,15 @@ pub(super) fn lock_trades_by_out_trade_nos(
         .iter()
         .map(|(merchant, out_trade_no)| (merchant.0, out_trade_no.as_str()))
         .unzip();
-    trades(
-        connection,
-        "(merchant_id, out_trade_no) IN
-             (SELECT * FROM unnest($1::bigint[], $2::text[]))
-         ORDER BY id FOR UPDATE",
-        &[&merchants, &out_trade_nos],
-    )
+    let sql = format!(
+        "SELECT t.* FROM unnest($1::bigint[], $2::text[]) AS k (merchant_id, out_trade_no)
+         CROSS JOIN LATERAL (
+             SELECT {TRADE_COLUMNS} FROM trades
+             WHERE trades.merchant_id = k.merchant_id AND trades.out_trade_no = k.out_trade_no
+             LIMIT 1 FOR UPDATE) AS t"
+    );
+    let rows = connection.query(&sql, &[&merchants, &out_trade_nos])?;
+    rows.iter().map(trade_from_row).collect()
 }
 
 pub(super) fn lock_trade_by_trade_no(
@@ -251,16 +258,21 @@ pub(super) fn pin_free_totals_since(
     let mut ids: Vec<i64> = users.iter().map(|user| user.0).collect();
     ids.sort_unstable();
     ids.dedup();
+    // `= ANY` keeps the plan on the pin-free index (see lock_trades_by_out_trade_nos).
     let rows = connection.query(
-        "SELECT u.id, coalesce(sum(t.amount), 0)::bigint
-         FROM unnest($1::bigint[]) AS u (id)
-         LEFT JOIN trades t ON t.user_id = u.id AND t.pin_free AND t.paid_at >= $2
-         GROUP BY u.id",
+        "SELECT user_id, sum(amount)::bigint FROM trades
+         WHERE user_id = ANY($1) AND pin_free AND paid_at >= $2
+         GROUP BY user_id",
         &[&ids, &since],
     )?;
-    rows.iter()
-        .map(|row| Ok((UserId(row.try_get(0)?), row.try_get(1)?)))
-        .collect()
+    let mut totals: std::collections::HashMap<i64, i64> = rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_>>()?;
+    Ok(ids
+        .into_iter()
+        .map(|id| (UserId(id), totals.remove(&id).unwrap_or(0)))
+        .collect())
 }
 
 fn one_trade(
