@@ -568,3 +568,64 @@ fn concurrent_payments_of_one_user_keep_the_daily_pin_free_total_and_their_trade
     }
     world.assert_ledger_ok();
 }
+
+#[test]
+fn a_revoked_merchant_key_stops_at_once_here_and_within_a_second_elsewhere() {
+    let clock = ManualClock::new(START_MILLIS);
+    let store = Arc::new(SqliteStore::open_in_memory().expect("in-memory store"));
+    let master = [7u8; 32];
+    let keys = || MasterKeys::new(1, vec![MasterKey::new(1, master)]).expect("key ring");
+    let here = Paycode::open(
+        store.clone(),
+        Arc::new(clock.clone()),
+        Config::default(),
+        keys(),
+    )
+    .expect("paycode opens");
+    let elsewhere = Paycode::open(store, Arc::new(clock.clone()), Config::default(), keys())
+        .expect("a second instance opens");
+    let created = here.create_merchant("Kiosk").expect("merchant");
+    let second = here
+        .add_merchant_key(created.merchant.id.0)
+        .expect("second key");
+    for key in [&created.api_key.key, &second.key] {
+        assert_eq!(
+            elsewhere.authenticate_merchant(key).unwrap(),
+            created.merchant.id
+        );
+        assert_eq!(
+            here.authenticate_merchant(key).unwrap(),
+            created.merchant.id
+        );
+    }
+
+    here.revoke_merchant_key(created.merchant.id.0, created.api_key.id.0)
+        .expect("revoked");
+    assert!(matches!(
+        here.authenticate_merchant(&created.api_key.key),
+        Err(Error::Unauthenticated)
+    ));
+    assert_eq!(
+        here.recently_authenticated_merchant(&created.api_key.key),
+        None
+    );
+    // The other instance learns of it when its memory of the key expires.
+    assert_eq!(
+        elsewhere.recently_authenticated_merchant(&created.api_key.key),
+        Some(created.merchant.id)
+    );
+    clock.advance_seconds(1);
+    assert!(matches!(
+        elsewhere.authenticate_merchant(&created.api_key.key),
+        Err(Error::Unauthenticated)
+    ));
+    assert_eq!(
+        elsewhere.authenticate_merchant(&second.key).unwrap(),
+        created.merchant.id,
+        "the merchant's other key still works"
+    );
+    assert!(matches!(
+        here.authenticate_merchant("pk_not_a_key"),
+        Err(Error::Unauthenticated)
+    ));
+}

@@ -76,14 +76,28 @@ impl Paycode {
         }
     }
 
-    /// The merchant behind an API key, if the key is live.
+    /// The merchant behind an API key, if the key is live. A key that authenticated less than a
+    /// second ago is answered from memory (see `key_cache`).
     pub fn authenticate_merchant(&self, key: &str) -> Result<MerchantId, Error> {
         let hash = hash_token(key);
+        if let Some(merchant) = self.merchant_keys.merchant(&hash, self.now()) {
+            return Ok(merchant);
+        }
         let record = self.reading(|transaction| Ok(transaction.api_key_by_hash(&hash)?))?;
         match record {
-            Some(record) if record.revoked_at.is_none() => Ok(record.merchant_id),
+            Some(record) if record.revoked_at.is_none() => {
+                self.merchant_keys
+                    .insert(hash, record.merchant_id, record.id, self.now());
+                Ok(record.merchant_id)
+            }
             _ => Err(Error::Unauthenticated),
         }
+    }
+
+    /// The merchant behind an API key if it authenticated a moment ago, without touching the
+    /// database; `None` means: ask [`Paycode::authenticate_merchant`].
+    pub fn recently_authenticated_merchant(&self, key: &str) -> Option<MerchantId> {
+        self.merchant_keys.merchant(&hash_token(key), self.now())
     }
 
     /// Creates a merchant with its account and first API key.
@@ -136,7 +150,9 @@ impl Paycode {
             } else {
                 Err(Error::NotFound("key"))
             }
-        })
+        })?;
+        self.merchant_keys.forget(ApiKeyId(key));
+        Ok(())
     }
 
     /// The merchant's balance in minor units.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod key_cache;
 mod overlay;
 mod payments;
 mod verify;
@@ -60,6 +61,7 @@ pub struct Paycode {
     code_hash_key: Zeroizing<Vec<u8>>,
     failures: FailureBudget,
     batcher: batch::Batcher,
+    merchant_keys: key_cache::KeyCache,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -123,6 +125,7 @@ impl Paycode {
             code_hash_key,
             failures,
             batcher: batch::Batcher::default(),
+            merchant_keys: key_cache::KeyCache::default(),
         })
     }
 
