@@ -53,6 +53,29 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
+    /// Charges a code through group commit. The request's task awaits its outcome without
+    /// holding a thread; when no batch leader runs, this request starts one on the blocking
+    /// pool, which runs batches until no payment waits.
+    pub async fn pay(
+        &self,
+        merchant: paycode_core::ids::MerchantId,
+        request: &paycode_core::service::PayRequest,
+    ) -> Result<paycode_core::model::TradeRecord, ApiError> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let done: paycode_core::service::PaymentDone = Box::new(move |outcome| {
+            // A client that went away dropped the receiver; its payment stands.
+            let _ = sender.send(outcome);
+        });
+        if self.paycode.submit_payment(merchant, request, done)? {
+            let paycode = Arc::clone(&self.paycode);
+            tokio::task::spawn_blocking(move || paycode.lead_batches());
+        }
+        receiver
+            .await
+            .map_err(|_| ApiError::internal("a payment batch failed"))?
+            .map_err(ApiError::from)
+    }
+
     /// Opens and commits a transaction that reads one setting: proof that the database
     /// answers, for `/healthz`.
     pub async fn probe_store(&self) -> Result<(), ApiError> {

@@ -1,18 +1,20 @@
 //! Group commit of payments: concurrent payments share one durable transaction.
 //!
 //! A commit costs one flush to disk, which takes far longer than the work of a payment, so
-//! committing each payment alone caps throughput at the disk's flush rate. Here the first
-//! caller that finds no batch running becomes the leader: it takes every payment waiting (up
-//! to [`MAX_PAYMENTS_PER_BATCH`]), runs each inside a savepoint of one transaction, commits
-//! once, and hands every caller its own outcome. Payments that arrive meanwhile wait for the
-//! next batch, which one of their callers leads. A payment's failure rolls back its savepoint
-//! only; a refusal that must be kept (a spent code, a counted failure) is kept like a success.
-//! Every outcome is handed out only after the batch committed, so a success is still reported
-//! only once it is durable.
+//! committing each payment alone caps throughput at the disk's flush rate. Here a payment is
+//! queued with a callback for its outcome, and one leader at a time takes every payment waiting
+//! (up to [`MAX_PAYMENTS_PER_BATCH`]), runs them in one transaction (see `overlay`: the rows
+//! they need are loaded in bulk, each payment runs in memory inside a savepoint, the writes go
+//! to the database in bulk), commits once, and calls every payment's callback with its own
+//! outcome. The leader goes on while payments wait, so batches grow with the load, and no
+//! thread waits per payment: the server's request tasks await their callbacks. A payment's
+//! failure rolls back its savepoint only; a refusal that must be kept (a spent code, a counted
+//! failure) is kept like a success. Every outcome is handed out only after the batch committed,
+//! so a success is still reported only once it is durable.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::overlay::Overlay;
 use super::payments::ParsedPay;
@@ -24,11 +26,10 @@ use crate::limits::{MAX_DRIFT_STEPS, MAX_PAYMENTS_PER_BATCH, MAX_SKEW_STEPS};
 use crate::model::TradeRecord;
 use crate::store::{StoreError, Transaction};
 
-/// The queue of payments waiting for a batch, and whether a batch is running.
+/// The queue of payments waiting for a batch, and whether a batch leader is running.
 #[derive(Debug, Default)]
 pub(super) struct Batcher {
     queue: Mutex<Queue>,
-    batch_finished: Condvar,
     batches_committed: AtomicU64,
     payments_committed: AtomicU64,
 }
@@ -44,28 +45,28 @@ pub struct BatchCounts {
 
 #[derive(Debug, Default)]
 struct Queue {
-    waiting: VecDeque<Arc<Job>>,
+    waiting: VecDeque<Job>,
     leading: bool,
 }
 
+/// What receives a payment's outcome: called once, on the leader's thread, after the
+/// payment's batch committed (or failed).
+pub type PaymentDone = Box<dyn FnOnce(Result<TradeRecord, Error>) + Send>;
+
 /// One payment waiting for, or inside, a batch.
-#[derive(Debug)]
 struct Job {
     merchant: MerchantId,
     pay: ParsedPay,
-    outcome: Mutex<Option<Result<TradeRecord, Error>>>,
+    done: PaymentDone,
 }
 
-impl Job {
-    fn take_outcome(&self) -> Option<Result<TradeRecord, Error>> {
-        self.outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-    }
-
-    fn settle(&self, outcome: Result<TradeRecord, Error>) {
-        *self.outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+impl std::fmt::Debug for Job {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Job")
+            .field("merchant", &self.merchant)
+            .field("pay", &self.pay)
+            .finish_non_exhaustive()
     }
 }
 
@@ -82,6 +83,18 @@ impl Batcher {
     }
 }
 
+/// Ends a leader's turn even if a batch panics: the flag is cleared so that the next payment
+/// leads, and the jobs of the failed batch are dropped, which their callers see as an error.
+struct Leading<'a>(&'a Batcher);
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().leading = false;
+        }
+    }
+}
+
 impl Paycode {
     /// How many batches and payments group commit has committed since the start.
     pub fn batch_counts(&self) -> BatchCounts {
@@ -91,45 +104,41 @@ impl Paycode {
         }
     }
 
-    /// Runs a parsed payment in the next batch and returns its own outcome.
-    pub(super) fn pay_in_batch(
-        &self,
-        merchant: MerchantId,
-        pay: ParsedPay,
-    ) -> Result<TradeRecord, Error> {
-        let job = Arc::new(Job {
+    /// Queues a parsed payment for the next batch; `done` gets its outcome. Returns true when
+    /// no batch leader is running: the caller must then call [`Paycode::lead_batches`] (on a
+    /// thread that may block), or the payment waits forever.
+    pub(super) fn enqueue(&self, merchant: MerchantId, pay: ParsedPay, done: PaymentDone) -> bool {
+        let mut queue = self.batcher.lock();
+        queue.waiting.push_back(Job {
             merchant,
             pay,
-            outcome: Mutex::new(None),
+            done,
         });
-        let mut queue = self.batcher.lock();
-        queue.waiting.push_back(Arc::clone(&job));
+        !std::mem::replace(&mut queue.leading, true)
+    }
+
+    /// Runs batches until no payment waits, after [`Paycode::submit_payment`] returned true.
+    /// It blocks on the database: call it where blocking is allowed.
+    /// Payments that arrive meanwhile join the next batch, so batches grow with the load.
+    pub fn lead_batches(&self) {
+        let _leading = Leading(&self.batcher);
         loop {
-            if let Some(outcome) = job.take_outcome() {
-                return outcome;
-            }
-            if queue.leading {
-                queue = self
-                    .batcher
-                    .batch_finished
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner);
-                continue;
-            }
-            queue.leading = true;
-            let count = queue.waiting.len().min(MAX_PAYMENTS_PER_BATCH);
-            let batch: Vec<Arc<Job>> = queue.waiting.drain(..count).collect();
-            drop(queue);
-            self.run_batch(&batch);
-            queue = self.batcher.lock();
-            queue.leading = false;
-            self.batcher.batch_finished.notify_all();
+            let batch: Vec<Job> = {
+                let mut queue = self.batcher.lock();
+                if queue.waiting.is_empty() {
+                    queue.leading = false;
+                    return;
+                }
+                let count = queue.waiting.len().min(MAX_PAYMENTS_PER_BATCH);
+                queue.waiting.drain(..count).collect()
+            };
+            self.run_batch(batch);
         }
     }
 
     /// Runs `batch` in one transaction and settles every job. If the transaction as a whole
     /// fails (a lost connection, a conflict at commit), every job runs again on its own.
-    fn run_batch(&self, batch: &[Arc<Job>]) {
+    fn run_batch(&self, batch: Vec<Job>) {
         debug_assert!(!batch.is_empty() && batch.len() <= MAX_PAYMENTS_PER_BATCH);
         let pending = self
             .store
@@ -137,7 +146,7 @@ impl Paycode {
             .map_err(Error::from)
             .and_then(|mut transaction| {
                 let mut overlay = Overlay::new(transaction.as_mut());
-                self.load_batch(&mut overlay, batch)?;
+                self.load_batch(&mut overlay, &batch)?;
                 let mut pending = batch
                     .iter()
                     .map(|job| self.run_in_savepoint(&mut overlay, job))
@@ -162,27 +171,46 @@ impl Paycode {
                 self.batcher
                     .payments_committed
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                for (job, pending) in batch.iter().zip(pending) {
-                    match pending {
-                        Some(outcome) => job.settle(outcome),
-                        None => job.settle(self.pay_alone(job)),
-                    }
+                for (job, pending) in batch.into_iter().zip(pending) {
+                    let outcome = match pending {
+                        Some(outcome) => outcome,
+                        None => self.pay_alone(&job),
+                    };
+                    self.settle(job, outcome);
                 }
             }
             Err(error) => {
                 tracing::debug!(%error, payments = batch.len(), "a payment batch failed; running its payments one by one");
                 for job in batch {
-                    job.settle(self.pay_alone(job));
+                    let outcome = self.pay_alone(&job);
+                    self.settle(job, outcome);
                 }
             }
         }
+    }
+
+    /// Hands a job its outcome, counting a refused code against the merchant's budget.
+    fn settle(&self, job: Job, outcome: Result<TradeRecord, Error>) {
+        if let Err(error) = &outcome {
+            if matches!(
+                error,
+                Error::CodeInvalid
+                    | Error::CodeExpired
+                    | Error::CodeUsed
+                    | Error::DeviceLocked
+                    | Error::DeviceRevoked
+            ) {
+                self.failures.record_failure(job.merchant, self.now());
+            }
+        }
+        (job.done)(outcome);
     }
 
     /// Locks and loads, in bulk, what the batch's payments will read: their merchants'
     /// references and trades, the devices their offline codes name with the codes those
     /// devices spent lately, the devices' users with their balances and pin-free totals, and
     /// the merchants.
-    fn load_batch(&self, overlay: &mut Overlay<'_>, batch: &[Arc<Job>]) -> Result<(), Error> {
+    fn load_batch(&self, overlay: &mut Overlay<'_>, batch: &[Job]) -> Result<(), Error> {
         let keys: Vec<(MerchantId, String)> = batch
             .iter()
             .map(|job| (job.merchant, job.pay.out_trade_no().to_owned()))

@@ -26,7 +26,7 @@ use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated};
-pub use batch::BatchCounts;
+pub use batch::{BatchCounts, PaymentDone};
 pub use payments::{PayRequest, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
 

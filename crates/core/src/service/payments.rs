@@ -2,6 +2,7 @@
 
 use rand::Rng;
 
+use super::batch::PaymentDone;
 use super::verify::Payer;
 use super::{Decision, Paycode};
 use crate::clock::start_of_day;
@@ -118,26 +119,37 @@ fn serial_number() -> String {
 impl Paycode {
     /// Charges a scanned code. The trade comes back `SUCCESS` (paid), or `USER_PAYING` when the
     /// amount needs the user's PIN; a refusal stores no trade, so the merchant may retry the
-    /// same `out_trade_no` with a fresh code.
+    /// same `out_trade_no` with a fresh code. Blocks until the payment's batch committed.
     pub fn pay(&self, merchant: MerchantId, request: &PayRequest) -> Result<TradeRecord, Error> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let done: PaymentDone = Box::new(move |outcome| {
+            // The receiver is alive: this function waits on it below.
+            let _ = sender.send(outcome);
+        });
+        if self.submit_payment(merchant, request, done)? {
+            self.lead_batches();
+        }
+        receiver
+            .recv()
+            .unwrap_or_else(|_| Err(Error::Internal("a payment batch failed".to_owned())))
+    }
+
+    /// Checks a payment request and queues it for the next batch; `done` gets the outcome
+    /// [`Paycode::pay`] would return. A request refused before it is queued (malformed, or
+    /// from a merchant over its failure budget) is the error here, and `done` is dropped
+    /// uncalled. `Ok(true)` means no batch leader runs: the caller must call
+    /// [`Paycode::lead_batches`], where it may block.
+    pub fn submit_payment(
+        &self,
+        merchant: MerchantId,
+        request: &PayRequest,
+        done: PaymentDone,
+    ) -> Result<bool, Error> {
         let parsed = self.parse_pay(request)?;
         if self.failures.exhausted(merchant, self.now()) {
             return Err(Error::RateLimited);
         }
-        let result = self.pay_in_batch(merchant, parsed);
-        if let Err(error) = &result {
-            if matches!(
-                error,
-                Error::CodeInvalid
-                    | Error::CodeExpired
-                    | Error::CodeUsed
-                    | Error::DeviceLocked
-                    | Error::DeviceRevoked
-            ) {
-                self.failures.record_failure(merchant, self.now());
-            }
-        }
-        result
+        Ok(self.enqueue(merchant, parsed, done))
     }
 
     fn parse_pay(&self, request: &PayRequest) -> Result<ParsedPay, Error> {

@@ -66,9 +66,7 @@ async fn charge(
         subject: request.subject,
         terminal_id: request.terminal_id,
     };
-    let trade = state
-        .run(move |paycode| paycode.pay(merchant, &request))
-        .await?;
+    let trade = state.pay(merchant, &request).await?;
     Ok(convert::trade(&trade, state.paycode.currency().as_str()))
 }
 
