@@ -287,8 +287,12 @@ pub trait Transaction {
         now: UnixMillis,
         limit: usize,
     ) -> StoreResult<Vec<TradeRecord>>;
-    /// Sum of the user's pin-free payments paid at or after `since` (for the daily limit).
-    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64>;
+    /// Sum of the user's pin-free payments paid during the UTC day that starts at `day` (a
+    /// value of [`start_of_day`](crate::clock::start_of_day)), for the daily limit. The store
+    /// keeps it as a running total that [`Transaction::insert_trade`] adds every pin-free paid
+    /// trade to, so reading it costs the same however many payments the day holds.
+    fn pin_free_total_of_day(&mut self, user: UserId, day: UnixMillis) -> StoreResult<i64>;
+
     // Bulk forms, for a batch of payments (group commit). Each reads or writes many rows at
     // once with the same meaning as the one-row method it names; the defaults call that method
     // once per item, which costs nothing more on an embedded database. A store that pays a
@@ -352,15 +356,18 @@ pub trait Transaction {
             .map(|account| Ok((account, self.lock_balance(account)?)))
             .collect()
     }
-    /// [`Transaction::pin_free_total_since`] of every user.
-    fn pin_free_totals_since(
+    /// [`Transaction::pin_free_total_of_day`] of every distinct user, in ascending order.
+    fn pin_free_totals_of_day(
         &mut self,
         users: &[UserId],
-        since: UnixMillis,
+        day: UnixMillis,
     ) -> StoreResult<Vec<(UserId, i64)>> {
+        let mut users = users.to_vec();
+        users.sort();
+        users.dedup();
         users
-            .iter()
-            .map(|&user| Ok((user, self.pin_free_total_since(user, since)?)))
+            .into_iter()
+            .map(|user| Ok((user, self.pin_free_total_of_day(user, day)?)))
             .collect()
     }
     /// The merchants that exist among `ids`, in no particular order.

@@ -99,7 +99,7 @@ macro_rules! conformance_tests {
             out_trade_no_is_unique_per_merchant,
             a_trade_round_trips_and_is_found_by_either_number,
             user_paying_trades_are_listed_per_user_and_when_overdue,
-            the_pin_free_total_counts_pin_free_payments_since_a_time,
+            the_pin_free_total_of_a_day_counts_that_days_pin_free_payments,
             refunds_are_unique_per_trade_and_listed_oldest_first,
             concurrent_read_check_write_transactions_never_overdraw,
             concurrent_spends_of_one_offline_code_succeed_once,

@@ -657,8 +657,8 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| trades::overdue_user_paying_trades(connection, now, limit))
     }
 
-    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
-        self.run(|connection| trades::pin_free_total_since(connection, user, since))
+    fn pin_free_total_of_day(&mut self, user: UserId, day: UnixMillis) -> StoreResult<i64> {
+        self.run(|connection| trades::pin_free_total_of_day(connection, user, day))
     }
 
     /// Takes the advisory locks of [`Transaction::lock_out_trade_no`] in one statement, in
@@ -701,12 +701,12 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| ledger::lock_balances(connection, accounts))
     }
 
-    fn pin_free_totals_since(
+    fn pin_free_totals_of_day(
         &mut self,
         users: &[UserId],
-        since: UnixMillis,
+        day: UnixMillis,
     ) -> StoreResult<Vec<(UserId, i64)>> {
-        self.run(|connection| trades::pin_free_totals_since(connection, users, since))
+        self.run(|connection| trades::pin_free_totals_of_day(connection, users, day))
     }
 
     fn merchants(&mut self, ids: &[MerchantId]) -> StoreResult<Vec<MerchantRecord>> {

@@ -561,8 +561,8 @@ impl Transaction for SqliteTransaction<'_> {
         )?)
     }
 
-    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
-        Ok(trades::pin_free_total_since(&self.connection, user, since)?)
+    fn pin_free_total_of_day(&mut self, user: UserId, day: UnixMillis) -> StoreResult<i64> {
+        Ok(trades::pin_free_total_of_day(&self.connection, user, day)?)
     }
 
     fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()> {

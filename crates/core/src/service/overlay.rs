@@ -22,7 +22,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::clock::UnixMillis;
+use crate::clock::{start_of_day, UnixMillis};
 use crate::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
@@ -59,7 +59,7 @@ pub(super) struct Overlay<'t> {
     merchants: HashMap<MerchantId, Option<MerchantRecord>>,
     /// Locked balances, with the batch's postings applied.
     balances: HashMap<AccountId, i64>,
-    /// The database's pin-free totals by user and start of the period.
+    /// The database's pin-free totals by user and day.
     pin_free: HashMap<(UserId, UnixMillis), i64>,
 
     // The writes, in the order they were made.
@@ -183,8 +183,8 @@ impl<'t> Overlay<'t> {
         Ok(found)
     }
 
-    /// Loads the users, locks their balances and loads their pin-free totals since `since`.
-    pub(super) fn load_users(&mut self, ids: &[UserId], since: UnixMillis) -> StoreResult<()> {
+    /// Loads the users, locks their balances and loads their pin-free totals of `day`.
+    pub(super) fn load_users(&mut self, ids: &[UserId], day: UnixMillis) -> StoreResult<()> {
         let ids = sorted_unique(ids);
         let found = self.inner.users(&ids)?;
         let accounts: Vec<AccountId> = found.iter().map(|user| user.account_id).collect();
@@ -195,8 +195,8 @@ impl<'t> Overlay<'t> {
             self.users.insert(user.id, Some(user));
         }
         self.balances.extend(self.inner.lock_balances(&accounts)?);
-        for (user, total) in self.inner.pin_free_totals_since(&ids, since)? {
-            self.pin_free.insert((user, since), total);
+        for (user, total) in self.inner.pin_free_totals_of_day(&ids, day)? {
+            self.pin_free.insert((user, day), total);
         }
         Ok(())
     }
@@ -493,22 +493,25 @@ impl Transaction for Overlay<'_> {
         Ok(balance)
     }
 
-    fn pin_free_total_since(&mut self, user: UserId, since: UnixMillis) -> StoreResult<i64> {
-        let stored = match self.pin_free.get(&(user, since)) {
+    fn pin_free_total_of_day(&mut self, user: UserId, day: UnixMillis) -> StoreResult<i64> {
+        let stored = match self.pin_free.get(&(user, day)) {
             Some(&total) => total,
             None => {
-                let total = self.through(|inner| inner.pin_free_total_since(user, since))?;
-                self.pin_free.insert((user, since), total);
+                let total = self.through(|inner| inner.pin_free_total_of_day(user, day))?;
+                self.pin_free.insert((user, day), total);
                 total
             }
         };
-        // The same trades the store counts: pin-free, paid at or after `since`.
+        // What the store adds when the batch's trades are inserted: the pin-free ones paid
+        // that day.
         self.new_trades
             .iter()
             .filter(|trade| {
                 trade.user_id == user
                     && trade.pin_free
-                    && trade.paid_at.is_some_and(|paid_at| paid_at >= since)
+                    && trade
+                        .paid_at
+                        .is_some_and(|paid_at| start_of_day(paid_at) == day)
             })
             .try_fold(stored, |total, trade| total.checked_add(trade.amount))
             .ok_or_else(|| StoreError::Other("pin-free total out of range".to_owned()))

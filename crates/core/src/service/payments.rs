@@ -207,7 +207,7 @@ impl Paycode {
         let now = self.now();
         let amount = pay.amount.minor();
         let user = lock_user(transaction, payer.user)?;
-        let pin_free_today = transaction.pin_free_total_since(payer.user, start_of_day(now))?;
+        let pin_free_today = transaction.pin_free_total_of_day(payer.user, start_of_day(now))?;
         let step_up = amount > self.config.pin_free_limit
             || pin_free_today
                 .checked_add(amount)

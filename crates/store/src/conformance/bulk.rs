@@ -1,6 +1,7 @@
 //! Checks of the bulk forms of the payment path: each reads or writes what the one-row method
 //! it names would, for many rows at once.
 
+use paycode_core::clock::start_of_day;
 use paycode_core::ids::{AccountId, DeviceId, MerchantId, UserId};
 use paycode_core::model::{DeviceStatus, LedgerKind, TradeRecord};
 use paycode_core::store::{
@@ -97,16 +98,18 @@ pub fn trades_are_locked_in_bulk_by_out_trade_no(store: &dyn Store) {
     transaction.commit().unwrap();
 }
 
-/// The pin-free totals of many users are each user's own total, 0 for a user without
-/// pin-free payments since the time.
+/// The pin-free totals of many users for a day are each user's own total of that day, 0 for a
+/// user without pin-free payments that day.
 pub fn pin_free_totals_in_bulk_match_each_users_total(store: &dyn Store) {
+    let today = start_of_day(NOW);
+    let yesterday = today - 86_400_000;
     let mut transaction = begin(store);
     let (alice, _) = new_user(&mut *transaction, "alice");
     let (bob, _) = new_user(&mut *transaction, "bob");
     let (carol, _) = new_user(&mut *transaction, "carol");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
     let earlier = TradeRecord {
-        paid_at: Some(NOW - 10_000),
+        paid_at: Some(yesterday + 10_000),
         ..paid_trade(cafe, alice, "order-1", "T-1")
     };
     let with_pin = TradeRecord {
@@ -116,6 +119,7 @@ pub fn pin_free_totals_in_bulk_match_each_users_total(store: &dyn Store) {
     for trade in [
         earlier,
         paid_trade(cafe, alice, "order-2", "T-2"),
+        paid_trade(cafe, alice, "order-5", "T-5"),
         paid_trade(cafe, bob, "order-3", "T-3"),
         with_pin,
     ] {
@@ -124,21 +128,26 @@ pub fn pin_free_totals_in_bulk_match_each_users_total(store: &dyn Store) {
     transaction.commit().unwrap();
 
     let mut transaction = begin(store);
-    for since in [NOW - 10_000, NOW - 1, NOW + 1] {
+    for day in [yesterday, today, today + 86_400_000] {
         let mut totals = transaction
-            .pin_free_totals_since(&[carol, alice, bob], since)
+            .pin_free_totals_of_day(&[carol, alice, bob, alice], day)
             .unwrap();
         totals.sort();
         let expected: Vec<_> = [alice, bob, carol]
             .into_iter()
-            .map(|user| (user, transaction.pin_free_total_since(user, since).unwrap()))
+            .map(|user| (user, transaction.pin_free_total_of_day(user, day).unwrap()))
             .collect();
-        assert_eq!(totals, expected, "since {since}");
+        assert_eq!(totals, expected, "day {day}");
     }
-    let totals = transaction
-        .pin_free_totals_since(&[alice, bob, carol], NOW - 10_000)
+    let mut totals = transaction
+        .pin_free_totals_of_day(&[alice, bob, carol], today)
         .unwrap();
-    assert!(totals.contains(&(alice, 1_000)) && totals.contains(&(carol, 0)));
+    totals.sort();
+    assert_eq!(totals, [(alice, 1_000), (bob, 500), (carol, 0)]);
+    let totals = transaction
+        .pin_free_totals_of_day(&[alice], yesterday)
+        .unwrap();
+    assert_eq!(totals, [(alice, 500)]);
 }
 
 /// Offline codes spent in bulk are spent as if one by one, and read back per device from a
@@ -397,7 +406,7 @@ pub fn empty_bulk_calls_do_nothing(store: &dyn Store) {
     assert!(transaction.users(&[]).unwrap().is_empty());
     assert!(transaction.lock_balances(&[]).unwrap().is_empty());
     assert!(transaction
-        .pin_free_totals_since(&[], NOW)
+        .pin_free_totals_of_day(&[], start_of_day(NOW))
         .unwrap()
         .is_empty());
     assert!(transaction.merchants(&[]).unwrap().is_empty());

@@ -1,5 +1,6 @@
 //! Checks of trades and refunds.
 
+use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::TradeId;
 use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
 use paycode_core::store::Store;
@@ -175,21 +176,30 @@ pub fn user_paying_trades_are_listed_per_user_and_when_overdue(store: &dyn Store
     );
 }
 
-/// The daily pin-free total sums the user's trades paid without a PIN at or after `since`.
-/// A trade counts whatever happened to it after payment: a reversal gives the money back but
-/// not the pin-free allowance.
-pub fn the_pin_free_total_counts_pin_free_payments_since_a_time(store: &dyn Store) {
+/// The daily pin-free total of a day is what the user paid without a PIN during that UTC day,
+/// kept as the trades are inserted. A trade counts whatever happened to it after payment: a
+/// reversal gives the money back but not the pin-free allowance.
+pub fn the_pin_free_total_of_a_day_counts_that_days_pin_free_payments(store: &dyn Store) {
+    const DAY: UnixMillis = 86_400_000;
+    let today = start_of_day(NOW);
     let mut transaction = begin(store);
     let (alice, _) = new_user(&mut *transaction, "alice");
     let (bob, _) = new_user(&mut *transaction, "bob");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
     let trades = [
-        (alice, 100, TradeStatus::Success, true, Some(NOW)),
-        (alice, 200, TradeStatus::Reversed, true, Some(NOW + 10)),
-        (alice, 400, TradeStatus::Success, false, Some(NOW + 20)),
-        (alice, 800, TradeStatus::Success, true, Some(NOW - 1)),
+        (alice, 100, TradeStatus::Success, true, Some(today)),
+        (
+            alice,
+            200,
+            TradeStatus::Reversed,
+            true,
+            Some(today + DAY - 1),
+        ),
+        (alice, 400, TradeStatus::Success, false, Some(today + 20)),
+        (alice, 800, TradeStatus::Success, true, Some(today - 1)),
         (alice, 1_600, TradeStatus::UserPaying, false, None),
-        (bob, 3_200, TradeStatus::Success, true, Some(NOW)),
+        (alice, 6_400, TradeStatus::Success, true, Some(today + DAY)),
+        (bob, 3_200, TradeStatus::Success, true, Some(today + 5)),
     ];
     for (number, (user, amount, status, pin_free, paid_at)) in trades.into_iter().enumerate() {
         let refunded_amount = if status == TradeStatus::Reversed {
@@ -215,16 +225,30 @@ pub fn the_pin_free_total_counts_pin_free_payments_since_a_time(store: &dyn Stor
     transaction.commit().unwrap();
 
     let mut transaction = begin(store);
-    assert_eq!(transaction.pin_free_total_since(alice, NOW).unwrap(), 300);
     assert_eq!(
-        transaction.pin_free_total_since(alice, NOW - 1).unwrap(),
-        1_100
+        transaction.pin_free_total_of_day(alice, today).unwrap(),
+        300
     );
     assert_eq!(
-        transaction.pin_free_total_since(alice, NOW + 11).unwrap(),
+        transaction
+            .pin_free_total_of_day(alice, today - DAY)
+            .unwrap(),
+        800
+    );
+    assert_eq!(
+        transaction
+            .pin_free_total_of_day(alice, today + DAY)
+            .unwrap(),
+        6_400
+    );
+    assert_eq!(
+        transaction.pin_free_total_of_day(bob, today).unwrap(),
+        3_200
+    );
+    assert_eq!(
+        transaction.pin_free_total_of_day(bob, today - DAY).unwrap(),
         0
     );
-    assert_eq!(transaction.pin_free_total_since(bob, NOW).unwrap(), 3_200);
 }
 
 /// A refund is found by its trade and `out_refund_no`; a trade's refunds come oldest first;

@@ -11,11 +11,18 @@ use super::pool::Connection;
 use crate::schema::{pending, Migration, SchemaTooNew};
 
 /// Every migration, oldest first. Never edit one that has shipped; add the next.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "pin_free_days",
+        sql: include_str!("../migrations/postgres/0002_pin_free_days.sql"),
+    },
+];
 
 /// Applies every migration the database has not had yet. `lock_key` names the advisory lock
 /// that serializes migrating this schema; `create_schema` is the quoted name of a schema to

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use paycode_core::clock::UnixMillis;
+use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord};
 use postgres::Row;
@@ -52,7 +52,40 @@ pub(super) fn insert_trade(
             &trade.finished_at,
         ],
     )?;
-    row.map(|row| Ok(TradeId(row.try_get(0)?))).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    add_to_pin_free_days(connection, std::slice::from_ref(trade))?;
+    Ok(Some(TradeId(row.try_get(0)?)))
+}
+
+/// Adds the pin-free paid trades among `trades` to their users' running totals of the day
+/// they were paid, in one statement, summed per user and day first (one statement may change
+/// a row only once) and in ascending order (the order row locks are taken in).
+fn add_to_pin_free_days(connection: &mut Connection, trades: &[TradeRecord]) -> Result<()> {
+    let mut totals: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
+    for trade in trades {
+        if let (true, Some(paid_at)) = (trade.pin_free, trade.paid_at) {
+            let total = totals
+                .entry((trade.user_id.0, start_of_day(paid_at)))
+                .or_insert(0);
+            *total = total
+                .checked_add(trade.amount)
+                .ok_or(Error::OutOfRange("pin-free total"))?;
+        }
+    }
+    if totals.is_empty() {
+        return Ok(());
+    }
+    let (keys, amounts): (Vec<(i64, i64)>, Vec<i64>) = totals.into_iter().unzip();
+    let (users, days): (Vec<i64>, Vec<i64>) = keys.into_iter().unzip();
+    connection.execute(
+        "INSERT INTO pin_free_days (user_id, day, total)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+         ON CONFLICT (user_id, day) DO UPDATE SET total = pin_free_days.total + excluded.total",
+        &[&users, &days, &amounts],
+    )?;
+    Ok(())
 }
 
 /// Stores every trade in one statement and returns their ids in the order given, or `None`
@@ -118,6 +151,7 @@ pub(super) fn insert_trades(
     if rows.len() < trades.len() {
         return Ok(None);
     }
+    add_to_pin_free_days(connection, trades)?;
     let ids: HashMap<String, i64> = rows
         .iter()
         .map(|row| Ok((row.try_get(1)?, row.try_get(0)?)))
@@ -231,41 +265,38 @@ pub(super) fn overdue_user_paying_trades(
     )
 }
 
-/// Counts every trade that was paid without a PIN since `since`, whatever happened to it
-/// afterwards: a refund or reversal gives the money back but does not give back the pin-free
-/// allowance, which is the conservative reading of a daily limit on unconfirmed spending.
-/// The sum is exact (`NUMERIC`); a total past `i64` fails the statement rather than wrapping.
-pub(super) fn pin_free_total_since(
+/// The user's running pin-free total of the day starting at `day`. It counts every trade that
+/// was paid without a PIN that day, whatever happened to it afterwards: a refund or reversal
+/// gives the money back but does not give back the pin-free allowance, which is the
+/// conservative reading of a daily limit on unconfirmed spending.
+pub(super) fn pin_free_total_of_day(
     connection: &mut Connection,
     user: UserId,
-    since: UnixMillis,
+    day: UnixMillis,
 ) -> Result<i64> {
-    let row = connection.query_one(
-        "SELECT coalesce(sum(amount), 0)::bigint FROM trades
-         WHERE user_id = $1 AND pin_free AND paid_at >= $2",
-        &[&user.0, &since],
+    let row = connection.query_opt(
+        "SELECT total FROM pin_free_days WHERE user_id = $1 AND day = $2",
+        &[&user.0, &day],
     )?;
-    Ok(row.try_get(0)?)
+    row.map_or(Ok(0), |row| Ok(row.try_get(0)?))
 }
 
-/// [`pin_free_total_since`] of every distinct user of `users` in one grouped statement; a
-/// user without such payments gets 0.
-pub(super) fn pin_free_totals_since(
+/// [`pin_free_total_of_day`] of every distinct user of `users` in one statement; a user
+/// without pin-free payments that day gets 0.
+pub(super) fn pin_free_totals_of_day(
     connection: &mut Connection,
     users: &[UserId],
-    since: UnixMillis,
+    day: UnixMillis,
 ) -> Result<Vec<(UserId, i64)>> {
     let mut ids: Vec<i64> = users.iter().map(|user| user.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    // `= ANY` keeps the plan on the pin-free index (see lock_trades_by_out_trade_nos).
+    // `= ANY` keeps the plan on the primary key (see lock_trades_by_out_trade_nos).
     let rows = connection.query(
-        "SELECT user_id, sum(amount)::bigint FROM trades
-         WHERE user_id = ANY($1) AND pin_free AND paid_at >= $2
-         GROUP BY user_id",
-        &[&ids, &since],
+        "SELECT user_id, total FROM pin_free_days WHERE user_id = ANY($1) AND day = $2",
+        &[&ids, &day],
     )?;
-    let mut totals: std::collections::HashMap<i64, i64> = rows
+    let mut totals: HashMap<i64, i64> = rows
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_>>()?;

@@ -1,6 +1,6 @@
 //! Trades and their refunds.
 
-use paycode_core::clock::UnixMillis;
+use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
@@ -15,6 +15,7 @@ const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, a
 
 const REFUND_COLUMNS: &str = "refund_no, trade_id, out_refund_no, amount, reason, created_at";
 
+/// Stores the trade, and adds a pin-free paid one to its user's running total of the day.
 pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Result<TradeId> {
     let id = connection
         .prepare_cached(
@@ -45,6 +46,18 @@ pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Resu
             ],
             |row| row.get(0),
         )?;
+    if let (true, Some(paid_at)) = (trade.pin_free, trade.paid_at) {
+        connection
+            .prepare_cached(
+                "INSERT INTO pin_free_days (user_id, day, total) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id, day) DO UPDATE SET total = total + excluded.total",
+            )?
+            .execute(params![
+                trade.user_id.0,
+                start_of_day(paid_at),
+                trade.amount
+            ])?;
+    }
     Ok(TradeId(id))
 }
 
@@ -115,21 +128,20 @@ pub(super) fn overdue_user_paying_trades(
     )
 }
 
-/// Counts every trade that was paid without a PIN since `since`, whatever happened to it
-/// afterwards: a refund or reversal gives the money back but does not give back the pin-free
-/// allowance, which is the conservative reading of a daily limit on unconfirmed spending.
-pub(super) fn pin_free_total_since(
+/// The user's running pin-free total of the day starting at `day`. It counts every trade that
+/// was paid without a PIN that day, whatever happened to it afterwards: a refund or reversal
+/// gives the money back but does not give back the pin-free allowance, which is the
+/// conservative reading of a daily limit on unconfirmed spending.
+pub(super) fn pin_free_total_of_day(
     connection: &Connection,
     user: UserId,
-    since: UnixMillis,
+    day: UnixMillis,
 ) -> Result<i64> {
     let total = connection
-        .prepare_cached(
-            "SELECT coalesce(sum(amount), 0) FROM trades
-             WHERE user_id = ?1 AND pin_free = 1 AND paid_at >= ?2",
-        )?
-        .query_row(params![user.0, since], |row| row.get(0))?;
-    Ok(total)
+        .prepare_cached("SELECT total FROM pin_free_days WHERE user_id = ?1 AND day = ?2")?
+        .query_row(params![user.0, day], |row| row.get(0))
+        .optional()?;
+    Ok(total.unwrap_or(0))
 }
 
 fn one_trade(
