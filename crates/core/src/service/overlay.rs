@@ -565,7 +565,7 @@ impl Transaction for Overlay<'_> {
     fn spent_offline_codes_from(
         &mut self,
         _from: &[(DeviceId, u64)],
-    ) -> StoreResult<Vec<crate::store::SpentOfflineCode>> {
+    ) -> StoreResult<Vec<SpentOfflineCode>> {
         outside_batch("spent_offline_codes_from")
     }
 
