@@ -59,6 +59,9 @@ impl Proof<'_> {
 
 /// How long a request may take before it fails, unless changed with [`Client::with_timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `User-Agent` of every request, which a wallet session keeps so that its user can tell
+/// sessions apart.
+pub const USER_AGENT: &str = concat!("paycode-client/", env!("CARGO_PKG_VERSION"));
 /// How long connecting may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a body that is not the API's JSON is kept in [`ClientError::Unexpected`].
@@ -160,6 +163,7 @@ impl Client {
             .ok_or_else(|| ClientError::InvalidUrl(text.to_owned()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(USER_AGENT)
             .build()?;
         Ok(Self {
             http,

@@ -89,18 +89,20 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(back
     let shop = app.merchant("Canteen").await;
     // Thirty offline codes from three devices (ten code indexes each) and twenty online codes.
     let mut codes = Vec::with_capacity(PARALLEL_REQUESTS);
+    let mut device_ids = Vec::new();
     for _ in 0..3 {
-        let phone = Phone::new(
-            &alice
-                .client
-                .enroll_device(None, Proof::Password(PASSWORD))
-                .await
-                .unwrap(),
-        );
+        let provisioning = alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap();
+        device_ids.push(provisioning.id);
+        let phone = Phone::new(&provisioning);
         codes.extend((0..10).map(|index| phone.code(app.step(), index)));
     }
     while codes.len() < PARALLEL_REQUESTS {
-        codes.push(alice.client.online_code(None).await.unwrap().code);
+        let device = device_ids[codes.len() % device_ids.len()];
+        codes.push(alice.client.online_code(Some(device)).await.unwrap().code);
     }
     let requests = codes
         .iter()

@@ -104,6 +104,11 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
 async fn the_history_lists_every_movement_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 5_000).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let shop = app.merchant("Kiosk").await;
     for index in 0..3 {
         let code = alice.client.online_code(None).await.unwrap().code;

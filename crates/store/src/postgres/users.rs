@@ -194,15 +194,15 @@ pub(super) fn delete_other_sessions(
     user: UserId,
     keep: SessionId,
 ) -> Result<u64> {
-    Ok(connection.execute(
+    connection.execute(
         "DELETE FROM sessions WHERE user_id = $1 AND id <> $2",
         &[&user.0, &keep.0],
-    )?)
+    )
 }
 
 pub(super) fn delete_expired_sessions(
     connection: &mut Connection,
     before: UnixMillis,
 ) -> Result<u64> {
-    Ok(connection.execute("DELETE FROM sessions WHERE expires_at < $1", &[&before])?)
+    connection.execute("DELETE FROM sessions WHERE expires_at < $1", &[&before])
 }
