@@ -212,6 +212,35 @@ async fn a_revoked_devices_online_codes_stop_working(backend: Backend) {
     app.assert_ledger_ok().await;
 }
 
+/// Expired sessions are deleted once their retention is over, by the same
+/// periodic sweep that closes overdue payments.
+async fn expired_sessions_are_pruned_after_their_retention(backend: Backend) {
+    use paycode_core::limits::EXPIRED_CREDENTIAL_RETENTION_SECONDS;
+    let app = spawn_app(backend).await;
+    let alice = app.wallet("alice", 0).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
+    alice.client.online_code(None).await.unwrap();
+    let user = paycode_core::ids::UserId(alice.user_id);
+    let stored_sessions = || {
+        let mut transaction = app.state.store.begin_read().unwrap();
+        transaction.sessions_of_user(user).unwrap().len()
+    };
+    assert_eq!(stored_sessions(), 1);
+    let ttl = i64::from(crate::helpers::test_config().session_ttl_seconds);
+    app.clock
+        .advance_seconds(ttl + i64::from(EXPIRED_CREDENTIAL_RETENTION_SECONDS) - 1);
+    app.state.paycode.close_overdue_trades().unwrap();
+    assert_eq!(stored_sessions(), 1, "kept until its retention is over");
+    app.clock.advance_seconds(2);
+    app.state.paycode.close_overdue_trades().unwrap();
+    assert_eq!(stored_sessions(), 0);
+    app.assert_ledger_ok().await;
+}
+
 async fn login(anonymous: &Client, username: &str) -> Client {
     let session = anonymous.login(username, PASSWORD).await.unwrap();
     anonymous.with_bearer(session.token)
@@ -223,4 +252,5 @@ on_both_backends!(
     a_session_alone_cannot_mint_a_device_secret,
     sessions_are_listed_and_ended,
     a_revoked_devices_online_codes_stop_working,
+    expired_sessions_are_pruned_after_their_retention,
 );
