@@ -244,10 +244,12 @@ pub async fn pending_payments(
 /// Pays a `USER_PAYING` trade with the PIN.
 #[utoipa::path(
     post, path = "/v1/wallet/payments/{trade_no}/confirm", tag = "wallet",
-    params(("trade_no" = String, Path, description = "paycode's trade number")),
+    params(("trade_no" = String, Path, description = "paycode's trade number",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     request_body = ConfirmPaymentRequest,
     responses(
         (status = 200, description = "The trade, now `SUCCESS`", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: a bad body, or `trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 403, description = "Wrong PIN, no PIN set, or the trade is not waiting", body = ErrorBody),
         (status = 404, description = "No such trade of this user", body = ErrorBody),
         (status = 422, description = "`CODE_EXPIRED` (timed out) or `INSUFFICIENT_FUNDS`", body = ErrorBody),
@@ -272,9 +274,11 @@ pub async fn confirm_payment(
 /// Declines a `USER_PAYING` trade: it is closed and nothing is paid.
 #[utoipa::path(
     post, path = "/v1/wallet/payments/{trade_no}/decline", tag = "wallet",
-    params(("trade_no" = String, Path, description = "paycode's trade number")),
+    params(("trade_no" = String, Path, description = "paycode's trade number",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     responses(
         (status = 200, description = "The trade, now `CLOSED`", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: `trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 403, description = "The trade is not waiting for confirmation", body = ErrorBody),
         (status = 404, description = "No such trade of this user", body = ErrorBody),
     ),
