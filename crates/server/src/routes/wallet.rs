@@ -102,7 +102,7 @@ pub async fn transactions(
 /// Enrolls a device: its secret and parameters, shown once (SPEC 2.4).
 #[utoipa::path(
     post, path = "/v1/wallet/devices", tag = "wallet",
-    request_body(content = EnrollDeviceRequest, description = "May be left out"),
+    request_body(content = Option<EnrollDeviceRequest>, description = "May be left out"),
     responses(
         (status = 201, description = "The provisioning data", body = DeviceProvisioning),
         (status = 422, description = "`LIMIT_EXCEEDED`: too many active devices", body = ErrorBody),
@@ -185,7 +185,7 @@ pub async fn rotate_device(
 /// Issues an online code, valid once until it expires (SPEC 2.2).
 #[utoipa::path(
     post, path = "/v1/wallet/codes", tag = "wallet",
-    request_body(content = OnlineCodeRequest, description = "May be left out"),
+    request_body(content = Option<OnlineCodeRequest>, description = "May be left out"),
     responses(
         (status = 201, description = "The code", body = OnlineCode),
         (status = 404, description = "No such device of this user", body = ErrorBody),

@@ -46,5 +46,6 @@ mod postgres_outage;
 mod public;
 mod refusals;
 mod restart;
+mod schema;
 mod step_up;
 mod two_instances;
