@@ -115,9 +115,10 @@ start_server() {
 }
 
 # Creates, through the API, what the operations act on: a user with a PIN, a device and money,
-# a merchant with an API key, a paid trade with a refund and a trade waiting for the PIN.
+# a merchant with an API key, a paid trade with a refund and a trade waiting for the PIN; and
+# the run's configuration, which names that trade's number.
 seed() {
-    local user_id merchant_key token code
+    local user_id merchant_key token code waiting
     user_id="$(call POST /v1/admin/users "$admin_key" \
         "{\"username\": \"$USERNAME\", \"password\": \"$PASSWORD\"}" | field id)"
     merchant_key="$(call POST /v1/admin/merchants "$admin_key" '{"name": "Schemathesis Canteen"}' |
@@ -134,8 +135,15 @@ seed() {
     call POST /v1/payments/seed-paid/refunds "$merchant_key" \
         '{"out_refund_no": "seed-refund", "amount": 100}' >/dev/null
     code="$(call POST /v1/wallet/codes "$token" | field code)"
-    call POST /v1/payments "$merchant_key" \
-        "{\"out_trade_no\": \"seed-waiting\", \"auth_code\": \"$code\", \"amount\": 5000000}" >/dev/null
+    waiting="$(call POST /v1/payments "$merchant_key" \
+        "{\"out_trade_no\": \"seed-waiting\", \"auth_code\": \"$code\", \"amount\": 5000000}" |
+        field trade_no)"
+
+    cat "$CONFIG" - >"$work/schemathesis.toml" <<EOF
+
+[dictionaries.seeded-trade-numbers]
+values = ["$waiting"]
+EOF
 
     export PAYCODE_SCHEMATHESIS_ADMIN_KEY="$admin_key"
     export PAYCODE_SCHEMATHESIS_MERCHANT_KEY="$merchant_key"
@@ -160,7 +168,7 @@ run_schemathesis() {
     echo "== schemathesis on $name"
     # From the temporary directory, where schemathesis keeps its cache of crashes.
     (cd "$work" && timeout --kill-after 10 "$TIMEOUT_SECONDS" \
-        "$VENV/bin/schemathesis" --no-color --config-file "$CONFIG" \
+        "$VENV/bin/schemathesis" --no-color --config-file "$work/schemathesis.toml" \
         run "$base_url/openapi.json" \
         --checks "$CHECKS" \
         --max-examples "$MAX_EXAMPLES" \
