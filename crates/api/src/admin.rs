@@ -12,8 +12,10 @@ use crate::{Timestamp, REDACTED};
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// 1 to 64 ASCII letters, digits or `. _ - @`; unique.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._@-]+$")]
     pub username: String,
     /// At least 8 characters, at most 256 bytes.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
@@ -45,6 +47,7 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct CreateMerchantRequest {
     /// Display name, 1 to 128 bytes of printable text.
+    #[schema(min_length = 1, max_length = 128)]
     pub name: String,
 }
 
@@ -112,8 +115,10 @@ pub struct TopupRequest {
     /// The credited user.
     pub user_id: i64,
     /// Minor units, positive.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount: i64,
     /// The operator's reference: 1 to 64 ASCII letters, digits or `_ - . :`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")]
     pub reference: String,
 }
 

@@ -47,5 +47,6 @@ mod postgres_outage;
 mod public;
 mod refusals;
 mod restart;
+mod schema;
 mod step_up;
 mod two_instances;
