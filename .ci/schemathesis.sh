@@ -128,7 +128,7 @@ seed() {
     token="$(call POST /v1/wallet/sessions "" \
         "{\"username\": \"$USERNAME\", \"password\": \"$PASSWORD\"}" | field token)"
     call PUT /v1/wallet/pin "$token" "{\"pin\": \"$PIN\"}" >/dev/null
-    call POST /v1/wallet/devices "$token" '{"name": "phone"}' >/dev/null
+    call POST /v1/wallet/devices "$token" "{\"name\": \"phone\", \"pin\": \"$PIN\"}" >/dev/null
     code="$(call POST /v1/wallet/codes "$token" | field code)"
     call POST /v1/payments "$merchant_key" \
         "{\"out_trade_no\": \"seed-paid\", \"auth_code\": \"$code\", \"amount\": 500}" >/dev/null

@@ -18,6 +18,12 @@ use crate::routes::{admin, merchant, public, wallet};
         description = "Payment codes: wallets show an 18-digit code, merchants charge it."
     ),
     paths(
+        admin::users,
+        admin::user,
+        admin::user_transactions,
+        admin::revoke_device,
+        admin::merchants,
+        admin::merchant_keys,
         admin::create_user,
         admin::create_merchant,
         admin::add_merchant_key,

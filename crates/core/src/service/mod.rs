@@ -25,7 +25,7 @@ use crate::money::Currency;
 use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
-pub use admin::{ApiKeyIssued, MerchantCreated};
+pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use payments::{PayRequest, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
