@@ -396,6 +396,7 @@ pub async fn confirm_payment(
         (status = 400, description = "`MALFORMED_REQUEST`: `trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 403, description = "The trade is not waiting for confirmation", body = ErrorBody),
         (status = 404, description = "No such trade of this user", body = ErrorBody),
+        (status = 422, description = "`CODE_EXPIRED`: the trade timed out before it was declined", body = ErrorBody),
     ),
     security(("wallet" = []))
 )]
