@@ -38,6 +38,7 @@ macro_rules! on_both_backends {
 }
 
 mod concurrency;
+mod connections;
 mod databases;
 mod end_to_end;
 mod failures;
