@@ -147,7 +147,7 @@ impl Paycode {
     ) -> Result<bool, Error> {
         let parsed = self.parse_pay(request)?;
         if self.failures.exhausted(merchant, self.now()) {
-            return Err(Error::RateLimited);
+            return Err(crate::rate_limit::FailureBudget::refusal(self.now()));
         }
         Ok(self.enqueue(merchant, parsed, done))
     }
@@ -502,7 +502,7 @@ impl Paycode {
             .ok_or_else(|| Error::Forbidden("set a PIN before confirming payments".to_owned()))?;
         // Argon2 takes tens of milliseconds; it runs outside the transaction so that it never
         // holds a database lock.
-        let pin_ok = crate::crypto::verify_password(&pin_hash, pin.expose());
+        let pin_ok = self.passwords.verify(&pin_hash, pin.expose())?;
         self.deciding(|transaction| {
             let mut trade = match self.waiting_trade(transaction, user, trade_no)? {
                 Ok(trade) => trade,

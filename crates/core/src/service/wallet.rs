@@ -7,7 +7,7 @@ use paycode_otp::{Algorithm, Digits, Secret};
 
 use super::{device_associated_data, Paycode};
 use crate::clock::UnixMillis;
-use crate::crypto::{hash_password, hash_token, new_token, verify_password};
+use crate::crypto::{hash_token, new_token};
 use crate::error::Error;
 use crate::ids::{DeviceId, LedgerTransactionId, UserId};
 use crate::limits::{DEFAULT_PAGE_SIZE, MAX_ACTIVE_DEVICES_PER_USER, MAX_PAGE_SIZE};
@@ -64,19 +64,22 @@ pub struct OnlineCode {
 }
 
 impl Paycode {
-    /// Logs a user in with username and password.
+    /// Logs a user in with username and password. A username with too many failed logins
+    /// waits (`RATE_LIMITED`), known or not.
     pub fn login(&self, username: &str, password: &str) -> Result<Session, Error> {
         let username = Username::parse(username).map_err(|_| Error::Unauthenticated)?;
+        self.logins.begin(username.as_str(), self.now())?;
         let user =
             self.reading(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
         // Hash even for an unknown user so that timing does not reveal which usernames exist.
         let hash = user
             .as_ref()
             .map_or(DUMMY_HASH, |user| user.password_hash.as_str());
-        if !verify_password(hash, password) {
+        if !self.passwords.verify(hash, password)? {
             return Err(Error::Unauthenticated);
         }
         let user = user.ok_or(Error::Unauthenticated)?;
+        self.logins.succeeded(username.as_str());
         let token = new_token(SESSION_TOKEN_PREFIX);
         let now = self.now();
         let session = SessionRecord {
@@ -112,11 +115,11 @@ impl Paycode {
             let current = current_pin.ok_or_else(|| {
                 Error::Forbidden("current_pin is required to change the PIN".to_owned())
             })?;
-            if !verify_password(existing, current) {
+            if !self.passwords.verify(existing, current)? {
                 return Err(Error::Forbidden("wrong current PIN".to_owned()));
             }
         }
-        let hash = hash_password(pin.expose())?;
+        let hash = self.passwords.hash(pin.expose())?;
         self.in_transaction(|transaction| Ok(transaction.set_pin_hash(user, &hash)?))
     }
 
@@ -330,7 +333,7 @@ impl Paycode {
         password: &str,
     ) -> Result<crate::model::UserRecord, Error> {
         let username = Username::parse(username)?;
-        let password_hash = hash_password(Password::parse(password)?.expose())?;
+        let password_hash = self.passwords.hash(Password::parse(password)?.expose())?;
         self.in_transaction(|transaction| {
             let now = self.now();
             let account = transaction.insert_account(crate::model::AccountKind::User, now)?;

@@ -43,6 +43,7 @@ mod databases;
 mod end_to_end;
 mod failures;
 mod helpers;
+mod logins;
 mod postgres_outage;
 mod public;
 mod refusals;
