@@ -60,3 +60,10 @@ pub const MAX_WAITING_PASSWORD_CHECKS: usize = 64;
 pub const BUSY_PASSWORD_POOL_RETRY_SECONDS: u64 = 1;
 /// Most threads an operator may give the password pool.
 pub const MAX_PASSWORD_THREADS: u32 = 64;
+/// Nice value of the password threads (0 is normal, 19 the lowest). Under a login flood the
+/// scheduler then gives payments most of the CPU, and logins still get about a tenth.
+pub const PASSWORD_THREAD_NICE: i32 = 10;
+/// Argon2 memory each password thread keeps between checks, at most, in 1 KiB blocks: room
+/// for the default parameters (19 MiB) and some more. A stored hash with larger parameters
+/// gets memory of its own for its check.
+pub const MAX_KEPT_PASSWORD_MEMORY_BLOCKS: usize = 64 * 1024;

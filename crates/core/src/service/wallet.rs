@@ -69,13 +69,15 @@ impl Paycode {
     pub fn login(&self, username: &str, password: &str) -> Result<Session, Error> {
         let username = Username::parse(username).map_err(|_| Error::Unauthenticated)?;
         self.logins.begin(username.as_str(), self.now())?;
+        // The place for the check is taken first, so that a refused login reads nothing.
+        let check = self.passwords.reserve()?;
         let user =
             self.reading(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
         // Hash even for an unknown user so that timing does not reveal which usernames exist.
         let hash = user
             .as_ref()
             .map_or(DUMMY_HASH, |user| user.password_hash.as_str());
-        if !self.passwords.verify(hash, password)? {
+        if !check.verify(hash, password)? {
             return Err(Error::Unauthenticated);
         }
         let user = user.ok_or(Error::Unauthenticated)?;
