@@ -36,6 +36,7 @@ use crate::limits::{
     ACCEPT_ERROR_PAUSE, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT, MAX_CONNECTIONS, MAX_TIMEOUT,
 };
+use crate::metrics::Metrics;
 
 /// How the server treats connections: how long a client may take, and how many may be open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +131,7 @@ fn read_certificates(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>
 pub(crate) async fn serve_connections(
     listener: TcpListener,
     app: Router,
+    metrics: Arc<Metrics>,
     limits: ConnectionLimits,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -165,8 +167,11 @@ pub(crate) async fn serve_connections(
             watcher: graceful.watcher(),
         };
         let tls = tls.clone();
+        let metrics = Arc::clone(&metrics);
+        metrics.connection_opened();
         tokio::spawn(async move {
             connection.serve(stream, tls).await;
+            metrics.connection_closed();
             drop(permit);
         });
     }

@@ -262,7 +262,8 @@ pub async fn run_with(
 ) {
     let (stop_closer, stopped) = watch::channel(false);
     let closer = spawn_closer(Arc::clone(&state.paycode), stopped);
-    serve_connections(listener, router(state), limits, tls, shutdown).await;
+    let metrics = Arc::clone(&state.metrics);
+    serve_connections(listener, router(state), metrics, limits, tls, shutdown).await;
     // The closer may be in the middle of a sweep; let it finish so that the store is not
     // dropped under it.
     let _ = stop_closer.send(true);

@@ -134,6 +134,24 @@ async fn connections_over_the_cap_wait_until_one_closes() {
     let served = serve(&app, limits, None).await;
     let first = TcpStream::connect(served.address).await.unwrap();
     let _second = TcpStream::connect(served.address).await.unwrap();
+    let gauge = || {
+        app.state
+            .metrics
+            .render()
+            .lines()
+            .find_map(|line| line.strip_prefix("paycode_open_connections "))
+            .map(str::to_owned)
+    };
+    let counted_by = Instant::now() + CLOSE_DEADLINE;
+    // The test app's own listener holds no connection between requests of this test.
+    while gauge().as_deref() != Some("2") {
+        assert!(
+            Instant::now() < counted_by,
+            "open connections: {:?}",
+            gauge()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     // The kernel completes the third handshake, but the server does not accept it while two
     // connections are open, so its request waits.
     let mut third = TcpStream::connect(served.address).await.unwrap();
