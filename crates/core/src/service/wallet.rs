@@ -68,9 +68,10 @@ impl Paycode {
     /// waits (`RATE_LIMITED`), known or not.
     pub fn login(&self, username: &str, password: &str) -> Result<Session, Error> {
         let username = Username::parse(username).map_err(|_| Error::Unauthenticated)?;
-        self.logins.begin(username.as_str(), self.now())?;
-        // The place for the check is taken first, so that a refused login reads nothing.
+        // The place for the check is taken first: a login refused because the password pool
+        // is busy reads nothing and does not count against the username.
         let check = self.passwords.reserve()?;
+        self.logins.begin(username.as_str(), self.now())?;
         let user =
             self.reading(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
         // Hash even for an unknown user so that timing does not reveal which usernames exist.

@@ -88,6 +88,18 @@ async fn half_sent_headers_are_cut_off_at_the_header_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sends_nothing_is_closed_at_the_header_timeout() {
+    let app = spawn_app(BACKEND).await;
+    let served = serve(&app, short_limits(), None).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(served.address).await.unwrap();
+    let (received, closed_at) = read_until_closed(&mut stream).await;
+    assert!(received.is_empty(), "{received}");
+    let waited = closed_at - started;
+    assert!(waited >= HEADER_TIMEOUT, "closed after {waited:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_closed_at_the_header_timeout() {
     let app = spawn_app(BACKEND).await;
     let served = serve(&app, short_limits(), None).await;
