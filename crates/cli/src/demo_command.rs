@@ -40,6 +40,8 @@ async fn story() -> Result<()> {
         database: None,
         config_file: None,
         admin_key: Some(admin_key.clone()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     say("Starting a paycode server on a fresh SQLite database");
     let opened =

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::clock::{UnixMillis, MILLIS_PER_SECOND};
+use crate::error::Error;
 use crate::ids::MerchantId;
 use crate::limits::MAX_TRACKED_MERCHANTS;
 
@@ -43,6 +44,14 @@ impl FailureBudget {
         matches!(windows.get(&merchant), Some(&(window, count)) if window == Self::window(now) && count >= self.per_minute)
     }
 
+    /// `RATE_LIMITED` for a merchant over its budget at `now`: retry when the minute is over.
+    pub fn refusal(now: UnixMillis) -> Error {
+        let window_ends = (Self::window(now) + 1) * WINDOW_MILLIS;
+        Error::RateLimited {
+            retry_after_seconds: seconds_until(now, window_ends),
+        }
+    }
+
     /// Counts one failed verification.
     pub fn record_failure(&self, merchant: MerchantId, now: UnixMillis) {
         let current = Self::window(now);
@@ -61,9 +70,29 @@ impl FailureBudget {
     }
 }
 
+/// Whole seconds from `now` until `then`, rounded up, at least 1: what a `Retry-After` says.
+pub fn seconds_until(now: UnixMillis, then: UnixMillis) -> u64 {
+    let millis = u64::try_from(then.saturating_sub(now)).unwrap_or(0).max(1);
+    millis.div_ceil(MILLIS_PER_SECOND.unsigned_abs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merchant_over_budget_retries_when_the_minute_ends() {
+        let retry = |now| match FailureBudget::refusal(now) {
+            Error::RateLimited {
+                retry_after_seconds,
+            } => retry_after_seconds,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(retry(0), 60);
+        assert_eq!(retry(59_001), 1);
+        assert_eq!(retry(59_999), 1);
+        assert_eq!(retry(60_000), 60);
+    }
 
     #[test]
     fn a_merchant_over_budget_is_limited_until_the_minute_ends() {

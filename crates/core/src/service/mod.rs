@@ -20,8 +20,10 @@ use crate::config::Config;
 use crate::crypto::{keyed_hash, MasterKeys};
 use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
+use crate::login_throttle::LoginThrottle;
 use crate::model::SealedSecret;
 use crate::money::Currency;
+use crate::password_pool::{self, PasswordPool};
 use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
@@ -62,6 +64,10 @@ pub struct Paycode {
     failures: FailureBudget,
     batcher: batch::Batcher,
     merchant_keys: key_cache::KeyCache,
+    /// Every Argon2id hash and check of a password or PIN runs here, never on the threads
+    /// of payment batches.
+    passwords: PasswordPool,
+    logins: LoginThrottle,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -115,6 +121,11 @@ impl Paycode {
         let codes = PrefixTable::new(online, paycode_keys)
             .map_err(|error| Error::Config(error.to_string()))?;
         let failures = FailureBudget::new(config.merchant_failures_per_minute);
+        let password_threads = config
+            .password_threads
+            .map_or_else(password_pool::default_threads, |threads| threads as usize);
+        let passwords = PasswordPool::new(password_threads)?;
+        let logins = LoginThrottle::new(config.login_free_failures, config.login_max_delay_seconds);
         Ok(Self {
             store,
             clock,
@@ -126,6 +137,8 @@ impl Paycode {
             failures,
             batcher: batch::Batcher::default(),
             merchant_keys: key_cache::KeyCache::default(),
+            passwords,
+            logins,
         })
     }
 

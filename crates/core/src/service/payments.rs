@@ -151,7 +151,7 @@ impl Paycode {
     ) -> Result<bool, Error> {
         let parsed = self.parse_pay(request)?;
         if self.failures.exhausted(merchant, self.now()) {
-            return Err(Error::RateLimited);
+            return Err(crate::rate_limit::FailureBudget::refusal(self.now()));
         }
         Ok(self.enqueue(merchant, parsed, done))
     }

@@ -7,7 +7,7 @@ use paycode_otp::{Algorithm, Digits, Secret};
 
 use super::{device_associated_data, Paycode};
 use crate::clock::UnixMillis;
-use crate::crypto::{hash_password, hash_token, new_token, verify_password};
+use crate::crypto::{hash_token, new_token};
 use crate::error::Error;
 use crate::ids::SessionId;
 use crate::ids::{DeviceId, LedgerTransactionId, UserId};
@@ -80,16 +80,21 @@ impl Paycode {
         user_agent: Option<&str>,
     ) -> Result<Session, Error> {
         let username = Username::parse(username).map_err(|_| Error::Unauthenticated)?;
+        // The place for the check is taken first: a login refused because the password pool
+        // is busy reads nothing and does not count against the username.
+        let check = self.passwords.reserve()?;
+        self.logins.begin(username.as_str(), self.now())?;
         let user =
             self.reading(|transaction| Ok(transaction.user_by_username(username.as_str())?))?;
         // Hash even for an unknown user so that timing does not reveal which usernames exist.
         let hash = user
             .as_ref()
             .map_or(DUMMY_HASH, |user| user.password_hash.as_str());
-        if !verify_password(hash, password) {
+        if !check.verify(hash, password)? {
             return Err(Error::Unauthenticated);
         }
         let user = user.ok_or(Error::Unauthenticated)?;
+        self.logins.succeeded(username.as_str());
         let token = new_token(SESSION_TOKEN_PREFIX);
         let now = self.now();
         let session = NewSession {
@@ -173,6 +178,9 @@ impl Paycode {
         user: UserId,
         secret: UserSecret<'_>,
     ) -> Result<SecretCheck, Error> {
+        // The place on the password pool is taken first: a check refused because the pool is
+        // busy (`RATE_LIMITED`) is not counted as a wrong PIN.
+        let place = self.passwords.reserve()?;
         let (hash, locks) = self.in_transaction(|transaction| {
             let mut attempts = transaction
                 .lock_pin_attempts(user)?
@@ -202,7 +210,7 @@ impl Paycode {
             UserSecret::Pin(pin) => pin,
             UserSecret::Password(password) => password,
         };
-        if verify_password(&hash, plain) {
+        if place.verify(&hash, plain)? {
             self.in_transaction(|transaction| {
                 Ok(transaction.put_pin_attempts(user, &PinAttempts::default())?)
             })?;
@@ -254,7 +262,7 @@ impl Paycode {
                 .map_err(|_| Error::Forbidden("wrong current PIN".to_owned()))?;
             self.check_user_secret(user, UserSecret::Pin(current.expose()))?;
         }
-        let hash = hash_password(pin.expose())?;
+        let hash = self.passwords.hash(pin.expose())?;
         self.in_transaction(|transaction| Ok(transaction.set_pin_hash(user, &hash)?))
     }
 
@@ -540,7 +548,7 @@ impl Paycode {
         password: &str,
     ) -> Result<crate::model::UserRecord, Error> {
         let username = Username::parse(username)?;
-        let password_hash = hash_password(Password::parse(password)?.expose())?;
+        let password_hash = self.passwords.hash(Password::parse(password)?.expose())?;
         self.in_transaction(|transaction| {
             let now = self.now();
             let account = transaction.insert_account(crate::model::AccountKind::User, now)?;

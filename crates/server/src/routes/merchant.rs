@@ -28,7 +28,8 @@ use crate::state::AppState;
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 409, description = "`OUT_TRADE_NO_CONFLICT` or `REQUEST_IN_PROGRESS`", body = ErrorBody),
         (status = 422, description = "A refusal: `CODE_INVALID`, `CODE_EXPIRED`, `CODE_USED`, `DEVICE_LOCKED`, `DEVICE_REVOKED`, `INSUFFICIENT_FUNDS`", body = ErrorBody),
-        (status = 429, description = "`RATE_LIMITED`: too many failed verifications this minute", body = ErrorBody),
+        (status = 429, description = "`RATE_LIMITED`: too many failed verifications this minute; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the minute is over"))),
     ),
     security(("merchant" = []))
 )]

@@ -19,12 +19,16 @@ use crate::extract::{Json, OptionalJson, Path, Query};
 use crate::state::AppState;
 
 /// Logs in with username and password; the token authenticates the other wallet calls.
+/// After a few failed logins a username waits, doubling with each further failure, whether
+/// it exists or not.
 #[utoipa::path(
     post, path = "/v1/wallet/sessions", tag = "wallet",
     request_body = LoginRequest,
     responses(
         (status = 201, description = "A new session", body = Session),
         (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "`RATE_LIMITED`: the username failed too many logins, or too many password checks wait; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a retry can succeed"))),
     )
 )]
 pub async fn login(

@@ -38,12 +38,14 @@ macro_rules! on_both_backends {
 }
 
 mod concurrency;
+mod connections;
 mod console;
 mod credentials;
 mod databases;
 mod end_to_end;
 mod failures;
 mod helpers;
+mod logins;
 mod postgres_outage;
 mod public;
 mod refusals;

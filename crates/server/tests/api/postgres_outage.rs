@@ -239,6 +239,8 @@ async fn a_server_answers_503_while_postgres_is_stopped_and_recovers_by_itself()
         database: Some(cluster.url()),
         config_file: None,
         admin_key: Some(ADMIN_KEY.to_owned()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     let clock = ManualClock::new(START_MILLIS);
     let step = {

@@ -26,6 +26,8 @@ fn options(data_dir: &Path) -> ServeOptions {
         database: None,
         config_file: Some(config_file),
         admin_key: None,
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     }
 }
 

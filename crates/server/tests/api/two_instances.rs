@@ -427,6 +427,8 @@ fn instance_options(directory: &Path, schema: &ScratchSchema, instance: usize) -
         database: Some(schema.url()),
         config_file: Some(config_file),
         admin_key: Some(ADMIN_KEY.to_owned()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     }
 }
 
