@@ -104,6 +104,10 @@ pub struct Trade {
     pub subject: Option<String>,
     /// Which terminal charged it.
     pub terminal_id: Option<String>,
+    /// The merchant's name, in the wallet's list of payments waiting for the PIN (so that the
+    /// user sees who asks before typing the PIN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_name: Option<String>,
 }
 
 /// A list of trades (the wallet's payments waiting for the PIN).

@@ -628,3 +628,32 @@ fn scanned_lines_are_charged_one_by_one_and_refunds_follow() {
         .collect();
     assert_eq!(kinds, ["refund", "payment", "payment", "topup"]);
 }
+
+#[test]
+fn the_operator_finds_a_user_sees_their_devices_and_revokes_a_lost_phone() {
+    let shop = Shop::open();
+    let found = json(success(
+        &shop.admin(&["users", "--prefix", "ali", "--json"]),
+    ));
+    assert_eq!(found["items"][0]["username"], "alice");
+    let user_id = found["items"][0]["id"].to_string();
+    let overview = json(success(&shop.admin(&["show-user", &user_id, "--json"])));
+    assert_eq!(overview["balance"], 50_000);
+    assert_eq!(overview["devices"][0]["name"], "phone");
+    let text = stdout(success(&shop.admin(&["show-user", &user_id])));
+    assert!(text.contains("balance 500.00"), "{text}");
+
+    let device_id = overview["devices"][0]["id"].to_string();
+    let revoked = json(success(&shop.admin(&[
+        "revoke-device",
+        &device_id,
+        "--json",
+    ])));
+    assert_eq!(revoked["status"], "revoked");
+    let merchants = json(success(&shop.admin(&["merchants", "--json"])));
+    let merchant_id = merchants["items"][0]["id"].to_string();
+    let keys = json(success(&shop.admin(&["keys", &merchant_id, "--json"])));
+    assert_eq!(keys.as_array().map(Vec::len), Some(1));
+    assert!(keys[0]["revoked_at"].is_null());
+    assert!(!stdout(&shop.admin(&["keys", &merchant_id])).contains("pk_"));
+}

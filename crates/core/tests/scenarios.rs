@@ -270,9 +270,9 @@ fn a_confirmation_needs_the_pin_and_five_wrong_pins_close_the_trade() {
         .pay(merchant, "tv", &world.wallet_code(&device, 0, 0), 5_000)
         .unwrap();
     assert_eq!(status, TradeStatus::UserPaying);
-    let trade_no = world.paycode.pending_payments(user).unwrap()[0]
-        .trade_no
-        .clone();
+    let pending = world.paycode.pending_payments(user).unwrap();
+    assert_eq!(pending[0].merchant_name, "Electronics");
+    let trade_no = pending[0].trade.trade_no.clone();
     for _ in 0..4 {
         assert!(matches!(
             world.paycode.confirm_payment(user, &trade_no, "000000"),

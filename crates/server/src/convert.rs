@@ -218,6 +218,7 @@ pub fn trade(record: &TradeRecord, currency: &str) -> api::Trade {
         confirm_deadline: optional_timestamp(record.confirm_deadline.filter(|_| waiting)),
         subject: record.subject.clone(),
         terminal_id: record.terminal_id.clone(),
+        merchant_name: None,
     }
 }
 

@@ -29,7 +29,7 @@ use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
-pub use payments::{PayRequest, RefundRequest};
+pub use payments::{PayRequest, PendingPayment, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
 
 /// Setting that holds the keyed-hash key for online codes and payment codes in trades.

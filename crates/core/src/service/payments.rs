@@ -22,6 +22,16 @@ use crate::text::{Label, Pin, Reference};
 
 /// Digits in paycode's own trade and refund numbers: random, so they reveal no volume.
 const SERIAL_DIGITS: usize = 20;
+/// A payment waiting for the user's PIN, with the name of the merchant asking, so that the
+/// user sees who asks before typing the PIN (SPEC 6).
+#[derive(Debug, Clone)]
+pub struct PendingPayment {
+    /// The trade, `USER_PAYING`.
+    pub trade: TradeRecord,
+    /// The merchant's name.
+    pub merchant_name: String,
+}
+
 /// The `out_refund_no` under which a cancellation's refund is recorded. It contains `#`, which
 /// merchants' references may not, so it cannot collide with theirs.
 const CANCEL_REFUND_REFERENCE: &str = "#cancel";
@@ -477,13 +487,20 @@ impl Paycode {
     }
 
     /// The user's trades waiting for the PIN.
-    pub fn pending_payments(&self, user: UserId) -> Result<Vec<TradeRecord>, Error> {
+    pub fn pending_payments(&self, user: UserId) -> Result<Vec<PendingPayment>, Error> {
         self.in_transaction(|transaction| {
             let mut pending = Vec::new();
             for mut trade in transaction.user_paying_trades_of_user(user)? {
                 self.close_if_overdue(transaction, &mut trade)?;
                 if trade.status == TradeStatus::UserPaying {
-                    pending.push(trade);
+                    let merchant_name = transaction
+                        .merchant(trade.merchant_id)?
+                        .ok_or_else(|| Error::Internal("a trade's merchant vanished".to_owned()))?
+                        .name;
+                    pending.push(PendingPayment {
+                        trade,
+                        merchant_name,
+                    });
                 }
             }
             Ok(pending)

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
+use paycode_api as api;
 use paycode_api::{
     Balance, ConfirmPaymentRequest, DeviceList, DeviceProvisioning, EnrollDeviceRequest, ErrorBody,
     LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery, RotateDeviceRequest,
@@ -355,7 +356,10 @@ pub async fn pending_payments(
     Ok(axum::Json(TradeList {
         items: trades
             .iter()
-            .map(|trade| convert::trade(trade, currency))
+            .map(|pending| api::Trade {
+                merchant_name: Some(pending.merchant_name.clone()),
+                ..convert::trade(&pending.trade, currency)
+            })
             .collect(),
     }))
 }

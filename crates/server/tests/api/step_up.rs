@@ -54,6 +54,11 @@ async fn a_large_payment_waits_for_the_pin_and_succeeds_when_confirmed(backend: 
     let pending = wallet.client.pending_payments().await.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].trade_no, trade_no);
+    assert_eq!(
+        pending[0].merchant_name.as_deref(),
+        Some("Electronics"),
+        "the wallet shows who asks before the PIN is typed"
+    );
 
     let wrong = wallet.client.confirm_payment(&trade_no, "000000").await;
     assert_eq!(status_and_code(wrong), (403, "FORBIDDEN".to_owned()));
