@@ -34,9 +34,16 @@ fn check_decimal(text: &str, minor_digits: u32) {
         return;
     };
     assert!(minor_digits <= MAX_MINOR_DIGITS);
-    assert!(minor > 0 && minor <= MAX_AMOUNT_MINOR, "{minor} is in range");
+    assert!(
+        minor > 0 && minor <= MAX_AMOUNT_MINOR,
+        "{minor} is in range"
+    );
     let formatted = format_amount(minor, minor_digits);
-    assert_eq!(parse_amount(&formatted, minor_digits), Ok(minor), "{formatted}");
+    assert_eq!(
+        parse_amount(&formatted, minor_digits),
+        Ok(minor),
+        "{formatted}"
+    );
     assert_eq!(Amount::new(minor).map(Amount::minor).ok(), Some(minor));
 }
 

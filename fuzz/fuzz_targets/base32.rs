@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     // Arbitrary bytes, encoded, come back unchanged, also in lower case and in groups of four.
     let encoded = base32::encode(data);
     assert!(!encoded.contains('='), "output has no padding");
-    assert_eq!(base32::decode(&encoded).expect("own encoding decodes"), data);
+    assert_eq!(
+        base32::decode(&encoded).expect("own encoding decodes"),
+        data
+    );
     let lower = encoded.to_ascii_lowercase();
     assert_eq!(base32::decode(&lower).expect("lower case decodes"), data);
     let grouped: String = encoded
@@ -20,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
         .map(|group| std::str::from_utf8(group).expect("Base32 is ASCII"))
         .collect::<Vec<_>>()
         .join(" ");
-    assert_eq!(base32::decode(&grouped).expect("grouped text decodes"), data);
+    assert_eq!(
+        base32::decode(&grouped).expect("grouped text decodes"),
+        data
+    );
 
     // Arbitrary text is refused or decodes to bytes that survive a canonical round trip.
     let Ok(text) = std::str::from_utf8(data) else {
@@ -28,8 +34,15 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(bytes) = base32::decode(text) {
         let canonical = base32::encode(&bytes);
-        assert_eq!(base32::decode(&canonical).expect("canonical text decodes"), bytes);
+        assert_eq!(
+            base32::decode(&canonical).expect("canonical text decodes"),
+            bytes
+        );
         let symbols = text.chars().filter(|c| *c != ' ' && *c != '=').count();
-        assert_eq!(canonical.len(), symbols, "one symbol out for every symbol in");
+        assert_eq!(
+            canonical.len(),
+            symbols,
+            "one symbol out for every symbol in"
+        );
     }
 });

@@ -28,8 +28,16 @@ fuzz_target!(|data: &[u8]| {
     let ff1 = Ff1::new(&CodeKey::from_bytes(key).expect("16 bytes are a code key"));
     let cipher = ff1.encrypt(tweak, plain, length);
     assert!(cipher < limit, "the ciphertext has {length} digits");
-    assert_eq!(ff1.decrypt(tweak, cipher, length), plain, "decrypt inverts encrypt");
+    assert_eq!(
+        ff1.decrypt(tweak, cipher, length),
+        plain,
+        "decrypt inverts encrypt"
+    );
     let decrypted = ff1.decrypt(tweak, plain, length);
     assert!(decrypted < limit);
-    assert_eq!(ff1.encrypt(tweak, decrypted, length), plain, "encrypt inverts decrypt");
+    assert_eq!(
+        ff1.encrypt(tweak, decrypted, length),
+        plain,
+        "encrypt inverts decrypt"
+    );
 });

@@ -26,6 +26,9 @@ use paycode_server::ApiError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// The content type of a request written back as JSON.
+const JSON: &str = "application/json";
+
 /// The content types a client might declare; only the JSON ones may be accepted.
 const CONTENT_TYPES: [Option<&str>; 4] = [
     Some("application/json"),
@@ -62,7 +65,7 @@ where
     let outcome = run(Json::<T>::from_request(request(content_type, body), &()));
     if let Some(Json(value)) = check(outcome, content_type, body) {
         let again = run(Json::<T>::from_request(
-            request(content_type, &rewritten(&value)),
+            request(Some(JSON), &rewritten(&value)),
             &(),
         ));
         assert_eq!(again.ok().map(|Json(again)| again), Some(value));
@@ -79,12 +82,15 @@ where
         &(),
     ));
     if body.is_empty() {
-        assert_eq!(outcome.as_ref().ok().map(|o| &o.0), Some(&T::default()));
+        match &outcome {
+            Ok(OptionalJson(value)) => assert_eq!(value, &T::default()),
+            Err(error) => panic!("an empty body is the default request, not {error:?}"),
+        }
     }
     if let Some(OptionalJson(value)) = check(outcome, content_type, body) {
         let rewritten = rewritten(&value);
         let again = run(OptionalJson::<T>::from_request(
-            request(content_type, &rewritten),
+            request(Some(JSON), &rewritten),
             &(),
         ));
         assert_eq!(again.ok().map(|OptionalJson(again)| again), Some(value));
@@ -96,8 +102,12 @@ where
 fn check<T>(outcome: Result<T, ApiError>, content_type: Option<&str>, body: &[u8]) -> Option<T> {
     match outcome {
         Ok(value) => {
-            let declared_json = content_type.is_some_and(|value| value.starts_with("application/json"));
-            assert!(declared_json || body.is_empty(), "accepted without a JSON content type");
+            let declared_json =
+                content_type.is_some_and(|value| value.starts_with("application/json"));
+            assert!(
+                declared_json || body.is_empty(),
+                "accepted without a JSON content type"
+            );
             Some(value)
         }
         Err(error) => {

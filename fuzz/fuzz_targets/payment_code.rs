@@ -18,12 +18,20 @@ fuzz_target!(|text: &str| {
     let Ok(code) = PaymentCode::parse(text) else {
         return;
     };
-    assert_eq!(code.to_string(), text, "a parsed code prints as it was read");
+    assert_eq!(
+        code.to_string(),
+        text,
+        "a parsed code prints as it was read"
+    );
     // Whatever the prefix, decoding refuses or yields a payload; it never panics.
     if let Ok(payload) = CODEC.decode(&code) {
         assert_eq!(code.prefix(), DEFAULT_OFFLINE_PREFIX);
         assert!(payload.otp < 1_000_000, "the password has six digits");
-        assert_eq!(CODEC.encode(&payload), code, "decode then encode is the identity");
+        assert_eq!(
+            CODEC.encode(&payload),
+            code,
+            "decode then encode is the identity"
+        );
     }
     // The same payload under the offline prefix always decodes.
     let offline = PaymentCode::new(DEFAULT_OFFLINE_PREFIX, code.payload())
