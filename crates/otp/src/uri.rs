@@ -20,13 +20,14 @@
 //!   in a `totp` URI, are kept in order in [`KeyUri::extra`] and written back, so paycode's
 //!   own parameters (`slot`, `prefix`, `codekey`) ride in the same URI;
 //! - a known parameter given twice, a fragment (`#`) and a URI longer than
-//!   [`MAX_URI_BYTES`] are errors.
+//!   [`MAX_URI_BYTES`], as given or as it would be written, are errors.
 //!
 //! Writing puts a literal `:` between issuer and account, percent-encodes everything else
 //! except unreserved characters, and always writes the algorithm, digits and period or
-//! counter, even at their defaults, so that no reader has to guess. Neither the issuer nor the
-//! account can contain a colon in this format; a written issuer with a colon reads back as an
-//! [`Error::IssuerMismatch`] rather than as a different issuer.
+//! counter, even at their defaults, so that no reader has to guess. Whatever was read is
+//! written so that it reads back the same: an issuer with a colon (possible in the `issuer`
+//! parameter) or an account starting with a space is written with the issuer in the parameter
+//! only, and an account with a colon but no issuer is written after an empty issuer (`:acc:ount`).
 
 use std::fmt;
 
@@ -68,9 +69,11 @@ pub enum OtpKind {
 pub struct KeyUri {
     /// TOTP with its period or HOTP with its counter.
     pub kind: OtpKind,
-    /// The provider or service the account belongs to, if named. Must not contain a colon.
+    /// The provider or service the account belongs to, if named. Authenticator apps expect no
+    /// colon in it; one read from the `issuer` parameter is kept and written there alone.
     pub issuer: Option<String>,
-    /// The account name, such as a user name or an email address. Must not contain a colon.
+    /// The account name, such as a user name or an email address. Authenticator apps expect no
+    /// colon in it; one that follows the issuer's colon in a label is kept.
     pub account: String,
     /// The shared secret.
     pub secret: Secret,
@@ -101,7 +104,7 @@ impl KeyUri {
                     .unwrap_or(TotpParams::default().period_seconds),
             },
         };
-        Ok(KeyUri {
+        let key = KeyUri {
             kind,
             issuer,
             account,
@@ -109,7 +112,18 @@ impl KeyUri {
             algorithm: parameters.algorithm.unwrap_or_default(),
             digits: parameters.digits.unwrap_or_default(),
             extra: parameters.extra,
-        })
+        };
+        // Writing adds the default parameters and may percent-encode more than the reader did,
+        // so a URI just under the limit can grow past it. Refusing it here keeps the promise
+        // that whatever is read can be written and read back.
+        let written_bytes = Zeroizing::new(key.to_uri()).len();
+        if written_bytes > MAX_URI_BYTES {
+            return Err(Error::InvalidUri(format!(
+                "the key URI has {written_bytes} bytes once written in full, more than the \
+                 limit of {MAX_URI_BYTES}"
+            )));
+        }
+        Ok(key)
     }
 
     /// Writes the key URI, secret included, with the rules of the
@@ -121,11 +135,7 @@ impl KeyUri {
             OtpKind::Hotp { counter } => ("hotp", format!("counter={counter}")),
         };
         let mut uri = format!("{SCHEME}{kind_name}/");
-        if let Some(issuer) = issuer {
-            uri.push_str(&encode(issuer));
-            uri.push(':');
-        }
-        uri.push_str(&encode(&self.account));
+        uri.push_str(&self.label(issuer));
         uri.push_str("?secret=");
         uri.push_str(&self.secret.to_base32());
         if let Some(issuer) = issuer {
@@ -140,6 +150,23 @@ impl KeyUri {
             uri.push_str(&format!("&{}={}", encode(name), encode(value)));
         }
         uri
+    }
+
+    /// The label, `Issuer:account`, in a form that reads back as the same issuer and account.
+    ///
+    /// Reading splits the label at its first colon and drops the spaces after it, so the issuer
+    /// stays out of the label when it contains a colon or the account starts with a space; the
+    /// `issuer` parameter alone carries it then. An account with a colon but no issuer in front
+    /// gets an empty one (a leading colon), so that its own colon is not read as the separator.
+    fn label(&self, issuer: Option<&str>) -> String {
+        let account = encode(&self.account);
+        match issuer {
+            Some(issuer) if !issuer.contains(':') && !self.account.starts_with(' ') => {
+                format!("{}:{account}", encode(issuer))
+            }
+            _ if self.account.contains(':') => format!(":{account}"),
+            _ => account,
+        }
     }
 
     /// The value of the first parameter called `name` among those this module does not know.
@@ -468,6 +495,43 @@ mod tests {
     }
 
     #[test]
+    fn an_issuer_parameter_with_a_colon_is_written_so_that_it_reads_back() {
+        let key = parse(&format!(
+            "otpauth://totp/alice?secret={SECRET}&issuer=h%3A%2Fi"
+        ));
+        assert_eq!(key.issuer.as_deref(), Some("h:/i"));
+        assert_eq!(key.account, "alice");
+        let written = key.to_uri();
+        assert!(written.starts_with("otpauth://totp/alice?"), "{written}");
+        assert_eq!(parse(&written), key);
+    }
+
+    #[test]
+    fn an_account_with_a_colon_and_no_issuer_is_written_so_that_it_reads_back() {
+        let key = parse(&format!("otpauth://totp/:bob:smith?secret={SECRET}"));
+        assert_eq!(key.issuer, None);
+        assert_eq!(key.account, "bob:smith");
+        let written = key.to_uri();
+        assert!(
+            written.starts_with("otpauth://totp/:bob%3Asmith?"),
+            "{written}"
+        );
+        assert_eq!(parse(&written), key);
+    }
+
+    #[test]
+    fn an_account_starting_with_a_space_is_written_so_that_it_reads_back() {
+        let key = parse(&format!(
+            "otpauth://totp/%20alice?secret={SECRET}&issuer=Acme"
+        ));
+        assert_eq!(key.issuer.as_deref(), Some("Acme"));
+        assert_eq!(key.account, " alice");
+        let written = key.to_uri();
+        assert!(written.starts_with("otpauth://totp/%20alice?"), "{written}");
+        assert_eq!(parse(&written), key);
+    }
+
+    #[test]
     fn an_hotp_uri_needs_a_counter() {
         assert_eq!(
             KeyUri::parse(&format!("otpauth://hotp/Acme:alice?secret={SECRET}")),
@@ -636,6 +700,23 @@ mod tests {
                 "parsing {uri}"
             );
         }
+    }
+
+    #[test]
+    fn a_uri_that_would_grow_past_the_limit_once_written_is_refused() {
+        // Every `!` of the issuer is written as `%21`, because the writer percent-encodes all
+        // but the unreserved characters: the written form would not fit, so it is refused now.
+        let prefix = format!("otpauth://totp/alice?secret={SECRET}&issuer=");
+        let fits = |issuer: &str| format!("{prefix}{issuer}");
+        let uri = fits(&"!".repeat(MAX_URI_BYTES - prefix.len()));
+        assert_eq!(uri.len(), MAX_URI_BYTES);
+        let error = KeyUri::parse(&uri).unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidUri(message) if message.contains("once written")),
+            "{error}"
+        );
+        let short = fits("!");
+        assert_eq!(parse(&parse(&short).to_uri()), parse(&short));
     }
 
     #[test]
