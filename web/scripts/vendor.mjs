@@ -19,6 +19,7 @@ const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Each vendored file: where npm puts it, and its name under web/vendor/. */
 const FILES = [
   { from: 'node_modules/uqr/dist/index.mjs', to: 'vendor/uqr.mjs' },
+  { from: 'node_modules/uqr/dist/index.d.mts', to: 'vendor/uqr.d.mts' },
   { from: 'node_modules/uqr/LICENSE', to: 'vendor/uqr.LICENSE' },
   { from: 'node_modules/jsbarcode/dist/barcodes/JsBarcode.code128.min.js', to: 'vendor/jsbarcode.code128.min.js' },
   { from: 'node_modules/jsbarcode/MIT-LICENSE.txt', to: 'vendor/jsbarcode.LICENSE' },

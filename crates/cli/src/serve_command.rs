@@ -45,6 +45,9 @@ impl ServeArguments {
 pub fn run(arguments: ServeArguments) -> Result<Outcome> {
     paycode_server::init_tracing();
     let options = arguments.into_options();
+    for (page, url) in paycode_server::web::page_urls(&format!("http://{}", options.listen)) {
+        println!("{page}: {url}");
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(paycode_server::serve(options, shutdown_signal()))?;
     Ok(Outcome::Success)

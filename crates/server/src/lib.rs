@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod routes;
 mod startup;
 pub mod state;
+pub mod web;
 
 pub use error::ApiError;
 pub use routes::router;
