@@ -1,0 +1,218 @@
+// The wallet in headless Chromium against a real `paycode serve`, used the way a person uses
+// it: log in, set the PIN, enroll; go offline, reload, show a code; a merchant charges that
+// code once (and is refused the second time); the QR code holds the digits shown; a payment
+// over the pin-free limit is confirmed with the PIN in the dialog; wrong passwords and revoked
+// devices are explained in plain words.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, copyFileSync } from 'node:fs';
+import jsQRModule from 'jsqr';
+import { chromium } from 'playwright-core';
+
+import { call, seed, startServer } from './server.js';
+
+/** jsqr is CommonJS: its function is the module itself and also its `default`. */
+const jsQR = /** @type {typeof jsQRModule.default} */ (/** @type {any} */ (jsQRModule).default ?? jsQRModule);
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const USERNAME = 'alice';
+const PASSWORD = 'correct horse battery';
+const PIN = '135792';
+const MERCHANT = 'Canteen No. 1';
+/** Above the default pin-free limit of 100000 minor units. */
+const STEP_UP_AMOUNT = 150_000;
+const SCREENSHOTS = new URL('../test-output/', import.meta.url);
+/** Where the README's picture of the payment screen goes when PAYCODE_WRITE_SCREENSHOT is set. */
+const README_SCREENSHOT = new URL('../../docs/images/wallet-payment-screen.png', import.meta.url);
+const CODE_PATTERN = /^\d{2}( \d{4}){4}$/;
+
+/** @type {import('./server.js').RunningServer} */
+let server;
+/** @type {import('playwright-core').Browser} */
+let browser;
+/** @type {import('playwright-core').BrowserContext} */
+let context;
+/** @type {import('playwright-core').Page} */
+let page;
+/** @type {string} */
+let merchantKey;
+let tradeNumber = 0;
+
+/** @param {string} name */
+async function screenshot(name) {
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+}
+
+/** The 18 digits the payment screen shows, without spaces. */
+async function shownCode() {
+  const digits = page.locator('#code-digits');
+  await assert.doesNotReject(digits.waitFor());
+  await page.waitForFunction((pattern) => new RegExp(pattern).test(document.getElementById('code-digits')?.textContent ?? ''), CODE_PATTERN.source);
+  return (await digits.textContent())?.replace(/ /g, '') ?? '';
+}
+
+/**
+ * The merchant charges `code`.
+ * @param {string} code
+ * @param {number} amount
+ */
+async function charge(code, amount) {
+  tradeNumber += 1;
+  const out_trade_no = `browser-${tradeNumber}`;
+  const answer = await call(`${server.url}/v1/payments`, 'POST', merchantKey, { out_trade_no, auth_code: code, amount, subject: 'lunch' });
+  return { out_trade_no, ...answer };
+}
+
+describe('the wallet in Chromium', { concurrency: 1 }, () => {
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startServer();
+    ({ merchantKey } = await seed(server.url, { username: USERNAME, password: PASSWORD, balance: 1_000_000, merchant: MERCHANT }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US', deviceScaleFactor: 2 });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('paycode serve prints the wallet URL at start', () => {
+    assert.match(server.output(), new RegExp(`wallet: ${server.url}/wallet/`));
+  });
+
+  test('a wrong password is explained', async () => {
+    await page.goto(`${server.url}/wallet/`);
+    await page.getByLabel('Username').fill(USERNAME);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor());
+    await screenshot('login-wrong-password');
+  });
+
+  test('log in, set the PIN and enroll this phone', async () => {
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByLabel('PIN', { exact: true }).fill(PIN);
+    await page.getByLabel('PIN again').fill(PIN);
+    await page.getByLabel('Name of this phone').fill('Test phone');
+    await screenshot('setup');
+    await page.getByRole('button', { name: 'Enroll this phone' }).click();
+    assert.match(await shownCode(), /^81\d{16}$/);
+    const devices = await page.evaluate(() => document.location.hash);
+    assert.equal(devices, '#pay');
+  });
+
+  test('the app is installable: manifest, icons and a service worker that controls the page', async () => {
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await shownCode();
+    const controlled = await page.evaluate(() => navigator.serviceWorker.controller !== null);
+    assert.ok(controlled, 'the service worker controls the page after a reload');
+    const session = await context.newCDPSession(page);
+    const { installabilityErrors } = await session.send('Page.getInstallabilityErrors');
+    assert.deepEqual(installabilityErrors, []);
+    const manifest = await session.send('Page.getAppManifest');
+    assert.deepEqual(manifest.errors, []);
+  });
+
+  test('offline, a reload shows a code within a second, which pays once', async () => {
+    await context.setOffline(true);
+    const navigation = await page.reload();
+    assert.ok(navigation?.fromServiceWorker(), 'the page came from the service worker');
+    const code = await shownCode();
+    const renderedAfter = await page.evaluate(() => performance.now());
+    assert.ok(renderedAfter < 1000, `the payment screen rendered in ${Math.round(renderedAfter)} ms`);
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Server unreachable: showing offline codes.' }).waitFor());
+    await screenshot('payment-offline-360');
+    if (process.env.PAYCODE_WRITE_SCREENSHOT) {
+      copyFileSync(new URL('payment-offline-360.png', SCREENSHOTS), README_SCREENSHOT);
+    }
+
+    // The QR code holds exactly the digits shown.
+    const image = await page.evaluate(() => {
+      const canvas = /** @type {HTMLCanvasElement} */ (document.querySelector('canvas.qr'));
+      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height);
+      return { width: canvas.width, height: canvas.height, pixels: Array.from(data?.data ?? []) };
+    });
+    const decoded = jsQR(Uint8ClampedArray.from(image.pixels), image.width, image.height);
+    assert.equal(decoded?.data, code);
+
+    // The test is the merchant now: the phone is still offline.
+    const first = await charge(code, 1_234);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'SUCCESS');
+    const again = await charge(code, 1_234);
+    assert.equal(again.body.error?.code, 'CODE_USED');
+
+    await page.getByRole('button', { name: 'New code' }).click();
+    await page.waitForFunction((previous) => document.getElementById('code-digits')?.textContent?.replace(/ /g, '') !== previous, code);
+    const next = await shownCode();
+    assert.notEqual(next, code);
+    const paid = await charge(next, 100);
+    assert.equal(paid.body.status, 'SUCCESS');
+  });
+
+  test('a reload never shows a code shown before', async () => {
+    const seen = new Set();
+    for (let reload = 0; reload < 3; reload++) {
+      await page.reload();
+      const code = await shownCode();
+      assert.ok(!seen.has(code), `code ${code} shown twice`);
+      seen.add(code);
+    }
+  });
+
+  test('a payment over the pin-free limit is confirmed with the PIN', async () => {
+    await context.setOffline(false);
+    await page.reload();
+    const code = await shownCode();
+    const pending = await charge(code, STEP_UP_AMOUNT);
+    assert.equal(pending.status, 202, JSON.stringify(pending.body));
+    assert.equal(pending.body.status, 'USER_PAYING');
+
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor({ timeout: 10_000 });
+    await assert.doesNotReject(dialog.getByText('1,500.00').waitFor());
+    await screenshot('confirm-dialog');
+    await dialog.getByLabel('PIN').fill('000000');
+    await dialog.getByRole('button', { name: 'Pay' }).click();
+    await assert.doesNotReject(dialog.getByRole('alert').filter({ hasText: 'Wrong PIN.' }).waitFor());
+    await dialog.getByLabel('PIN').fill(PIN);
+    await dialog.getByRole('button', { name: 'Pay' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Paid' }).waitFor());
+
+    const trade = await call(`${server.url}/v1/payments/${pending.out_trade_no}`, 'GET', merchantKey);
+    assert.equal(trade.body.status, 'SUCCESS');
+  });
+
+  test('the account shows the balance, transactions and devices', async () => {
+    await page.getByRole('button', { name: 'Account' }).click();
+    // 10000.00 - 12.34 - 1.00 - 1500.00
+    await assert.doesNotReject(page.getByText('8,486.66').waitFor());
+    await assert.doesNotReject(page.getByText('Test phone (this phone)').waitFor());
+    assert.ok((await page.locator('ul.transactions li').count()) >= 4);
+    await screenshot('account-360');
+  });
+
+  test('a device revoked elsewhere shows its message', async () => {
+    const session = await call(`${server.url}/v1/wallet/sessions`, 'POST', undefined, { username: USERNAME, password: PASSWORD });
+    const devices = await call(`${server.url}/v1/wallet/devices`, 'GET', session.body.token);
+    for (const device of devices.body.items) {
+      await call(`${server.url}/v1/wallet/devices/${device.id}`, 'DELETE', session.body.token);
+    }
+    await page.goto(`${server.url}/wallet/#pay`);
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'This phone was removed from your account.' }).waitFor());
+    await screenshot('device-revoked');
+  });
+
+  test('Chinese browsers get the Chinese strings', async () => {
+    const chinese = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 700 } });
+    const chinesePage = await chinese.newPage();
+    await chinesePage.goto(`${server.url}/wallet/`);
+    await assert.doesNotReject(chinesePage.getByRole('button', { name: '登录' }).waitFor());
+    await assert.doesNotReject(chinesePage.getByLabel('用户名').waitFor());
+    await chinese.close();
+  });
+});
