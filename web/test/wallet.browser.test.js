@@ -5,7 +5,9 @@
 // devices are explained in plain words.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, copyFileSync } from 'node:fs';
+import { mkdirSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { chromium } from 'playwright-core';
 
@@ -27,8 +29,8 @@ const CODE_PATTERN = /^\d{2}( \d{4}){4}$/;
 
 /** @type {import('./server.js').RunningServer} */
 let server;
-/** @type {import('playwright-core').Browser} */
-let browser;
+/** A browser profile on disk: Chromium calls an app in a throwaway (incognito) profile not installable. */
+const PROFILE = mkdtempSync(join(tmpdir(), 'paycode-chromium-'));
 /** @type {import('playwright-core').BrowserContext} */
 let context;
 /** @type {import('playwright-core').Page} */
@@ -67,14 +69,20 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startServer();
     ({ merchantKey } = await seed(server.url, { username: USERNAME, password: PASSWORD, balance: 1_000_000, merchant: MERCHANT }));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    context = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US', deviceScaleFactor: 2 });
-    page = await context.newPage();
+    context = await chromium.launchPersistentContext(PROFILE, {
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox'],
+      viewport: { width: 360, height: 780 },
+      locale: 'en-US',
+      deviceScaleFactor: 2,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
   });
 
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await server?.stop();
+    rmSync(PROFILE, { recursive: true, force: true });
   });
 
   test('paycode serve prints the wallet URL at start', () => {
@@ -208,11 +216,16 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
   });
 
   test('Chinese browsers get the Chinese strings', async () => {
-    const chinese = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 700 } });
-    const chinesePage = await chinese.newPage();
-    await chinesePage.goto(`${server.url}/wallet/`);
-    await assert.doesNotReject(chinesePage.getByRole('button', { name: '登录' }).waitFor());
-    await assert.doesNotReject(chinesePage.getByLabel('用户名').waitFor());
-    await chinese.close();
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const chinese = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 700 } });
+      const chinesePage = await chinese.newPage();
+      await chinesePage.goto(`${server.url}/wallet/`);
+      await assert.doesNotReject(chinesePage.getByRole('button', { name: '登录' }).waitFor());
+      await assert.doesNotReject(chinesePage.getByLabel('用户名').waitFor());
+      await chinesePage.screenshot({ path: new URL('login-zh-CN.png', SCREENSHOTS).pathname });
+    } finally {
+      await browser.close();
+    }
   });
 });
