@@ -211,7 +211,7 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
       await call(`${server.url}/v1/wallet/devices/${device.id}`, 'DELETE', session.body.token);
     }
     await page.goto(`${server.url}/wallet/#pay`);
-    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'This phone was removed from your account.' }).waitFor());
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'This phone was removed from your account' }).waitFor());
     await screenshot('device-revoked');
   });
 

@@ -102,9 +102,8 @@ export function render({ wallet, root, navigate, notice }) {
   }
 
   function showReachability() {
-    if (!wallet.session) {
-      status.textContent = '';
-    } else if (wallet.online) {
+    status.classList.toggle('offline', !wallet.online);
+    if (wallet.online) {
       if (status.textContent === t('offline_codes')) {
         status.textContent = t('online');
       }

@@ -8,13 +8,15 @@ export const PIN_PATTERN = /^[0-9]{6,12}$/;
 
 /** @param {import('../app.js').ScreenContext} context */
 export function render({ wallet, root, navigate, notice }) {
-  const alert = h('p', { role: 'alert', class: 'alert' }, notice ?? '');
+  const noticeLine = h('p', { role: 'alert', class: 'alert' }, notice ?? '');
+  const alert = h('p', { role: 'alert', class: 'alert' });
   const button = h('button', { type: 'submit' }, t('setup_button'));
   const pinAttributes = { type: 'password', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6,12}', minlength: 6, maxlength: 12, required: true };
   const form = h(
     'form',
     { class: 'card', novalidate: true },
     h('h1', {}, t('setup_title')),
+    noticeLine,
     h('p', {}, t('setup_intro')),
     field('pin', t('pin'), pinAttributes),
     field('pin-again', t('pin_again'), pinAttributes),
