@@ -92,7 +92,7 @@ fn print_keep_instructions(
 ) {
     say("The server keeps running with the demo's data; Ctrl-C stops it");
     for (page, page_url) in paycode_server::web::page_urls(url) {
-        println!("   {page}: {page_url}");
+        println!("   {:<14}{page_url}", format!("{page}:"));
     }
     println!("   log in as:    {DEMO_USERNAME} / {DEMO_PASSWORD}");
     println!("   merchant key: {merchant_key}");
