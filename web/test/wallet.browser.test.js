@@ -195,10 +195,21 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     assert.equal(trade.body.status, 'SUCCESS');
   });
 
+  test('an online code is there when asked for, and pays', async () => {
+    await page.getByRole('button', { name: 'Get an online code' }).click();
+    await assert.doesNotReject(page.getByText(/^Online code, valid until/).waitFor());
+    const code = await shownCode();
+    assert.match(code, /^80\d{16}$/);
+    const paid = await charge(code, 200);
+    assert.equal(paid.body.status, 'SUCCESS', JSON.stringify(paid.body));
+    await page.getByRole('button', { name: 'New code' }).click();
+    await assert.doesNotReject(page.getByText('Offline code', { exact: true }).waitFor());
+  });
+
   test('the account shows the balance, transactions and devices', async () => {
     await page.getByRole('button', { name: 'Account' }).click();
-    // 10000.00 - 12.34 - 1.00 - 1500.00
-    await assert.doesNotReject(page.getByText('8,486.66').waitFor());
+    // 10000.00 - 12.34 - 1.00 - 1500.00 - 2.00
+    await assert.doesNotReject(page.getByText('8,484.66').waitFor());
     await assert.doesNotReject(page.getByText('Test phone (this phone)').waitFor());
     assert.ok((await page.locator('ul.transactions li').count()) >= 4);
     await screenshot('account-360');
@@ -213,6 +224,32 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     await page.goto(`${server.url}/wallet/#pay`);
     await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'This phone was removed from your account' }).waitFor());
     await screenshot('device-revoked');
+  });
+
+  test('a phone whose clock is off makes codes at the server’s time and says so', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      await seed(server.url, { username: 'bob', password: PASSWORD, balance: 10_000, merchant: 'Kiosk' });
+      const skewed = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US' });
+      // Five minutes ahead: ten steps, far outside the server's window of one step.
+      await skewed.clock.install({ time: Date.now() + 5 * 60 * 1000 });
+      const skewedPage = await skewed.newPage();
+      await skewedPage.goto(`${server.url}/wallet/`);
+      await skewedPage.getByLabel('Username').fill('bob');
+      await skewedPage.getByLabel('Password').fill(PASSWORD);
+      await skewedPage.getByRole('button', { name: 'Log in' }).click();
+      await skewedPage.getByLabel('PIN', { exact: true }).fill(PIN);
+      await skewedPage.getByLabel('PIN again').fill(PIN);
+      await skewedPage.getByRole('button', { name: 'Enroll this phone' }).click();
+      await assert.doesNotReject(skewedPage.getByRole('alert').filter({ hasText: /This phone’s clock is 30\d s off the server’s/ }).waitFor());
+      const digits = skewedPage.locator('#code-digits');
+      await skewedPage.waitForFunction((pattern) => new RegExp(pattern).test(document.getElementById('code-digits')?.textContent ?? ''), CODE_PATTERN.source);
+      const code = (await digits.textContent())?.replace(/ /g, '') ?? '';
+      const paid = await call(`${server.url}/v1/payments`, 'POST', merchantKey, { out_trade_no: 'skewed-1', auth_code: code, amount: 300 });
+      assert.equal(paid.body.status, 'SUCCESS', JSON.stringify(paid.body));
+    } finally {
+      await browser.close();
+    }
   });
 
   test('Chinese browsers get the Chinese strings', async () => {

@@ -98,7 +98,7 @@ export function render({ wallet, root, navigate, notice }) {
       showOfflineCode();
     }
     clockWarning.hidden = !wallet.clockIsOff();
-    clockWarning.textContent = wallet.clockIsOff() ? t('clock_off', { seconds: Math.round(wallet.clockOffsetMilliseconds / 1000) }) : '';
+    clockWarning.textContent = wallet.clockIsOff() ? t('clock_off', { seconds: Math.abs(Math.round(wallet.clockOffsetMilliseconds / 1000)) }) : '';
   }
 
   function showReachability() {
