@@ -226,7 +226,7 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     await screenshot('device-revoked');
   });
 
-  test('a phone whose clock is off makes codes at the server’s time and says so', async () => {
+  test('a phone whose clock is off makes codes at the server’s time and says so; logging out stops it paying', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
       await seed(server.url, { username: 'bob', password: PASSWORD, balance: 10_000, merchant: 'Kiosk' });
@@ -247,6 +247,26 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
       const code = (await digits.textContent())?.replace(/ /g, '') ?? '';
       const paid = await call(`${server.url}/v1/payments`, 'POST', merchantKey, { out_trade_no: 'skewed-1', auth_code: code, amount: 300 });
       assert.equal(paid.body.status, 'SUCCESS', JSON.stringify(paid.body));
+
+      // Logging out leaves a phone that cannot pay: its device is revoked and its keys gone.
+      await skewedPage.getByRole('button', { name: 'Account' }).click();
+      await skewedPage.getByRole('button', { name: 'Log out' }).click();
+      await assert.doesNotReject(skewedPage.getByRole('button', { name: 'Log in' }).waitFor());
+      const stored = await skewedPage.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const open = indexedDB.open('paycode');
+            open.onsuccess = () => {
+              const request = open.result.transaction('state').objectStore('state').getAllKeys();
+              request.onsuccess = () => resolve(request.result.map(String).sort());
+            };
+          }),
+      );
+      assert.ok(!(/** @type {string[]} */ (stored)).includes('device'), `left in IndexedDB: ${stored}`);
+      assert.ok(!(/** @type {string[]} */ (stored)).includes('session'), `left in IndexedDB: ${stored}`);
+      const session = await call(`${server.url}/v1/wallet/sessions`, 'POST', undefined, { username: 'bob', password: PASSWORD });
+      const devices = await call(`${server.url}/v1/wallet/devices`, 'GET', session.body.token);
+      assert.deepEqual(devices.body.items.map((/** @type {{status: string}} */ device) => device.status), ['revoked']);
     } finally {
       await browser.close();
     }
