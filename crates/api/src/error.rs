@@ -70,6 +70,8 @@ pub mod codes {
     pub const DEVICE_REVOKED: &str = "DEVICE_REVOKED";
     /// 422: the paying account does not hold enough money.
     pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
+    /// 422: too many wrong PINs in a row; the user's PIN checks are refused for 15 minutes.
+    pub const PIN_LOCKED: &str = "PIN_LOCKED";
     /// 422: a configured limit is reached.
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     /// 422: only successful trades can be refunded.
@@ -84,7 +86,7 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
     /// Every code with its HTTP status.
-    pub const ALL: [(&str, u16); 23] = [
+    pub const ALL: [(&str, u16); 24] = [
         (MALFORMED_REQUEST, 400),
         (INVALID_AMOUNT, 400),
         (INVALID_CODE_FORMAT, 400),
@@ -102,6 +104,7 @@ pub mod codes {
         (DEVICE_LOCKED, 422),
         (DEVICE_REVOKED, 422),
         (INSUFFICIENT_FUNDS, 422),
+        (PIN_LOCKED, 422),
         (LIMIT_EXCEEDED, 422),
         (TRADE_NOT_REFUNDABLE, 422),
         (REFUND_EXCEEDS_PAYMENT, 422),

@@ -34,7 +34,8 @@ pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeLi
 pub use wallet::{
     Balance, ConfirmPaymentRequest, Device, DeviceList, DeviceProvisioning, DeviceStatus,
     EnrollDeviceRequest, LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery,
-    Session, SetPinRequest, Transaction, TransactionsPage, TransactionsQuery,
+    RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
+    Transaction, TransactionsPage, TransactionsQuery,
 };
 
 use serde::{Deserialize, Serialize};

@@ -164,7 +164,7 @@ impl Shop {
             "--password",
             PASSWORD,
         ]));
-        success(&shop.wallet_with_server(&["enroll", "--name", "phone"]));
+        success(&shop.wallet_with_server(&["enroll", "--name", "phone", "--password", PASSWORD]));
         shop
     }
 
@@ -480,7 +480,13 @@ fn a_wallet_file_is_private_and_with_a_passphrase_holds_no_secret_in_plain_text(
         &passphrase,
     ));
     success(&wallet(
-        &["enroll", "--passphrase", "open sesame, please"],
+        &[
+            "enroll",
+            "--passphrase",
+            "open sesame, please",
+            "--password",
+            PASSWORD,
+        ],
         &[],
     ));
     let mode = std::fs::metadata(&encrypted).unwrap().permissions().mode();

@@ -22,12 +22,40 @@ use paycode_api::{
     Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
     DeviceProvisioning, EnrollDeviceRequest, ErrorBody, Health, LedgerCheck, LoginRequest,
     Merchant, MerchantKey, OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList,
-    RefundRequest, Session, SetPinRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus,
-    TransactionsPage, User,
+    RefundRequest, RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded,
+    SetPinRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus, TransactionsPage, User,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+/// How a wallet proves it is its user for a sensitive change (enrolling a device, rotating its
+/// secret): the PIN, or the password while the user has no PIN.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// The user's PIN.
+    Pin(&'a str),
+    /// The user's password, accepted only while no PIN is set.
+    Password(&'a str),
+}
+
+impl std::fmt::Debug for Proof<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Proof::Pin(_) => "Proof::Pin([REDACTED])",
+            Proof::Password(_) => "Proof::Password([REDACTED])",
+        })
+    }
+}
+
+impl Proof<'_> {
+    fn fields(self) -> (Option<String>, Option<String>) {
+        match self {
+            Proof::Pin(pin) => (Some(pin.to_owned()), None),
+            Proof::Password(password) => (None, Some(password.to_owned())),
+        }
+    }
+}
 
 /// How long a request may take before it fails, unless changed with [`Client::with_timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -337,9 +365,16 @@ impl Client {
     }
 
     /// `POST /v1/wallet/devices`: the new device's provisioning data, shown once.
-    pub async fn enroll_device(&self, name: Option<&str>) -> Result<DeviceProvisioning> {
+    pub async fn enroll_device(
+        &self,
+        name: Option<&str>,
+        proof: Proof<'_>,
+    ) -> Result<DeviceProvisioning> {
+        let (pin, password) = proof.fields();
         let body = EnrollDeviceRequest {
             name: name.map(str::to_owned),
+            pin,
+            password,
         };
         self.send_json(self.post(&["v1", "wallet", "devices"], &body)?)
             .await
@@ -361,10 +396,45 @@ impl Client {
     }
 
     /// `POST /v1/wallet/devices/{id}/rotate`: new provisioning data for the same slot.
-    pub async fn rotate_device(&self, device_id: i64) -> Result<DeviceProvisioning> {
+    pub async fn rotate_device(
+        &self,
+        device_id: i64,
+        proof: Proof<'_>,
+    ) -> Result<DeviceProvisioning> {
         let id = device_id.to_string();
-        let builder = self.request(Method::POST, &["v1", "wallet", "devices", &id, "rotate"])?;
-        self.send_json(builder).await
+        let (pin, password) = proof.fields();
+        let body = RotateDeviceRequest { pin, password };
+        self.send_json(self.post(&["v1", "wallet", "devices", &id, "rotate"], &body)?)
+            .await
+    }
+
+    /// `GET /v1/wallet/sessions`: this user's live sessions.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>> {
+        let list: SessionList = self
+            .send_json(self.get(&["v1", "wallet", "sessions"])?)
+            .await?;
+        Ok(list.items)
+    }
+
+    /// `DELETE /v1/wallet/sessions/current`: logs out.
+    pub async fn logout(&self) -> Result<()> {
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions", "current"])?;
+        self.send_empty(builder).await
+    }
+
+    /// `DELETE /v1/wallet/sessions/{id}`: ends one of this user's sessions.
+    pub async fn end_session(&self, id: i64) -> Result<()> {
+        let id = id.to_string();
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions", &id])?;
+        self.send_empty(builder).await
+    }
+
+    /// `DELETE /v1/wallet/sessions`: ends every session of this user but this one; returns
+    /// how many.
+    pub async fn end_other_sessions(&self) -> Result<u64> {
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions"])?;
+        let ended: SessionsEnded = self.send_json(builder).await?;
+        Ok(ended.ended)
     }
 
     /// `POST /v1/wallet/codes`: an online code.

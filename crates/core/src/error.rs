@@ -51,6 +51,9 @@ pub enum Error {
     /// The device was revoked by its owner.
     #[error("the device has been revoked")]
     DeviceRevoked,
+    /// Too many wrong PINs in a row: every PIN check of the user is refused for a while.
+    #[error("too many wrong PINs; PIN checks are locked for 15 minutes")]
+    PinLocked,
     /// The paying account does not hold enough money.
     #[error("insufficient funds")]
     InsufficientFunds,
@@ -95,6 +98,7 @@ impl Error {
             Error::CodeUsed => "CODE_USED",
             Error::DeviceLocked => "DEVICE_LOCKED",
             Error::DeviceRevoked => "DEVICE_REVOKED",
+            Error::PinLocked => "PIN_LOCKED",
             Error::InsufficientFunds => "INSUFFICIENT_FUNDS",
             Error::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Error::TradeNotRefundable => "TRADE_NOT_REFUNDABLE",

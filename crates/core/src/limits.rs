@@ -32,6 +32,18 @@ pub const MAX_SKEW_STEPS: u64 = 10;
 /// clock is further off than this must fix its clock; learning without bound would let the
 /// window wander arbitrarily far from real time.
 pub const MAX_DRIFT_STEPS: i64 = 20;
+/// Wrong PINs in a row, over every PIN check of a user and every instance, before all of the
+/// user's PIN checks are refused for [`PIN_LOCKOUT_SECONDS`] (SPEC 4).
+pub const MAX_PIN_FAILURES: u32 = 5;
+/// How long a user's PIN checks stay refused after [`MAX_PIN_FAILURES`] wrong PINs.
+pub const PIN_LOCKOUT_SECONDS: u32 = 15 * 60;
+/// Longest `User-Agent` kept with a session, in bytes; longer ones are cut.
+pub const MAX_USER_AGENT_BYTES: usize = 256;
+/// A session's last use is written at most this often, so that authenticating a request
+/// rarely costs a write.
+pub const SESSION_TOUCH_INTERVAL_SECONDS: u32 = 60;
+/// How long expired sessions and online codes are kept before they are deleted.
+pub const EXPIRED_CREDENTIAL_RETENTION_SECONDS: u32 = 86_400;
 /// Wrong PINs accepted for one `USER_PAYING` trade before it is closed.
 pub const MAX_PIN_ATTEMPTS_PER_TRADE: u32 = 5;
 /// Most refunds one trade may have.

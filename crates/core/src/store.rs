@@ -9,10 +9,13 @@
 //! transaction is durable (SPEC section 3).
 
 use crate::clock::UnixMillis;
-use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::ids::{
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
-    OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord, UserRecord,
+    NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord,
+    TradeRecord, UserRecord,
 };
 
 /// How a store operation failed.
@@ -168,10 +171,26 @@ pub trait Transaction {
     fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>>;
     /// Sets or replaces the PIN hash.
     fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()>;
-    /// Stores a session.
-    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
+    /// The user's count of wrong PINs, with the user's row locked until the end of the
+    /// transaction (so it also serializes other per-user changes, such as enrolling a device
+    /// against the per-user cap); `None` for an unknown user.
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>>;
+    /// Writes the user's count of wrong PINs.
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()>;
+    /// Stores a session and returns its id.
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId>;
     /// A session by token hash.
     fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// The user's sessions, expired ones included until they are pruned, oldest first.
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
+    /// Records a use of the session.
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()>;
+    /// Deletes one of the user's sessions; false when the user has no such session.
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool>;
+    /// Deletes every session of the user but `keep`; returns how many.
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64>;
+    /// Deletes sessions that expired before `before`; returns how many.
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64>;
 
     // Merchants and their keys.
 
@@ -184,6 +203,9 @@ pub trait Transaction {
     ) -> StoreResult<MerchantId>;
     /// A merchant by id.
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
+    /// A merchant by id, its row locked until the end of the transaction (to serialize changes
+    /// to the merchant's keys against the per-merchant cap).
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
     /// Stores an API key hash.
     fn insert_api_key(
         &mut self,
@@ -258,6 +280,13 @@ pub trait Transaction {
     fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>>;
     /// Marks an online code used; false if it was used before.
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool>;
+    /// Ends the device's online codes that are neither used nor expired, by making them
+    /// expire at `at`; returns how many.
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64>;
     /// Deletes online codes that expired before `before`; returns how many.
     fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64>;
 

@@ -83,11 +83,12 @@ impl Paycode {
         if let Some(merchant) = self.merchant_keys.merchant(&hash, self.now()) {
             return Ok(merchant);
         }
+        let read_at = self.merchant_keys.generation();
         let record = self.reading(|transaction| Ok(transaction.api_key_by_hash(&hash)?))?;
         match record {
             Some(record) if record.revoked_at.is_none() => {
                 self.merchant_keys
-                    .insert(hash, record.merchant_id, record.id, self.now());
+                    .insert(hash, record.merchant_id, record.id, self.now(), read_at);
                 Ok(record.merchant_id)
             }
             _ => Err(Error::Unauthenticated),
@@ -123,8 +124,10 @@ impl Paycode {
     pub fn add_merchant_key(&self, merchant: i64) -> Result<ApiKeyIssued, Error> {
         let merchant = MerchantId(merchant);
         self.in_transaction(|transaction| {
+            // Locking the merchant serializes concurrent additions, so that they cannot
+            // together pass the cap on live keys.
             transaction
-                .merchant(merchant)?
+                .lock_merchant(merchant)?
                 .ok_or(Error::NotFound("merchant"))?;
             let live = transaction
                 .api_keys_of_merchant(merchant)?

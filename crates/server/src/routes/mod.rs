@@ -50,7 +50,17 @@ fn admin_routes() -> Router<AppState> {
 
 fn wallet_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/wallet/sessions", post(wallet::login))
+        .route(
+            "/v1/wallet/sessions",
+            post(wallet::login)
+                .get(wallet::sessions)
+                .delete(wallet::end_other_sessions),
+        )
+        .route(
+            "/v1/wallet/sessions/current",
+            delete(wallet::end_current_session),
+        )
+        .route("/v1/wallet/sessions/{id}", delete(wallet::end_session))
         .route("/v1/wallet/pin", put(wallet::set_pin))
         .route("/v1/wallet/balance", get(wallet::balance))
         .route("/v1/wallet/transactions", get(wallet::transactions))

@@ -6,6 +6,7 @@ use paycode_client::{Client, ClientError, Payment};
 use tokio::task::JoinSet;
 
 use crate::helpers::{code_of, pay_request, spawn_app, Backend, Phone};
+use crate::helpers::{Proof, PASSWORD};
 
 /// Parallel requests in each scenario.
 const PARALLEL_REQUESTS: usize = 50;
@@ -28,7 +29,13 @@ async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once(backend: Ba
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     let code = phone.code(app.step(), 0);
     let requests = (0..PARALLEL_REQUESTS)
         .map(|index| pay_request(&format!("order-{index}"), &code, 100))
@@ -50,7 +57,13 @@ async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_ans
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     let request = pay_request("order-1", &phone.code(app.step(), 0), 100);
     let requests = vec![request; PARALLEL_REQUESTS];
 
@@ -77,7 +90,13 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(back
     // Thirty offline codes from three devices (ten code indexes each) and twenty online codes.
     let mut codes = Vec::with_capacity(PARALLEL_REQUESTS);
     for _ in 0..3 {
-        let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+        let phone = Phone::new(
+            &alice
+                .client
+                .enroll_device(None, Proof::Password(PASSWORD))
+                .await
+                .unwrap(),
+        );
         codes.extend((0..10).map(|index| phone.code(app.step(), index)));
     }
     while codes.len() < PARALLEL_REQUESTS {

@@ -33,6 +33,7 @@ use crate::helpers::{
     assert_ledger_ok, balances, captured_log, init_log_capture, merchant_on, pay_request,
     wallet_on, Backend, Merchant, Phone, Wallet, ADMIN_KEY, START_MILLIS,
 };
+use crate::helpers::{Proof, PASSWORD};
 
 /// Requests sent to each instance at once in the concurrency scenarios.
 const REQUESTS_PER_INSTANCE: usize = 20;
@@ -125,7 +126,11 @@ async fn customers(pair: &impl Pair, name: &str, balance: i64) -> Customers {
         .login(name, crate::helpers::PASSWORD)
         .await
         .expect("the user logs in on the other instance");
-    let provisioning = wallet.client.enroll_device(None).await.unwrap();
+    let provisioning = wallet
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let phone = Phone::new(&provisioning);
     let wallet_on_second = Wallet {
         client: second.as_caller(&session.token),
@@ -559,7 +564,13 @@ async fn two_instances_starting_at_once_on_a_new_database_share_their_keys() {
             )
             .await;
             let shop = merchant_on(&endpoints[paying].admin, &format!("shop{enrolling}")).await;
-            let phone = Phone::new(&wallet.client.enroll_device(None).await.unwrap());
+            let phone = Phone::new(
+                &wallet
+                    .client
+                    .enroll_device(None, Proof::Password(PASSWORD))
+                    .await
+                    .unwrap(),
+            );
             let online = wallet.client.online_code(None).await.unwrap().code;
             for (index, code) in [phone.code(step, 0), online].iter().enumerate() {
                 let paid = shop

@@ -36,6 +36,17 @@ pub(super) fn merchant(
     row.as_ref().map(merchant_from_row).transpose()
 }
 
+pub(super) fn lock_merchant(
+    connection: &mut Connection,
+    id: MerchantId,
+) -> Result<Option<MerchantRecord>> {
+    let row = connection.query_opt(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id = $1 FOR UPDATE",
+        &[&id.0],
+    )?;
+    row.as_ref().map(merchant_from_row).transpose()
+}
+
 pub(super) fn merchants(
     connection: &mut Connection,
     ids: &[MerchantId],

@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pin_free_days",
         sql: include_str!("../migrations/postgres/0002_pin_free_days.sql"),
     },
+    Migration {
+        version: 3,
+        name: "pin_attempts_and_sessions",
+        sql: include_str!("../migrations/postgres/0003_pin_attempts_and_sessions.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet. `lock_key` names the advisory lock

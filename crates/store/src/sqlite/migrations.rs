@@ -21,6 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pin_free_days",
         sql: include_str!("../migrations/sqlite/0002_pin_free_days.sql"),
     },
+    Migration {
+        version: 3,
+        name: "pin_attempts_and_sessions",
+        sql: include_str!("../migrations/sqlite/0003_pin_attempts_and_sessions.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
