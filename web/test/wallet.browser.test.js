@@ -272,6 +272,33 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     }
   });
 
+  test('enrolling with a wrong PIN is refused, and the fifth wrong PIN locks PIN entry', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      await seed(server.url, { username: 'carol', password: PASSWORD, balance: 0, merchant: 'Stall' });
+      const session = await call(`${server.url}/v1/wallet/sessions`, 'POST', undefined, { username: 'carol', password: PASSWORD });
+      await call(`${server.url}/v1/wallet/pin`, 'PUT', session.body.token, { pin: PIN });
+      const secondPhone = await (await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US' })).newPage();
+      await secondPhone.goto(`${server.url}/wallet/`);
+      await secondPhone.getByLabel('Username').fill('carol');
+      await secondPhone.getByLabel('Password').fill(PASSWORD);
+      await secondPhone.getByRole('button', { name: 'Log in' }).click();
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        await secondPhone.getByLabel('PIN', { exact: true }).fill('999999');
+        await secondPhone.getByLabel('PIN again').fill('999999');
+        await secondPhone.getByRole('button', { name: 'Enroll this phone' }).click();
+        const expected = attempt < 5 ? 'Wrong PIN.' : 'Too many wrong PINs. PIN entry is locked for 15 minutes.';
+        await assert.doesNotReject(secondPhone.getByRole('alert').filter({ hasText: expected }).waitFor(), `attempt ${attempt}`);
+        await secondPhone.getByRole('button', { name: 'Enroll this phone' }).and(secondPhone.locator(':enabled')).waitFor();
+      }
+      await secondPhone.screenshot({ path: new URL('pin-locked.png', SCREENSHOTS).pathname, fullPage: true });
+      const devices = await call(`${server.url}/v1/wallet/devices`, 'GET', session.body.token);
+      assert.deepEqual(devices.body.items, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('Chinese browsers get the Chinese strings', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {

@@ -38,10 +38,6 @@ import { t } from './strings.js';
  * @typedef {{kind: 'code', code: string, step: number, index: number} | {kind: 'used_up', step: number}} OfflineCodeResult
  */
 
-/** Until the server takes `{name, pin}` when enrolling (it refuses unknown fields before),
- * enrolling retries with `{name}` alone when the first form is refused as malformed. */
-const ENROLL_WITHOUT_PIN_FALLBACK = true;
-
 export class Wallet {
   constructor() {
     /** @type {Session | undefined} */
@@ -128,15 +124,7 @@ export class Wallet {
         throw error;
       }
     }
-    let provisioning;
-    try {
-      provisioning = await this.call('POST', '/v1/wallet/devices', { name, pin });
-    } catch (error) {
-      if (!(ENROLL_WITHOUT_PIN_FALLBACK && error instanceof ApiError && error.code === 'MALFORMED_REQUEST')) {
-        throw error;
-      }
-      provisioning = await this.call('POST', '/v1/wallet/devices', { name });
-    }
+    const provisioning = await this.call('POST', '/v1/wallet/devices', { name, pin });
     /** @type {Device} */
     const device = {
       id: provisioning.id,
