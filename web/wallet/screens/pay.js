@@ -27,11 +27,12 @@ export function render({ wallet, root, navigate, notice }) {
   const qr = h('canvas', { class: 'qr', role: 'img', 'aria-label': 'QR' });
   const barcode = h('canvas', { class: 'barcode', role: 'img', 'aria-label': 'Code 128' });
   const digits = h('p', { class: 'digits', id: 'code-digits', 'aria-label': t('code_digits') });
-  const progress = h('progress', { class: 'countdown-bar', max: wallet.device?.period ?? 30, value: 0 });
+  // The bar repeats the countdown's text, so assistive technology skips it.
+  const progress = h('progress', { class: 'countdown-bar', max: wallet.device?.period ?? 30, value: 0, 'aria-hidden': 'true' });
   const countdown = h('p', { class: 'countdown' });
   const newCode = h('button', { type: 'button' }, t('new_code'));
   const onlineCode = h('button', { type: 'button', class: 'secondary' }, t('online_code_button'));
-  const codeCard = h('section', { class: 'card code-card', 'aria-live': 'polite' }, h('h1', {}, t('pay_hint')), kind, barcode, qr, digits, progress, countdown, newCode);
+  const codeCard = h('section', { class: 'card code-card' }, h('h1', {}, t('pay_hint')), kind, barcode, qr, digits, progress, countdown, newCode);
   root.append(balance, status, clockWarning, alert, codeCard, onlineCode);
 
   /** The step of the offline code shown, or null while an online code is shown. */
