@@ -38,6 +38,8 @@ let page;
 /** @type {string} */
 let merchantKey;
 let tradeNumber = 0;
+/** What the page reported that it should not have: CSP violations and uncaught errors. */
+const pageProblems = /** @type {string[]} */ ([]);
 
 /** @param {string} name */
 async function screenshot(name) {
@@ -77,6 +79,12 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
       deviceScaleFactor: 2,
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => {
+      if (/Content.Security.Policy|Refused to/i.test(message.text())) {
+        pageProblems.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => pageProblems.push(String(error)));
   });
 
   after(async () => {
@@ -213,6 +221,10 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(page.getByText('Test phone (this phone)').waitFor());
     assert.ok((await page.locator('ul.transactions li').count()) >= 4);
     await screenshot('account-360');
+  });
+
+  test('the page broke no Content-Security-Policy rule and threw no error', () => {
+    assert.deepEqual(pageProblems, []);
   });
 
   test('a device revoked elsewhere shows its message', async () => {
