@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { chromium } from 'playwright-core';
 
-import { call, seed, startServer } from './server.js';
+import { ADMIN_KEY, call, seed, startServer } from './server.js';
 
 /** jsqr is CommonJS: its function is the module itself and also its `default`. */
 const jsQR = /** @type {typeof jsQRModule.default} */ (/** @type {any} */ (jsQRModule).default ?? jsQRModule);
@@ -38,6 +38,8 @@ let page;
 /** @type {string} */
 let merchantKey;
 let tradeNumber = 0;
+/** @type {number} */
+let aliceId;
 /** What the page reported that it should not have: CSP violations and uncaught errors. */
 const pageProblems = /** @type {string[]} */ ([]);
 
@@ -70,7 +72,9 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startServer();
-    ({ merchantKey } = await seed(server.url, { username: USERNAME, password: PASSWORD, balance: 1_000_000, merchant: MERCHANT }));
+    let userId;
+    ({ merchantKey, userId } = await seed(server.url, { username: USERNAME, password: PASSWORD, balance: 1_000_000, merchant: MERCHANT }));
+    aliceId = userId;
     context = await chromium.launchPersistentContext(PROFILE, {
       executablePath: CHROMIUM,
       args: ['--no-sandbox'],
@@ -214,13 +218,22 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(page.getByText('Offline code', { exact: true }).waitFor());
   });
 
-  test('the account shows the balance, transactions and devices', async () => {
+  test('the account shows the balance, transactions in pages, and devices', async () => {
+    // Twenty small top-ups, so that the history has more than one page.
+    for (let number = 1; number <= 20; number++) {
+      await call(`${server.url}/v1/admin/topups`, 'POST', ADMIN_KEY, { user_id: aliceId, amount: 1, reference: `small-${number}` });
+    }
     await page.getByRole('button', { name: 'Account' }).click();
-    // 10000.00 - 12.34 - 1.00 - 1500.00 - 2.00
-    await assert.doesNotReject(page.getByText('8,484.66').waitFor());
+    // 10000.00 - 12.34 - 1.00 - 1500.00 - 2.00 + 20 × 0.01
+    await assert.doesNotReject(page.getByText('8,484.86').waitFor());
     await assert.doesNotReject(page.getByText('Test phone (this phone)').waitFor());
-    assert.ok((await page.locator('ul.transactions li').count()) >= 4);
     await screenshot('account-360');
+    const rows = page.locator('ul.transactions li');
+    assert.equal(await rows.count(), 20);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    // The rest: four payments and the first top-up.
+    await page.waitForFunction(() => document.querySelectorAll('ul.transactions li').length === 25);
+    assert.ok(await page.getByRole('button', { name: 'Show more' }).isHidden());
   });
 
   test('the page broke no Content-Security-Policy rule and threw no error', () => {
