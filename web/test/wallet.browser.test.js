@@ -183,8 +183,40 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     }
   });
 
-  test('a payment over the pin-free limit is confirmed with the PIN', async () => {
+  test('back online, the service worker refreshes its copy of the page and the modules', async () => {
     await context.setOffline(false);
+    /** The `Date` of the cached copies of the page and of a module, as the server sent them. */
+    const cachedDates = () =>
+      page.evaluate(async () => {
+        const dates = [];
+        for (const path of ['/wallet/', '/shared/crypto.js']) {
+          const response = await caches.match(new URL(path, location.href).href);
+          dates.push(response?.headers.get('Date') ?? '');
+        }
+        return dates;
+      });
+    const before = await cachedDates();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await page.reload();
+    await shownCode();
+    await page.waitForFunction(
+      async (previous) => {
+        for (const [index, path] of ['/wallet/', '/shared/crypto.js'].entries()) {
+          const response = await caches.match(new URL(path, location.href).href);
+          if ((response?.headers.get('Date') ?? '') === previous[index]) {
+            return false;
+          }
+        }
+        return true;
+      },
+      before,
+      { polling: 200, timeout: 10_000 },
+    );
+    const after = await cachedDates();
+    assert.notDeepEqual(after, before);
+  });
+
+  test('a payment over the pin-free limit is confirmed with the PIN', async () => {
     await page.reload();
     const code = await shownCode();
     const pending = await charge(code, STEP_UP_AMOUNT);
