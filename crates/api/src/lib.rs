@@ -26,8 +26,9 @@ pub mod payments;
 pub mod wallet;
 
 pub use admin::{
-    CreateMerchantRequest, CreateUserRequest, LedgerCheck, Merchant, MerchantKey, Topup,
-    TopupRequest, User,
+    CreateMerchantRequest, CreateUserRequest, LedgerCheck, Merchant, MerchantKey, MerchantKeyInfo,
+    MerchantKeyList, MerchantPage, MerchantsQuery, Topup, TopupRequest, User, UserOverview,
+    UserPage, UsersQuery,
 };
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};

@@ -52,9 +52,11 @@ impl fmt::Debug for Session {
 #[serde(deny_unknown_fields)]
 pub struct SetPinRequest {
     /// The new PIN: 6 to 12 digits.
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub pin: String,
     /// The PIN in force, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub current_pin: Option<String>,
 }
 
@@ -85,6 +87,7 @@ pub struct TransactionsQuery {
     /// Only transactions with an id below this one (the `next_before` of the previous page).
     pub before: Option<i64>,
     /// Page size, 1 to 100; 20 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -117,8 +120,9 @@ pub struct TransactionsPage {
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollDeviceRequest {
-    /// A name the owner recognises the device by.
+    /// A name the owner recognises the device by, up to 128 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 128)]
     pub name: Option<String>,
     /// The user's PIN; required once a PIN is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +316,7 @@ impl fmt::Debug for OnlineCode {
 #[into_params(parameter_in = Query)]
 pub struct PendingPaymentsQuery {
     /// `USER_PAYING`.
+    #[param(pattern = "^USER_PAYING$")]
     pub status: Option<String>,
 }
 
@@ -320,6 +325,7 @@ pub struct PendingPaymentsQuery {
 #[serde(deny_unknown_fields)]
 pub struct ConfirmPaymentRequest {
     /// The user's PIN.
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub pin: String,
 }
 

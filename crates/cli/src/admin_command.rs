@@ -8,12 +8,14 @@ use paycode_client::Client;
 use paycode_wallet::format_amount;
 
 use crate::display::{device_status, parse_typed_amount, MINOR_DIGITS};
+use crate::key_file_flag::value_or_file;
 use crate::prompt::flag_or_prompt;
 use crate::remote::{self, print_json};
 use crate::Outcome;
 
 /// What to fix when the server does not accept the admin key.
-const UNAUTHENTICATED_HINT: &str = "check the admin key (--key or PAYCODE_ADMIN_KEY)";
+const UNAUTHENTICATED_HINT: &str =
+    "check the admin key (--key, --key-file, PAYCODE_ADMIN_KEY or PAYCODE_ADMIN_KEY_FILE)";
 
 /// Where the server is and the admin key, shared by every `paycode admin` command.
 #[derive(Debug, Args)]
@@ -22,8 +24,17 @@ pub struct AdminOptions {
     #[arg(long, env = "PAYCODE_SERVER")]
     server: String,
     /// The admin key (the one the server was started with, or printed at its first start).
-    #[arg(long, env = "PAYCODE_ADMIN_KEY", hide_env_values = true)]
-    key: String,
+    /// Prefer `--key-file` or the environment: a flag's value shows in `ps`.
+    #[arg(
+        long,
+        env = "PAYCODE_ADMIN_KEY",
+        hide_env_values = true,
+        required_unless_present = "key_file"
+    )]
+    key: Option<String>,
+    /// A file whose first line is the admin key.
+    #[arg(long, env = "PAYCODE_ADMIN_KEY_FILE", conflicts_with = "key")]
+    key_file: Option<std::path::PathBuf>,
     /// Print one JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
@@ -96,7 +107,11 @@ pub enum AdminCommand {
 
 pub fn run(command: AdminCommand) -> Result<Outcome> {
     let runtime = remote::runtime()?;
-    let call = |options: &AdminOptions| remote::client(&options.server, &options.key);
+    let call = |options: &AdminOptions| {
+        let key = value_or_file(options.key.clone(), options.key_file.as_deref())?
+            .ok_or_else(|| anyhow::anyhow!("the admin key is missing: --key or --key-file"))?;
+        remote::client(&options.server, &key)
+    };
     match command {
         AdminCommand::CreateUser {
             options,

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use paycode_server::ServeOptions;
 
+use crate::key_file_flag::value_or_file;
 use crate::Outcome;
 
 /// Flags of `paycode serve`; each also reads a `PAYCODE_*` environment variable.
@@ -25,26 +26,31 @@ pub struct ServeArguments {
     #[arg(long, env = "PAYCODE_CONFIG")]
     config: Option<PathBuf>,
     /// The admin key; without it the stored one is kept, or one is generated and printed once.
+    /// Prefer `--admin-key-file` or the environment: a flag's value shows in `ps`.
     #[arg(long, env = "PAYCODE_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<String>,
+    /// A file whose first line is the admin key.
+    #[arg(long, env = "PAYCODE_ADMIN_KEY_FILE", conflicts_with = "admin_key")]
+    admin_key_file: Option<PathBuf>,
 }
 
 impl ServeArguments {
-    /// The server's options from these flags.
-    pub fn into_options(self) -> ServeOptions {
-        ServeOptions {
+    /// The server's options from these flags; reading the admin key file may fail.
+    pub fn into_options(self) -> Result<ServeOptions> {
+        let admin_key = value_or_file(self.admin_key, self.admin_key_file.as_deref())?;
+        Ok(ServeOptions {
             listen: self.listen,
             data_dir: self.data_dir,
             database: self.database,
             config_file: self.config,
-            admin_key: self.admin_key,
-        }
+            admin_key,
+        })
     }
 }
 
 pub fn run(arguments: ServeArguments) -> Result<Outcome> {
     paycode_server::init_tracing();
-    let options = arguments.into_options();
+    let options = arguments.into_options()?;
     for (page, url) in paycode_server::web::page_urls(&format!("http://{}", options.listen)) {
         println!("{page}: {url}");
     }

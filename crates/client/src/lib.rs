@@ -21,9 +21,10 @@ use std::time::Duration;
 use paycode_api::{
     Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
     DeviceProvisioning, EnrollDeviceRequest, ErrorBody, Health, LedgerCheck, LoginRequest,
-    Merchant, MerchantKey, OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList,
-    RefundRequest, RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded,
-    SetPinRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus, TransactionsPage, User,
+    Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage, OnlineCode,
+    OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest, RotateDeviceRequest, Session,
+    SessionInfo, SessionList, SessionsEnded, SetPinRequest, Topup, TopupRequest, Trade, TradeList,
+    TradeStatus, TransactionsPage, User, UserOverview, UserPage,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -57,8 +58,27 @@ impl Proof<'_> {
     }
 }
 
+/// The query of a paged call: the cursor under its name, and the page size, each when given.
+fn page_query(
+    cursor_name: &'static str,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(cursor) = cursor {
+        query.push((cursor_name, cursor.to_string()));
+    }
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    query
+}
+
 /// How long a request may take before it fails, unless changed with [`Client::with_timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `User-Agent` of every request, which a wallet session keeps so that its user can tell
+/// sessions apart.
+pub const USER_AGENT: &str = concat!("paycode-client/", env!("CARGO_PKG_VERSION"));
 /// How long connecting may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a body that is not the API's JSON is kept in [`ClientError::Unexpected`].
@@ -160,6 +180,7 @@ impl Client {
             .ok_or_else(|| ClientError::InvalidUrl(text.to_owned()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(USER_AGENT)
             .build()?;
         Ok(Self {
             http,
@@ -311,6 +332,67 @@ impl Client {
         self.send_json(builder).await
     }
 
+    /// `GET /v1/admin/users`: users in id order whose username starts with `prefix`.
+    pub async fn users(
+        &self,
+        prefix: Option<&str>,
+        after: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<UserPage> {
+        let mut query = Vec::new();
+        if let Some(prefix) = prefix {
+            query.push(("username_prefix", prefix.to_owned()));
+        }
+        query.extend(page_query("after", after, limit));
+        let builder = self.get(&["v1", "admin", "users"])?.query(&query);
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/users/{id}`: balance, devices and PIN state of a user.
+    pub async fn user_overview(&self, user_id: i64) -> Result<UserOverview> {
+        let id = user_id.to_string();
+        self.send_json(self.get(&["v1", "admin", "users", &id])?)
+            .await
+    }
+
+    /// `GET /v1/admin/users/{id}/transactions`: a user's history, newest first.
+    pub async fn user_transactions(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<TransactionsPage> {
+        let id = user_id.to_string();
+        let builder = self
+            .get(&["v1", "admin", "users", &id, "transactions"])?
+            .query(&page_query("before", before, limit));
+        self.send_json(builder).await
+    }
+
+    /// `POST /v1/admin/devices/{id}/revoke`: revokes a device for its owner.
+    pub async fn revoke_device_as_operator(&self, device_id: i64) -> Result<Device> {
+        let id = device_id.to_string();
+        let builder = self.request(Method::POST, &["v1", "admin", "devices", &id, "revoke"])?;
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/merchants`: merchants in id order.
+    pub async fn merchants(&self, after: Option<i64>, limit: Option<u32>) -> Result<MerchantPage> {
+        let builder = self
+            .get(&["v1", "admin", "merchants"])?
+            .query(&page_query("after", after, limit));
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/merchants/{id}/keys`: a merchant's keys, without the keys themselves.
+    pub async fn merchant_keys(&self, merchant_id: i64) -> Result<Vec<MerchantKeyInfo>> {
+        let id = merchant_id.to_string();
+        let list: MerchantKeyList = self
+            .send_json(self.get(&["v1", "admin", "merchants", &id, "keys"])?)
+            .await?;
+        Ok(list.items)
+    }
+
     /// `GET /v1/admin/ledger/check`.
     pub async fn ledger_check(&self) -> Result<LedgerCheck> {
         self.send_json(self.get(&["v1", "admin", "ledger", "check"])?)
@@ -353,14 +435,9 @@ impl Client {
         before: Option<i64>,
         limit: Option<u32>,
     ) -> Result<TransactionsPage> {
-        let mut query = Vec::new();
-        if let Some(before) = before {
-            query.push(("before", before.to_string()));
-        }
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        let builder = self.get(&["v1", "wallet", "transactions"])?.query(&query);
+        let builder = self
+            .get(&["v1", "wallet", "transactions"])?
+            .query(&page_query("before", before, limit));
         self.send_json(builder).await
     }
 

@@ -169,6 +169,14 @@ pub trait Transaction {
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
     /// A user by username.
     fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Users whose username starts with `username_prefix` (which may be empty), in id order,
+    /// after `after` when given, at most `limit`.
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>>;
     /// Sets or replaces the PIN hash.
     fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()>;
     /// The user's count of wrong PINs, with the user's row locked until the end of the
@@ -203,6 +211,12 @@ pub trait Transaction {
     ) -> StoreResult<MerchantId>;
     /// A merchant by id.
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
+    /// Merchants in id order, after `after` when given, at most `limit`.
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>>;
     /// A merchant by id, its row locked until the end of the transaction (to serialize changes
     /// to the merchant's keys against the per-merchant cap).
     fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;

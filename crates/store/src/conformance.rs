@@ -90,6 +90,7 @@ macro_rules! conformance_tests {
             a_user_round_trips_and_a_taken_username_is_a_duplicate,
             sessions_are_found_by_token_hash,
             pin_attempts_are_kept_per_user,
+            users_and_merchants_are_paged_in_id_order,
             api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant,
             device_slots_start_at_one_grow_and_are_not_reused_once_stored,
             a_device_round_trips_every_field_through_insert_update_and_lock,

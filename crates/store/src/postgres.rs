@@ -473,6 +473,23 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| users::set_pin_hash(connection, id, pin_hash))
     }
 
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        self.run(|connection| users::users_page(connection, username_prefix, after, limit))
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        self.run(|connection| merchants::merchants_page(connection, after, limit))
+    }
+
     fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
         self.run(|connection| users::lock_pin_attempts(connection, user))
     }

@@ -352,6 +352,28 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(users::set_pin_hash(&self.connection, id, pin_hash)?)
     }
 
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        Ok(users::users_page(
+            &self.connection,
+            username_prefix,
+            after,
+            limit,
+        )?)
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        Ok(merchants::merchants_page(&self.connection, after, limit)?)
+    }
+
     fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
         // The single writer holds the whole database, so reading is locking.
         Ok(users::pin_attempts(&self.connection, user)?)

@@ -25,7 +25,7 @@ use crate::money::Currency;
 use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
-pub use admin::{ApiKeyIssued, MerchantCreated};
+pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use payments::{PayRequest, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
@@ -257,8 +257,12 @@ impl Paycode {
     ) -> Result<(u64, Option<crate::ids::DeviceId>), Error> {
         const PAGE: u32 = 500;
         let devices = transaction.devices_page(after, PAGE)?;
+        // Lock the page's devices and reseal what the locks return, not what the page read:
+        // a secret rotated or a drift learned between the two is kept, not overwritten.
+        let ids: Vec<crate::ids::DeviceId> = devices.iter().map(|device| device.id).collect();
+        let locked = transaction.lock_devices(&ids)?;
         let mut resealed = 0;
-        for mut device in devices.iter().cloned() {
+        for mut device in locked {
             if device.secret.key_id != self.keys.current_id() {
                 let aad = device_associated_data(device.id);
                 let plain = self.keys.open(&aad, &device.secret)?;

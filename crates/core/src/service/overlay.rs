@@ -615,6 +615,21 @@ impl Transaction for Overlay<'_> {
     fn set_pin_hash(&mut self, _id: UserId, _pin_hash: &str) -> StoreResult<()> {
         outside_batch("set_pin_hash")
     }
+    fn users_page(
+        &mut self,
+        _username_prefix: &str,
+        _after: Option<UserId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        outside_batch("users_page")
+    }
+    fn merchants_page(
+        &mut self,
+        _after: Option<MerchantId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        outside_batch("merchants_page")
+    }
     fn lock_pin_attempts(&mut self, _user: UserId) -> StoreResult<Option<PinAttempts>> {
         outside_batch("lock_pin_attempts")
     }

@@ -12,8 +12,8 @@ use crate::error::Error;
 use crate::ids::SessionId;
 use crate::ids::{DeviceId, LedgerTransactionId, UserId};
 use crate::limits::{
-    DEFAULT_PAGE_SIZE, MAX_ACTIVE_DEVICES_PER_USER, MAX_PAGE_SIZE, MAX_PIN_FAILURES,
-    MAX_USER_AGENT_BYTES, PIN_LOCKOUT_SECONDS, SESSION_TOUCH_INTERVAL_SECONDS,
+    MAX_ACTIVE_DEVICES_PER_USER, MAX_PIN_FAILURES, MAX_USER_AGENT_BYTES, PIN_LOCKOUT_SECONDS,
+    SESSION_TOUCH_INTERVAL_SECONDS,
 };
 use crate::model::{
     DeviceRecord, DeviceStatus, LedgerEntry, NewSession, OnlineCodeRecord, PinAttempts,
@@ -273,12 +273,7 @@ impl Paycode {
         before: Option<i64>,
         limit: Option<u32>,
     ) -> Result<Vec<LedgerEntry>, Error> {
-        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(Error::MalformedRequest(format!(
-                "limit must be 1..={MAX_PAGE_SIZE}"
-            )));
-        }
+        let limit = super::admin::page_limit(limit)?;
         self.reading(|transaction| {
             let record = transaction.user(user)?.ok_or(Error::NotFound("user"))?;
             Ok(transaction.account_history(
@@ -403,14 +398,23 @@ impl Paycode {
     /// Idempotent.
     pub fn revoke_device(&self, user: UserId, id: i64) -> Result<DeviceRecord, Error> {
         self.in_transaction(|transaction| {
-            let mut device = self.own_device(transaction, user, id)?;
-            if device.status != DeviceStatus::Revoked {
-                device.status = DeviceStatus::Revoked;
-                transaction.update_device(&device)?;
-                transaction.expire_online_codes_of_device(device.id, self.now())?;
-            }
-            Ok(device)
+            let device = self.own_device(transaction, user, id)?;
+            self.revoke_locked_device(transaction, device)
         })
+    }
+
+    /// Revokes a device locked by the caller's transaction, with its unused online codes.
+    pub(super) fn revoke_locked_device(
+        &self,
+        transaction: &mut dyn crate::store::Transaction,
+        mut device: DeviceRecord,
+    ) -> Result<DeviceRecord, Error> {
+        if device.status != DeviceStatus::Revoked {
+            device.status = DeviceStatus::Revoked;
+            transaction.update_device(&device)?;
+            transaction.expire_online_codes_of_device(device.id, self.now())?;
+        }
+        Ok(device)
     }
 
     /// Gives one of the user's devices a new secret (same slot); codes made with the old

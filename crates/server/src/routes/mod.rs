@@ -33,11 +33,22 @@ pub fn router(state: AppState) -> Router {
 
 fn admin_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/admin/users", post(admin::create_user))
-        .route("/v1/admin/merchants", post(admin::create_merchant))
+        .route(
+            "/v1/admin/users",
+            post(admin::create_user).get(admin::users),
+        )
+        .route("/v1/admin/users/{id}", get(admin::user))
+        .route(
+            "/v1/admin/users/{id}/transactions",
+            get(admin::user_transactions),
+        )
+        .route(
+            "/v1/admin/merchants",
+            post(admin::create_merchant).get(admin::merchants),
+        )
         .route(
             "/v1/admin/merchants/{id}/keys",
-            post(admin::add_merchant_key),
+            post(admin::add_merchant_key).get(admin::merchant_keys),
         )
         .route(
             "/v1/admin/merchants/{id}/keys/{key_id}",
@@ -45,6 +56,7 @@ fn admin_routes() -> Router<AppState> {
         )
         .route("/v1/admin/topups", post(admin::topup))
         .route("/v1/admin/devices/{id}/unlock", post(admin::unlock_device))
+        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
         .route("/v1/admin/ledger/check", get(admin::ledger_check))
 }
 

@@ -298,7 +298,7 @@ pub async fn rotate_device(
 /// Issues an online code, valid once until it expires (SPEC 2.2).
 #[utoipa::path(
     post, path = "/v1/wallet/codes", tag = "wallet",
-    request_body(content = OnlineCodeRequest, description = "May be left out"),
+    request_body(content = Option<OnlineCodeRequest>, description = "May be left out"),
     responses(
         (status = 201, description = "The code", body = OnlineCode),
         (status = 400, description = "`device_id` is needed: the user has several active devices", body = ErrorBody),
@@ -359,10 +359,12 @@ pub async fn pending_payments(
 /// Pays a `USER_PAYING` trade with the PIN.
 #[utoipa::path(
     post, path = "/v1/wallet/payments/{trade_no}/confirm", tag = "wallet",
-    params(("trade_no" = String, Path, description = "paycode's trade number")),
+    params(("trade_no" = String, Path, description = "paycode's trade number",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     request_body = ConfirmPaymentRequest,
     responses(
         (status = 200, description = "The trade, now `SUCCESS`", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: a bad body, or `trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 403, description = "Wrong PIN, no PIN set, or the trade is not waiting", body = ErrorBody),
         (status = 404, description = "No such trade of this user", body = ErrorBody),
         (status = 422, description = "`CODE_EXPIRED` (timed out), `INSUFFICIENT_FUNDS` or `PIN_LOCKED`", body = ErrorBody),
@@ -387,9 +389,11 @@ pub async fn confirm_payment(
 /// Declines a `USER_PAYING` trade: it is closed and nothing is paid.
 #[utoipa::path(
     post, path = "/v1/wallet/payments/{trade_no}/decline", tag = "wallet",
-    params(("trade_no" = String, Path, description = "paycode's trade number")),
+    params(("trade_no" = String, Path, description = "paycode's trade number",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     responses(
         (status = 200, description = "The trade, now `CLOSED`", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: `trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 403, description = "The trade is not waiting for confirmation", body = ErrorBody),
         (status = 404, description = "No such trade of this user", body = ErrorBody),
     ),

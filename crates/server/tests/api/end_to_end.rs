@@ -78,6 +78,16 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
         again.refund_no, first_refund.refund_no,
         "out_refund_no is idempotent"
     );
+    let other_reason = RefundRequest {
+        reason: Some("another reason".to_owned()),
+        ..refund_request("refund-1", 500)
+    };
+    let conflict = shop.client.refund("order-1", &other_reason).await;
+    assert_eq!(
+        code_of(conflict),
+        "OUT_TRADE_NO_CONFLICT",
+        "another reason is another request"
+    );
     shop.client
         .refund("order-1", &refund_request("refund-2", 700))
         .await
@@ -104,6 +114,11 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
 async fn the_history_lists_every_movement_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 5_000).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let shop = app.merchant("Kiosk").await;
     for index in 0..3 {
         let code = alice.client.online_code(None).await.unwrap().code;

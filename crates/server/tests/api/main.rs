@@ -38,6 +38,8 @@ macro_rules! on_both_backends {
 }
 
 mod concurrency;
+mod console;
+mod credentials;
 mod databases;
 mod end_to_end;
 mod failures;
@@ -46,5 +48,6 @@ mod postgres_outage;
 mod public;
 mod refusals;
 mod restart;
+mod schema;
 mod step_up;
 mod two_instances;

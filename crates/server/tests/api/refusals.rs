@@ -400,6 +400,11 @@ async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_end
     };
     let app = crate::helpers::spawn_app_with(backend, config).await;
     let wallet = app.wallet("alice", 1_000).await;
+    wallet
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let shop = app.merchant("Guesser").await;
     let before = app.balances(&wallet, &shop).await;
     // Online codes that were never issued: each is a failed verification of no device.

@@ -130,6 +130,50 @@ pub fn sessions_are_found_by_token_hash(store: &dyn Store) {
     let _ = others;
 }
 
+/// Users page in id order from a cursor, filtered by a username prefix in which `_` and `%`
+/// are plain characters; merchants page in id order.
+pub fn users_and_merchants_are_paged_in_id_order(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let names = ["al_ice", "alfred", "bob", "alxice", "al%"];
+    let ids: Vec<UserId> = names
+        .iter()
+        .map(|name| new_user(&mut *transaction, name).0)
+        .collect();
+    let shops: Vec<MerchantId> = ["one", "two", "three"]
+        .iter()
+        .map(|name| new_merchant(&mut *transaction, name).0)
+        .collect();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    let page = |transaction: &mut dyn paycode_core::store::Transaction, prefix, after, limit| {
+        transaction
+            .users_page(prefix, after, limit)
+            .unwrap()
+            .iter()
+            .map(|user| user.username.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(page(&mut *transaction, "", None, 10), names);
+    assert_eq!(page(&mut *transaction, "", None, 2), names[..2]);
+    assert_eq!(page(&mut *transaction, "", Some(ids[1]), 2), names[2..4]);
+    assert_eq!(page(&mut *transaction, "al_", None, 10), ["al_ice"]);
+    assert_eq!(page(&mut *transaction, "al%", None, 10), ["al%"]);
+    assert_eq!(
+        page(&mut *transaction, "al", Some(ids[0]), 10),
+        ["alfred", "alxice", "al%"]
+    );
+    assert!(page(&mut *transaction, "zed", None, 10).is_empty());
+    let merchants: Vec<MerchantId> = transaction
+        .merchants_page(Some(shops[0]), 10)
+        .unwrap()
+        .iter()
+        .map(|merchant| merchant.id)
+        .collect();
+    assert_eq!(merchants, shops[1..]);
+    assert_eq!(transaction.merchants_page(None, 1).unwrap()[0].id, shops[0]);
+}
+
 /// A user's count of wrong PINs starts at zero, reads back as written, and is kept per user.
 pub fn pin_attempts_are_kept_per_user(store: &dyn Store) {
     let mut transaction = begin(store);

@@ -47,6 +47,18 @@ pub(super) fn lock_merchant(
     row.as_ref().map(merchant_from_row).transpose()
 }
 
+pub(super) fn merchants_page(
+    connection: &mut Connection,
+    after: Option<MerchantId>,
+    limit: u32,
+) -> Result<Vec<MerchantRecord>> {
+    let rows = connection.query(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id > $1 ORDER BY id LIMIT $2",
+        &[&after.map_or(0, |id| id.0), &i64::from(limit)],
+    )?;
+    rows.iter().map(merchant_from_row).collect()
+}
+
 pub(super) fn merchants(
     connection: &mut Connection,
     ids: &[MerchantId],

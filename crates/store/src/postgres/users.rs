@@ -53,6 +53,29 @@ pub(super) fn user_by_username(
     row.as_ref().map(user_from_row).transpose()
 }
 
+pub(super) fn users_page(
+    connection: &mut Connection,
+    username_prefix: &str,
+    after: Option<UserId>,
+    limit: u32,
+) -> Result<Vec<UserRecord>> {
+    // A prefix compared with `left`, not `LIKE`, whose `_` and `%` usernames may contain.
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE id > $1 AND left(username, length($2)) = $2
+         ORDER BY id LIMIT $3"
+    );
+    let rows = connection.query(
+        &sql,
+        &[
+            &after.map_or(0, |id| id.0),
+            &username_prefix,
+            &i64::from(limit),
+        ],
+    )?;
+    rows.iter().map(user_from_row).collect()
+}
+
 fn user_from_row(row: &Row) -> Result<UserRecord> {
     Ok(UserRecord {
         id: UserId(row.try_get("id")?),
@@ -194,15 +217,15 @@ pub(super) fn delete_other_sessions(
     user: UserId,
     keep: SessionId,
 ) -> Result<u64> {
-    Ok(connection.execute(
+    connection.execute(
         "DELETE FROM sessions WHERE user_id = $1 AND id <> $2",
         &[&user.0, &keep.0],
-    )?)
+    )
 }
 
 pub(super) fn delete_expired_sessions(
     connection: &mut Connection,
     before: UnixMillis,
 ) -> Result<u64> {
-    Ok(connection.execute("DELETE FROM sessions WHERE expires_at < $1", &[&before])?)
+    connection.execute("DELETE FROM sessions WHERE expires_at < $1", &[&before])
 }

@@ -49,6 +49,28 @@ pub(super) fn user_by_username(
     Ok(user)
 }
 
+pub(super) fn users_page(
+    connection: &Connection,
+    username_prefix: &str,
+    after: Option<UserId>,
+    limit: u32,
+) -> Result<Vec<UserRecord>> {
+    // A prefix compared with `substr`, not `LIKE`, whose `_` and `%` usernames may contain.
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE id > ?1 AND substr(username, 1, length(?2)) = ?2
+         ORDER BY id LIMIT ?3"
+    );
+    let mut statement = connection.prepare_cached(&sql)?;
+    let users = statement
+        .query_map(
+            params![after.map_or(0, |id| id.0), username_prefix, limit],
+            user_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(users)
+}
+
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
         id: UserId(row.get("id")?),
