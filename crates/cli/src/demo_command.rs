@@ -3,9 +3,11 @@
 //! wallet, a point of sale and an operator would; the offline code is made by the wallet logic
 //! alone, with no call to the server.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
+use clap::Args;
 use paycode_api::payments::{PayRequest, RefundRequest, TradeStatus};
 use paycode_client::{Client, ClientError, Proof};
 use paycode_core::SystemClock;
@@ -17,9 +19,25 @@ use crate::{unix_now, Outcome};
 /// Minor units per major unit in the demo's currency (CNY: 100 fen to the yuan).
 const MINOR_DIGITS: u32 = 2;
 
-pub fn run() -> Result<Outcome> {
+/// The demo user's name and password, printed by `--keep` for logging in to the wallet.
+const DEMO_USERNAME: &str = "alice";
+const DEMO_PASSWORD: &str = "correct horse battery";
+
+/// Flags of `paycode demo`.
+#[derive(Debug, Args)]
+pub struct DemoArguments {
+    /// Keep the server running after the story, with its data, and print the wallet's URL and
+    /// the credentials to try it with (Ctrl-C stops it).
+    #[arg(long)]
+    keep: bool,
+    /// Address the demo's server listens on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+}
+
+pub fn run(arguments: DemoArguments) -> Result<Outcome> {
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(story())?;
+    runtime.block_on(story(arguments))?;
     Ok(Outcome::Success)
 }
 
@@ -31,11 +49,11 @@ fn money(minor: i64, currency: &str) -> String {
     format!("{} {currency}", format_amount(minor, MINOR_DIGITS))
 }
 
-async fn story() -> Result<()> {
+async fn story(arguments: DemoArguments) -> Result<()> {
     let data_dir = tempfile::tempdir().context("could not create a temporary directory")?;
     let admin_key = paycode_core::crypto::new_token("pa_demo_");
     let options = ServeOptions {
-        listen: "127.0.0.1:0".parse()?,
+        listen: arguments.listen,
         data_dir: data_dir.path().to_path_buf(),
         database: None,
         config_file: None,
@@ -54,15 +72,45 @@ async fn story() -> Result<()> {
         data_dir.path().display()
     );
     let result = walk_through(&server.url(), &admin_key).await;
+    if arguments.keep {
+        if let Ok(merchant_key) = &result {
+            let data_path = data_dir.keep();
+            print_keep_instructions(&server.url(), merchant_key, &admin_key, &data_path);
+            if let Err(error) = tokio::signal::ctrl_c().await {
+                tracing::error!(%error, "could not listen for Ctrl-C");
+            }
+        }
+    }
     server.stop().await?;
-    result
+    result.map(|_| ())
 }
 
-async fn walk_through(url: &str, admin_key: &str) -> Result<()> {
+/// What a person needs to try the wallet in a browser against the kept server.
+fn print_keep_instructions(
+    url: &str,
+    merchant_key: &str,
+    admin_key: &str,
+    data_path: &std::path::Path,
+) {
+    say("The server keeps running with the demo's data; Ctrl-C stops it");
+    for (page, page_url) in paycode_server::web::page_urls(url) {
+        println!("   {:<14}{page_url}", format!("{page}:"));
+    }
+    println!("   log in as:    {DEMO_USERNAME} / {DEMO_PASSWORD}");
+    println!("   merchant key: {merchant_key}");
+    println!("   admin key:    {admin_key}");
+    println!("   data:         {}", data_path.display());
+    println!(
+        "   charge a code the wallet shows:\n     paycode pos charge --server {url} --key {merchant_key} --amount 12.50 --code <18 digits>"
+    );
+}
+
+/// Runs the story against the server at `url` and answers the merchant's API key.
+async fn walk_through(url: &str, admin_key: &str) -> Result<String> {
     let admin = Client::new(url)?.with_bearer(admin_key);
 
     say("The operator creates a user, a merchant, and tops the user up with 200.00");
-    let alice = admin.create_user("alice", "correct horse battery").await?;
+    let alice = admin.create_user(DEMO_USERNAME, DEMO_PASSWORD).await?;
     let canteen = admin.create_merchant("Campus Canteen").await?;
     let merchant_key = canteen
         .api_key
@@ -106,7 +154,7 @@ async fn walk_through(url: &str, admin_key: &str) -> Result<()> {
     );
 
     say("The canteen scans it and charges 12.50");
-    let pos = Client::new(url)?.with_bearer(merchant_key);
+    let pos = Client::new(url)?.with_bearer(&merchant_key);
     let code = shown.code.to_string();
     let payment = pos
         .pay(&pay_request("lunch-0001", &code, 1_250, "Lunch set B"))
@@ -186,7 +234,7 @@ async fn walk_through(url: &str, admin_key: &str) -> Result<()> {
     );
     ensure!(check.ok, "the ledger check failed");
     say("Done. Run `paycode serve` for a server that keeps its data; see the README for the API.");
-    Ok(())
+    Ok(merchant_key)
 }
 
 fn pay_request(out_trade_no: &str, auth_code: &str, amount: i64, subject: &str) -> PayRequest {

@@ -43,7 +43,7 @@ enum Command {
     /// Run the payment server (SQLite in ./paycode-data by default).
     Serve(serve_command::ServeArguments),
     /// The whole story in one command, on a temporary database: enroll, pay offline, refund.
-    Demo,
+    Demo(demo_command::DemoArguments),
     /// The wallet: log in, enroll a device, show offline codes (no network needed), confirm.
     #[command(subcommand)]
     Wallet(wallet_command::WalletCommand),
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(arguments) => serve_command::run(arguments),
-        Command::Demo => demo_command::run(),
+        Command::Demo(arguments) => demo_command::run(arguments),
         Command::Wallet(command) => wallet_command::run(command),
         Command::Pos(command) => pos_command::run(command),
         Command::Admin(command) => admin_command::run(command),

@@ -91,6 +91,14 @@ fn seconds(flag: &str, value: f64) -> Result<Duration> {
 pub fn run(arguments: ServeArguments) -> Result<Outcome> {
     paycode_server::init_tracing();
     let options = arguments.into_options()?;
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    for (page, url) in paycode_server::web::page_urls(&format!("{scheme}://{}", options.listen)) {
+        println!("{page}: {url}");
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(paycode_server::serve(options, shutdown_signal()))?;
     Ok(Outcome::Success)

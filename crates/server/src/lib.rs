@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod routes;
 mod startup;
 pub mod state;
+pub mod web;
 
 pub use connections::{tls_acceptor, ConnectionLimits, TlsFiles};
 pub use error::ApiError;

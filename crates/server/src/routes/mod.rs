@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_routes())
         .merge(wallet_routes())
         .merge(merchant_routes())
+        .merge(crate::web::routes())
         .route("/healthz", get(public::healthz))
         .route("/metrics", get(public::metrics))
         .route("/openapi.json", get(public::openapi))
