@@ -226,6 +226,7 @@ describe('the wallet in Chromium', { concurrency: 1 }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor({ timeout: 10_000 });
     await assert.doesNotReject(dialog.getByText('1,500.00').waitFor());
+    await assert.doesNotReject(dialog.getByText(`${MERCHANT} asks for`).waitFor());
     await screenshot('confirm-dialog');
     await dialog.getByLabel('PIN').fill('000000');
     await dialog.getByRole('button', { name: 'Pay' }).click();
