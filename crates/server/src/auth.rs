@@ -75,11 +75,8 @@ impl FromRequestParts<AppState> for WalletAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let credential = bearer(&parts.headers)?;
-        state
-            .run(move |paycode| paycode.authenticate_user(&credential))
-            .await
-            .map(WalletAuth)
+        let session = WalletSession::from_request_parts(parts, state).await?;
+        Ok(WalletAuth(session.user))
     }
 }
 

@@ -111,11 +111,6 @@ impl Paycode {
         })
     }
 
-    /// The user behind a session token, if the session is live.
-    pub fn authenticate_user(&self, token: &str) -> Result<UserId, Error> {
-        Ok(self.authenticate_session(token)?.user_id)
-    }
-
     /// The live session behind a token. Its last use is recorded at most once a minute.
     pub fn authenticate_session(&self, token: &str) -> Result<SessionRecord, Error> {
         let hash = hash_token(token);

@@ -29,13 +29,7 @@ async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once(backend: Ba
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(
-        &alice
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = alice.enroll_phone().await;
     let code = phone.code(app.step(), 0);
     let requests = (0..PARALLEL_REQUESTS)
         .map(|index| pay_request(&format!("order-{index}"), &code, 100))
@@ -57,13 +51,7 @@ async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_ans
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(
-        &alice
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = alice.enroll_phone().await;
     let request = pay_request("order-1", &phone.code(app.step(), 0), 100);
     let requests = vec![request; PARALLEL_REQUESTS];
 

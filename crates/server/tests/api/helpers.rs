@@ -114,6 +114,18 @@ pub struct Wallet {
     pub user_id: i64,
 }
 
+impl Wallet {
+    /// Enrolls a phone with the user's password (a test wallet sets no PIN unless it says so).
+    pub async fn enroll_phone(&self) -> Phone {
+        let provisioning = self
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .expect("device enrolled");
+        Phone::new(&provisioning)
+    }
+}
+
 /// A merchant with its API key.
 pub struct Merchant {
     /// A client with the merchant's API key.

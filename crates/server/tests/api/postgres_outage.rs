@@ -22,10 +22,9 @@ use paycode_store::postgres::{CHECKOUT_TIMEOUT, CONNECT_TIMEOUT};
 use tempfile::TempDir;
 
 use crate::helpers::{
-    assert_ledger_ok, balances, merchant_on, pay_request, wallet_on, Backend, Phone, ADMIN_KEY,
+    assert_ledger_ok, balances, merchant_on, pay_request, wallet_on, Backend, ADMIN_KEY,
     START_MILLIS,
 };
-use crate::helpers::{Proof, PASSWORD};
 
 /// Where Debian and Ubuntu install the server programs of each PostgreSQL version.
 const POSTGRESQL_LIBRARY: &str = "/usr/lib/postgresql";
@@ -259,13 +258,7 @@ async fn a_server_answers_503_while_postgres_is_stopped_and_recovers_by_itself()
     let admin = anonymous.with_bearer(ADMIN_KEY);
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let phone = Phone::new(
-        &wallet
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = wallet.enroll_phone().await;
     shop.client
         .pay(&pay_request("order-1", &phone.code(step, 0), 100))
         .await

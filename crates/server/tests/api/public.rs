@@ -23,13 +23,7 @@ async fn the_metrics_count_requests_payments_and_verification_failures(backend: 
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(
-        &alice
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = alice.enroll_phone().await;
     let code = phone.code(app.step(), 0);
     shop.client
         .pay(&pay_request("order-1", &code, 100))

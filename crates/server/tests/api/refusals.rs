@@ -23,13 +23,7 @@ async fn scene(backend: Backend) -> Scene {
     let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 5_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(
-        &wallet
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = wallet.enroll_phone().await;
     let before = app.balances(&wallet, &shop).await;
     Scene {
         app,

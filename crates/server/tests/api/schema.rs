@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::helpers::{json_request, spawn_app, Backend, Phone, Proof, PASSWORD};
+use crate::helpers::{json_request, spawn_app, Backend, Proof, PASSWORD};
 
 /// A body that may be left out (asking for an online code) may also be sent as JSON `null`,
 /// which the document's optional body admits; a body that is required (enrolling a device,
@@ -39,13 +39,7 @@ async fn a_body_that_is_an_array_of_the_fields_is_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 5_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(
-        &wallet
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap(),
-    );
+    let phone = wallet.enroll_phone().await;
     let before = app.balances(&wallet, &shop).await;
     let code = phone.code(app.step(), 0);
     for body in [

@@ -566,13 +566,7 @@ async fn two_instances_starting_at_once_on_a_new_database_share_their_keys() {
             )
             .await;
             let shop = merchant_on(&endpoints[paying].admin, &format!("shop{enrolling}")).await;
-            let phone = Phone::new(
-                &wallet
-                    .client
-                    .enroll_device(None, Proof::Password(PASSWORD))
-                    .await
-                    .unwrap(),
-            );
+            let phone = wallet.enroll_phone().await;
             let online = wallet.client.online_code(None).await.unwrap().code;
             for (index, code) in [phone.code(step, 0), online].iter().enumerate() {
                 let paid = shop
