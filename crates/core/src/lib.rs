@@ -14,7 +14,6 @@ pub mod ids;
 pub mod limits;
 pub mod model;
 pub mod money;
-pub mod rate_limit;
 pub mod service;
 pub mod store;
 pub mod text;

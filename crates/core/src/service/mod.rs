@@ -9,6 +9,7 @@ mod payments;
 mod verify;
 mod wallet;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use paycode_codec::{CodeKey, OfflineCodec, Prefix, PrefixTable};
@@ -22,7 +23,6 @@ use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
 use crate::model::SealedSecret;
 use crate::money::Currency;
-use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated};
@@ -59,7 +59,8 @@ pub struct Paycode {
     /// The offline prefix and key that new devices are given (the first configured).
     enrollment: (Prefix, CodeKey),
     code_hash_key: Zeroizing<Vec<u8>>,
-    failures: FailureBudget,
+    /// Devices locked at every merchant since the start, for the operator's alert.
+    global_lockouts: AtomicU64,
     batcher: batch::Batcher,
     merchant_keys: key_cache::KeyCache,
 }
@@ -114,7 +115,6 @@ impl Paycode {
             .ok_or_else(|| Error::Config("no offline prefix".to_owned()))?;
         let codes = PrefixTable::new(online, paycode_keys)
             .map_err(|error| Error::Config(error.to_string()))?;
-        let failures = FailureBudget::new(config.merchant_failures_per_minute);
         Ok(Self {
             store,
             clock,
@@ -123,7 +123,7 @@ impl Paycode {
             codes,
             enrollment,
             code_hash_key,
-            failures,
+            global_lockouts: AtomicU64::new(0),
             batcher: batch::Batcher::default(),
             merchant_keys: key_cache::KeyCache::default(),
         })
@@ -142,6 +142,13 @@ impl Paycode {
     /// The clock the domain reads.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// How many times a device was locked at every merchant (its failures at every merchant
+    /// together reached `global_failed_attempts`) since the start: each one is worth an
+    /// operator's look, since it takes many merchants guessing one device's codes.
+    pub fn global_lockouts(&self) -> u64 {
+        self.global_lockouts.load(Ordering::Relaxed)
     }
 
     /// The store's backend name, for logs and metrics.

@@ -22,6 +22,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pin_free_days",
         sql: include_str!("../migrations/postgres/0002_pin_free_days.sql"),
     },
+    Migration {
+        version: 4,
+        name: "failure_counts",
+        sql: include_str!("../migrations/postgres/0004_failure_counts.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet. `lock_key` names the advisory lock

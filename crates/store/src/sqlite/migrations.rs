@@ -21,6 +21,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pin_free_days",
         sql: include_str!("../migrations/sqlite/0002_pin_free_days.sql"),
     },
+    Migration {
+        version: 4,
+        name: "failure_counts",
+        sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
