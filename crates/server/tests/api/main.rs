@@ -42,6 +42,7 @@ mod databases;
 mod end_to_end;
 mod failures;
 mod helpers;
+mod lockout;
 mod postgres_outage;
 mod public;
 mod refusals;
