@@ -60,10 +60,10 @@ pub(super) fn put_devices_failures(
 }
 
 pub(super) fn clear_device_failures(connection: &mut Connection, device: DeviceId) -> Result<u64> {
-    Ok(connection.execute(
+    connection.execute(
         "DELETE FROM device_failures WHERE device_id = $1",
         &[&device.0],
-    )?)
+    )
 }
 
 /// Locks each merchant's count of `minute`, creating it at zero where there is none yet (a
@@ -114,21 +114,21 @@ pub(super) fn delete_verification_failures_before(
     before: UnixMillis,
     limit: u32,
 ) -> Result<u64> {
-    Ok(connection.execute(
+    connection.execute(
         "DELETE FROM verification_failures WHERE id IN (
              SELECT id FROM verification_failures WHERE at < $1 ORDER BY at LIMIT $2)",
         &[&before, &i64::from(limit)],
-    )?)
+    )
 }
 
 pub(super) fn delete_merchant_failures_before(
     connection: &mut Connection,
     minute: i64,
 ) -> Result<u64> {
-    Ok(connection.execute(
+    connection.execute(
         "DELETE FROM merchant_failure_minutes WHERE minute < $1",
         &[&minute],
-    )?)
+    )
 }
 
 /// The one count a single payment needs, through the bulk statement.
