@@ -12,8 +12,10 @@ use crate::{Timestamp, REDACTED};
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     /// 1 to 64 ASCII letters, digits or `. _ - @`; unique.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._@-]+$")]
     pub username: String,
     /// At least 8 characters, at most 256 bytes.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
 }
 
@@ -45,6 +47,7 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct CreateMerchantRequest {
     /// Display name, 1 to 128 bytes of printable text.
+    #[schema(min_length = 1, max_length = 128)]
     pub name: String,
 }
 
@@ -112,8 +115,10 @@ pub struct TopupRequest {
     /// The credited user.
     pub user_id: i64,
     /// Minor units, positive.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount: i64,
     /// The operator's reference: 1 to 64 ASCII letters, digits or `_ - . :`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")]
     pub reference: String,
 }
 
@@ -196,4 +201,84 @@ mod tests {
         let typo = r#"{"user_id": 1, "amount": 5, "reference": "r", "amout": 5}"#;
         assert!(serde_json::from_str::<TopupRequest>(typo).is_err());
     }
+}
+
+/// Query of `GET /v1/admin/users`: users in id order, a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Only users whose username starts with this.
+    #[param(max_length = 64)]
+    pub username_prefix: Option<String>,
+    /// Only users with an id above this one (the `next_after` of the previous page).
+    pub after: Option<i64>,
+    /// Page size, 1 to 100; 20 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// A page of users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserPage {
+    /// In id order.
+    pub items: Vec<User>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// A user as the operator's console shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserOverview {
+    /// The user.
+    pub user: User,
+    /// The balance, in minor units.
+    pub balance: i64,
+    /// The deployment's currency, ISO 4217.
+    pub currency: String,
+    /// Whether the user has set a PIN.
+    pub pin_set: bool,
+    /// Until when every PIN check of the user is refused (`PIN_LOCKED`), while it is.
+    pub pin_locked_until: Option<Timestamp>,
+    /// The user's devices, revoked ones included, oldest first.
+    pub devices: Vec<crate::Device>,
+}
+
+/// Query of `GET /v1/admin/merchants`: merchants in id order, a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MerchantsQuery {
+    /// Only merchants with an id above this one (the `next_after` of the previous page).
+    pub after: Option<i64>,
+    /// Page size, 1 to 100; 20 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// A page of merchants (never with their keys).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MerchantPage {
+    /// In id order.
+    pub items: Vec<Merchant>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// One of a merchant's API keys, without the key itself (stored only as a hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MerchantKeyInfo {
+    /// The key's id, for revoking it.
+    pub id: i64,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A merchant's API keys, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MerchantKeyList {
+    /// The keys, revoked ones included.
+    pub items: Vec<MerchantKeyInfo>,
 }

@@ -50,13 +50,17 @@ pub mod codes {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// 405: the route exists but not with this method.
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+    /// 408: the request was not received and answered within the server's request timeout
+    /// (a client sending its body too slowly); the connection is closed.
+    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
     /// 409: the same `out_trade_no` (or `out_refund_no`, or top-up reference) with other parameters.
     pub const OUT_TRADE_NO_CONFLICT: &str = "OUT_TRADE_NO_CONFLICT";
     /// 409: a request with the same idempotency key is being processed; retry shortly.
     pub const REQUEST_IN_PROGRESS: &str = "REQUEST_IN_PROGRESS";
     /// 413: the body is larger than 64 KiB.
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-    /// 429: the merchant failed too many verifications this minute.
+    /// 429: too many attempts (a merchant's failed verifications this minute, failed logins
+    /// for a username, or password checks waiting); the `Retry-After` header says when to retry.
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     /// 422: the code does not verify.
     pub const CODE_INVALID: &str = "CODE_INVALID";
@@ -70,6 +74,8 @@ pub mod codes {
     pub const DEVICE_REVOKED: &str = "DEVICE_REVOKED";
     /// 422: the paying account does not hold enough money.
     pub const INSUFFICIENT_FUNDS: &str = "INSUFFICIENT_FUNDS";
+    /// 422: too many wrong PINs in a row; the user's PIN checks are refused for 15 minutes.
+    pub const PIN_LOCKED: &str = "PIN_LOCKED";
     /// 422: a configured limit is reached.
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     /// 422: only successful trades can be refunded.
@@ -84,7 +90,7 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
 
     /// Every code with its HTTP status.
-    pub const ALL: [(&str, u16); 23] = [
+    pub const ALL: [(&str, u16); 25] = [
         (MALFORMED_REQUEST, 400),
         (INVALID_AMOUNT, 400),
         (INVALID_CODE_FORMAT, 400),
@@ -92,6 +98,7 @@ pub mod codes {
         (FORBIDDEN, 403),
         (NOT_FOUND, 404),
         (METHOD_NOT_ALLOWED, 405),
+        (REQUEST_TIMEOUT, 408),
         (OUT_TRADE_NO_CONFLICT, 409),
         (REQUEST_IN_PROGRESS, 409),
         (PAYLOAD_TOO_LARGE, 413),
@@ -102,6 +109,7 @@ pub mod codes {
         (DEVICE_LOCKED, 422),
         (DEVICE_REVOKED, 422),
         (INSUFFICIENT_FUNDS, 422),
+        (PIN_LOCKED, 422),
         (LIMIT_EXCEEDED, 422),
         (TRADE_NOT_REFUNDABLE, 422),
         (REFUND_EXCEEDS_PAYMENT, 422),

@@ -26,15 +26,17 @@ pub mod payments;
 pub mod wallet;
 
 pub use admin::{
-    CreateMerchantRequest, CreateUserRequest, LedgerCheck, Merchant, MerchantKey, Topup,
-    TopupRequest, User,
+    CreateMerchantRequest, CreateUserRequest, LedgerCheck, Merchant, MerchantKey, MerchantKeyInfo,
+    MerchantKeyList, MerchantPage, MerchantsQuery, Topup, TopupRequest, User, UserOverview,
+    UserPage, UsersQuery,
 };
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};
 pub use wallet::{
     Balance, ConfirmPaymentRequest, Device, DeviceList, DeviceProvisioning, DeviceStatus,
     EnrollDeviceRequest, LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery,
-    Session, SetPinRequest, Transaction, TransactionsPage, TransactionsQuery,
+    RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
+    Transaction, TransactionsPage, TransactionsQuery,
 };
 
 use serde::{Deserialize, Serialize};

@@ -15,16 +15,21 @@ use crate::{Timestamp, REDACTED};
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
     /// The merchant's reference: 1 to 64 ASCII letters, digits or `_ - . :`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")]
     pub out_trade_no: String,
     /// The scanned 18-digit payment code.
+    #[schema(pattern = r"^[0-9]{18}$")]
     pub auth_code: String,
     /// Minor units, positive.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount: i64,
     /// What is bought, up to 128 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 128)]
     pub subject: Option<String>,
     /// Which terminal charges, up to 128 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 128)]
     pub terminal_id: Option<String>,
 }
 
@@ -114,11 +119,14 @@ pub struct TradeList {
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     /// The merchant's reference for the refund: 1 to 64 ASCII letters, digits or `_ - . :`.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")]
     pub out_refund_no: String,
     /// Minor units, positive; all refunds together at most the trade's amount.
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub amount: i64,
     /// Why, up to 128 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 128)]
     pub reason: Option<String>,
 }
 

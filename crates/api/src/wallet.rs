@@ -52,9 +52,11 @@ impl fmt::Debug for Session {
 #[serde(deny_unknown_fields)]
 pub struct SetPinRequest {
     /// The new PIN: 6 to 12 digits.
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub pin: String,
     /// The PIN in force, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub current_pin: Option<String>,
 }
 
@@ -85,6 +87,7 @@ pub struct TransactionsQuery {
     /// Only transactions with an id below this one (the `next_before` of the previous page).
     pub before: Option<i64>,
     /// Page size, 1 to 100; 20 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -112,13 +115,84 @@ pub struct TransactionsPage {
     pub next_before: Option<i64>,
 }
 
-/// `POST /v1/wallet/devices`: enrolls a device. The body may be empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// `POST /v1/wallet/devices`: enrolls a device. It needs the user's PIN, or the password while
+/// the user has no PIN, so that a stolen session alone cannot mint a device secret.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollDeviceRequest {
-    /// A name the owner recognises the device by.
+    /// A name the owner recognises the device by, up to 128 bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 128)]
     pub name: Option<String>,
+    /// The user's PIN; required once a PIN is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// The user's password; accepted only while no PIN is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for EnrollDeviceRequest {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("EnrollDeviceRequest")
+            .field("name", &self.name)
+            .field("pin", &self.pin.as_ref().map(|_| REDACTED))
+            .field("password", &self.password.as_ref().map(|_| REDACTED))
+            .finish()
+    }
+}
+
+/// `POST /v1/wallet/devices/{id}/rotate`: gives a device a new secret. Like enrolling, it
+/// needs the PIN, or the password while the user has no PIN.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateDeviceRequest {
+    /// The user's PIN; required once a PIN is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// The user's password; accepted only while no PIN is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for RotateDeviceRequest {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("RotateDeviceRequest")
+            .field("pin", &self.pin.as_ref().map(|_| REDACTED))
+            .field("password", &self.password.as_ref().map(|_| REDACTED))
+            .finish()
+    }
+}
+
+/// One of the user's live sessions, as `GET /v1/wallet/sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    /// The session's id, for `DELETE /v1/wallet/sessions/{id}`.
+    pub id: i64,
+    /// When it was created (the login).
+    pub created_at: Timestamp,
+    /// When it last authenticated a request (to the minute).
+    pub last_used_at: Timestamp,
+    /// The `User-Agent` of the login, if it sent one.
+    pub user_agent: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// The user's live sessions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    /// The sessions.
+    pub items: Vec<SessionInfo>,
+}
+
+/// How many sessions `DELETE /v1/wallet/sessions` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionsEnded {
+    /// Sessions ended (every one but the current).
+    pub ended: u64,
 }
 
 /// What a wallet needs to make offline codes (SPEC 2.4), returned when a device is enrolled
@@ -246,6 +320,7 @@ impl fmt::Debug for OnlineCode {
 #[into_params(parameter_in = Query)]
 pub struct PendingPaymentsQuery {
     /// `USER_PAYING`.
+    #[param(pattern = "^USER_PAYING$")]
     pub status: Option<String>,
 }
 
@@ -254,6 +329,7 @@ pub struct PendingPaymentsQuery {
 #[serde(deny_unknown_fields)]
 pub struct ConfirmPaymentRequest {
     /// The user's PIN.
+    #[schema(pattern = r"^[0-9]{6,12}$")]
     pub pin: String,
 }
 

@@ -126,6 +126,8 @@ async fn start_in_process(options: &Options, workspace: &Path) -> Result<InProce
         database,
         config_file: None,
         admin_key: Some(admin_key.clone()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     say(options, "starting an in-process server");
     let opened = tokio::task::spawn_blocking(move || {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use paycode_api::DeviceProvisioning;
-use paycode_client::Client;
+use paycode_client::{Client, Proof};
 use paycode_codec::{CodeKey, DeviceSlot, OfflineCodec, Prefix};
 use paycode_core::ids::{DeviceId, UserId};
 use paycode_core::model::AccountKind;
@@ -212,7 +212,8 @@ pub fn populate_in_process(
                             &plan.topup_reference(number),
                         )?;
                         for _ in 0..plan.devices_of_user(number) {
-                            enrolled.add_provisioning(paycode.enroll_device(user, None)?)?;
+                            enrolled
+                                .add_provisioning(paycode.enroll_device_unchecked(user, None)?)?;
                         }
                         progress.add(u64::from(plan.devices_of_user(number)));
                     }
@@ -344,7 +345,11 @@ async fn enroll_user_over_http(
     let wallet = admin.with_bearer(session.token);
     let mut enrolled = Vec::new();
     for _ in 0..plan.devices_of_user(number) {
-        enrolled.push(wallet.enroll_device(None).await?);
+        enrolled.push(
+            wallet
+                .enroll_device(None, Proof::Password(password))
+                .await?,
+        );
     }
     Ok(enrolled)
 }

@@ -18,6 +18,8 @@ async fn a_run_against_a_server_by_url_pays_and_finds_every_payment_stored() {
         database: None,
         config_file: None,
         admin_key: Some(admin_key.clone()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     let opened = tokio::task::spawn_blocking(move || {
         paycode_server::open(&serve_options, Arc::new(SystemClock))

@@ -3,17 +3,19 @@
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use paycode_api::{LedgerCheck, Merchant, MerchantKey, Topup, User};
+use paycode_api::{LedgerCheck, Merchant, MerchantKey, Topup, User, UserOverview};
 use paycode_client::Client;
 use paycode_wallet::format_amount;
 
-use crate::display::{device_status, parse_typed_amount, MINOR_DIGITS};
+use crate::display::{device_status, money, parse_typed_amount, MINOR_DIGITS};
+use crate::key_file_flag::value_or_file;
 use crate::prompt::flag_or_prompt;
 use crate::remote::{self, print_json};
 use crate::Outcome;
 
 /// What to fix when the server does not accept the admin key.
-const UNAUTHENTICATED_HINT: &str = "check the admin key (--key or PAYCODE_ADMIN_KEY)";
+const UNAUTHENTICATED_HINT: &str =
+    "check the admin key (--key, --key-file, PAYCODE_ADMIN_KEY or PAYCODE_ADMIN_KEY_FILE)";
 
 /// Where the server is and the admin key, shared by every `paycode admin` command.
 #[derive(Debug, Args)]
@@ -22,8 +24,17 @@ pub struct AdminOptions {
     #[arg(long, env = "PAYCODE_SERVER")]
     server: String,
     /// The admin key (the one the server was started with, or printed at its first start).
-    #[arg(long, env = "PAYCODE_ADMIN_KEY", hide_env_values = true)]
-    key: String,
+    /// Prefer `--key-file` or the environment: a flag's value shows in `ps`.
+    #[arg(
+        long,
+        env = "PAYCODE_ADMIN_KEY",
+        hide_env_values = true,
+        required_unless_present = "key_file"
+    )]
+    key: Option<String>,
+    /// A file whose first line is the admin key.
+    #[arg(long, env = "PAYCODE_ADMIN_KEY_FILE", conflicts_with = "key")]
+    key_file: Option<std::path::PathBuf>,
     /// Print one JSON object on stdout instead of text.
     #[arg(long)]
     json: bool,
@@ -80,6 +91,52 @@ pub enum AdminCommand {
         #[arg(long)]
         reference: String,
     },
+    /// List users in id order, optionally those whose username starts with --prefix.
+    Users {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// Only usernames starting with this.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Only users after this id (the `next_after` of the previous page).
+        #[arg(long)]
+        after: Option<i64>,
+        /// Page size, 1 to 100.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Show a user's balance, devices and PIN state.
+    ShowUser {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The user's id.
+        user_id: i64,
+    },
+    /// List merchants in id order.
+    Merchants {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// Only merchants after this id (the `next_after` of the previous page).
+        #[arg(long)]
+        after: Option<i64>,
+        /// Page size, 1 to 100.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// List a merchant's API keys (ids and dates; the keys themselves are never kept).
+    Keys {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The merchant's id.
+        merchant_id: i64,
+    },
+    /// Revoke a device for its owner (a phone reported lost): its codes stop working.
+    RevokeDevice {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The device's id.
+        device_id: i64,
+    },
     /// Unlock a device locked after too many failed verifications.
     Unlock {
         #[command(flatten)]
@@ -96,7 +153,11 @@ pub enum AdminCommand {
 
 pub fn run(command: AdminCommand) -> Result<Outcome> {
     let runtime = remote::runtime()?;
-    let call = |options: &AdminOptions| remote::client(&options.server, &options.key);
+    let call = |options: &AdminOptions| {
+        let key = value_or_file(options.key.clone(), options.key_file.as_deref())?
+            .ok_or_else(|| anyhow::anyhow!("the admin key is missing: --key or --key-file"))?;
+        remote::client(&options.server, &key)
+    };
     match command {
         AdminCommand::CreateUser {
             options,
@@ -141,6 +202,58 @@ pub fn run(command: AdminCommand) -> Result<Outcome> {
                     device.id,
                     device_status(device)
                 );
+            })
+        }
+        AdminCommand::Users {
+            options,
+            prefix,
+            after,
+            limit,
+        } => {
+            let result = runtime.block_on(call(&options)?.users(prefix.as_deref(), after, limit));
+            finish(result, &options, |page| {
+                page.items.iter().for_each(show_user);
+                if let Some(after) = page.next_after {
+                    println!("more: --after {after}");
+                }
+            })
+        }
+        AdminCommand::ShowUser { options, user_id } => {
+            let result = runtime.block_on(call(&options)?.user_overview(user_id));
+            finish(result, &options, show_user_overview)
+        }
+        AdminCommand::Merchants {
+            options,
+            after,
+            limit,
+        } => {
+            let result = runtime.block_on(call(&options)?.merchants(after, limit));
+            finish(result, &options, |page| {
+                page.items.iter().for_each(show_merchant);
+                if let Some(after) = page.next_after {
+                    println!("more: --after {after}");
+                }
+            })
+        }
+        AdminCommand::Keys {
+            options,
+            merchant_id,
+        } => {
+            let result = runtime.block_on(call(&options)?.merchant_keys(merchant_id));
+            finish(result, &options, |keys| {
+                for key in keys {
+                    let state = key
+                        .revoked_at
+                        .as_ref()
+                        .map_or("live".to_owned(), |at| format!("revoked {at}"));
+                    println!("key {} created {}, {state}", key.id, key.created_at);
+                }
+            })
+        }
+        AdminCommand::RevokeDevice { options, device_id } => {
+            let result = runtime.block_on(call(&options)?.revoke_device_as_operator(device_id));
+            finish(result, &options, |device| {
+                println!("device {} is {}", device.id, device_status(device));
             })
         }
         AdminCommand::LedgerCheck { options } => ledger_check(&runtime, &call(&options)?, &options),
@@ -201,6 +314,25 @@ fn show_user(user: &User) {
         "user {} {} (account {}), created {}",
         user.id, user.username, user.account_id, user.created_at
     );
+}
+
+fn show_user_overview(overview: &UserOverview) {
+    show_user(&overview.user);
+    println!("balance {}", money(overview.balance, &overview.currency));
+    let pin = match (&overview.pin_locked_until, overview.pin_set) {
+        (Some(until), _) => format!("PIN locked until {until}"),
+        (None, true) => "PIN set".to_owned(),
+        (None, false) => "no PIN set".to_owned(),
+    };
+    println!("{pin}");
+    for device in &overview.devices {
+        println!(
+            "device {} {}: {}",
+            device.id,
+            device.name.as_deref().unwrap_or("(no name)"),
+            device_status(device)
+        );
+    }
 }
 
 fn show_merchant(merchant: &Merchant) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
 use paycode_api::payments::{PayRequest, RefundRequest, TradeStatus};
-use paycode_client::{Client, ClientError};
+use paycode_client::{Client, ClientError, Proof};
 use paycode_core::SystemClock;
 use paycode_server::ServeOptions;
 use paycode_wallet::{format_amount, grouped_digits, render_terminal, DeviceEntry, WalletFile};
@@ -40,6 +40,8 @@ async fn story() -> Result<()> {
         database: None,
         config_file: None,
         admin_key: Some(admin_key.clone()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     say("Starting a paycode server on a fresh SQLite database");
     let opened =
@@ -80,7 +82,12 @@ async fn walk_through(url: &str, admin_key: &str) -> Result<()> {
         .login("alice", "correct horse battery")
         .await?;
     let wallet_api = Client::new(url)?.with_bearer(session.token.clone());
-    let provisioning = wallet_api.enroll_device(Some("Alice's phone")).await?;
+    let provisioning = wallet_api
+        .enroll_device(
+            Some("Alice's phone"),
+            Proof::Password("correct horse battery"),
+        )
+        .await?;
     println!(
         "   device {} got slot {}, a 160-bit secret and the code key of prefix {}",
         provisioning.id, provisioning.slot, provisioning.prefix

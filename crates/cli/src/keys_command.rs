@@ -17,7 +17,7 @@ pub enum KeysCommand {
 pub fn run(command: KeysCommand) -> Result<Outcome> {
     match command {
         KeysCommand::Rotate(arguments) => {
-            let options: ServeOptions = arguments.into_options();
+            let options: ServeOptions = arguments.into_options()?;
             let resealed = paycode_server::rotate_master_key(&options)?;
             println!(
                 "added a new current master key to {}; re-encrypted {resealed} secrets",

@@ -6,6 +6,7 @@ mod bench_command;
 mod code_command;
 mod demo_command;
 mod display;
+mod key_file_flag;
 mod keys_command;
 mod otp_command;
 mod pos_charge;

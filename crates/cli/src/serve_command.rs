@@ -2,11 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
-use paycode_server::ServeOptions;
+use paycode_server::{ConnectionLimits, ServeOptions, TlsFiles};
 
+use crate::key_file_flag::value_or_file;
 use crate::Outcome;
 
 /// Flags of `paycode serve`; each also reads a `PAYCODE_*` environment variable.
@@ -25,26 +27,70 @@ pub struct ServeArguments {
     #[arg(long, env = "PAYCODE_CONFIG")]
     config: Option<PathBuf>,
     /// The admin key; without it the stored one is kept, or one is generated and printed once.
+    /// Prefer `--admin-key-file` or the environment: a flag's value shows in `ps`.
     #[arg(long, env = "PAYCODE_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<String>,
+    /// A file whose first line is the admin key.
+    #[arg(long, env = "PAYCODE_ADMIN_KEY_FILE", conflicts_with = "admin_key")]
+    admin_key_file: Option<PathBuf>,
+    /// PEM file of the TLS certificate chain; with `--tls-key`, the server speaks HTTPS only.
+    #[arg(long, env = "PAYCODE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM file of the TLS private key (PKCS #8, PKCS #1 or SEC1).
+    #[arg(long, env = "PAYCODE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers (or finish a TLS handshake); idle
+    /// connections are closed after it too.
+    #[arg(long, env = "PAYCODE_HEADER_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    header_timeout_seconds: f64,
+    /// Seconds from a request's headers to its response, body included.
+    #[arg(long, env = "PAYCODE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30.0)]
+    request_timeout_seconds: f64,
+    /// Connections open at once, over all clients.
+    #[arg(long, env = "PAYCODE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
 }
 
 impl ServeArguments {
-    /// The server's options from these flags.
-    pub fn into_options(self) -> ServeOptions {
-        ServeOptions {
+    /// The server's options from these flags; reading the admin key file may fail.
+    pub fn into_options(self) -> Result<ServeOptions> {
+        let admin_key = value_or_file(self.admin_key, self.admin_key_file.as_deref())?;
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(certificate), Some(private_key)) => Some(TlsFiles {
+                certificate,
+                private_key,
+            }),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
+        let connections = ConnectionLimits {
+            header_read_timeout: seconds("--header-timeout-seconds", self.header_timeout_seconds)?,
+            request_timeout: seconds("--request-timeout-seconds", self.request_timeout_seconds)?,
+            max_connections: self.max_connections,
+        };
+        connections.validate()?;
+        Ok(ServeOptions {
             listen: self.listen,
             data_dir: self.data_dir,
             database: self.database,
             config_file: self.config,
-            admin_key: self.admin_key,
-        }
+            admin_key,
+            connections,
+            tls,
+        })
     }
+}
+
+/// A duration from a number of seconds given on the command line (fractions allowed, so that
+/// tests can use short timeouts).
+fn seconds(flag: &str, value: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("{flag} must be a positive number of seconds"))
 }
 
 pub fn run(arguments: ServeArguments) -> Result<Outcome> {
     paycode_server::init_tracing();
-    let options = arguments.into_options();
+    let options = arguments.into_options()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(paycode_server::serve(options, shutdown_signal()))?;
     Ok(Outcome::Success)

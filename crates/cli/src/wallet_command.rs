@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use paycode_api::{Device, DeviceProvisioning, Trade, TradeList};
-use paycode_client::{Client, ClientError};
+use paycode_client::{Client, ClientError, Proof};
 use paycode_codec::PaymentCode;
 use paycode_wallet::{format_amount, DeviceEntry, Session, WalletFile};
 use serde::Serialize;
@@ -64,6 +64,8 @@ pub enum WalletCommand {
         /// A name to recognise the device by, such as "phone".
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        proof: ProofArgs,
     },
     /// List the user's devices; `*` marks those in this wallet file.
     Devices {
@@ -83,6 +85,8 @@ pub enum WalletCommand {
         options: WalletOptions,
         /// The device's id.
         device_id: i64,
+        #[command(flatten)]
+        proof: ProofArgs,
     },
     /// Show the balance.
     Balance {
@@ -153,10 +157,18 @@ pub fn run(command: WalletCommand) -> Result<Outcome> {
             username,
             password,
         } => login(&options, &username, password),
-        WalletCommand::Enroll { options, name } => enroll(&options, name.as_deref()),
+        WalletCommand::Enroll {
+            options,
+            name,
+            proof,
+        } => enroll(&options, name.as_deref(), proof),
         WalletCommand::Devices { options } => devices(&options),
         WalletCommand::Revoke { options, device_id } => revoke(&options, device_id),
-        WalletCommand::Rotate { options, device_id } => rotate(&options, device_id),
+        WalletCommand::Rotate {
+            options,
+            device_id,
+            proof,
+        } => rotate(&options, device_id, proof),
         WalletCommand::Balance { options } => {
             let wallet = options.open_existing()?;
             let result = wallet.call(|client| async move { client.balance().await })?;
@@ -370,26 +382,78 @@ fn login(options: &WalletOptions, username: &str, password: Option<String>) -> R
     Ok(Outcome::Success)
 }
 
-fn enroll(options: &WalletOptions, name: Option<&str>) -> Result<Outcome> {
+/// How the user proves who they are when enrolling or rotating a device: the PIN, or the
+/// password while no PIN is set (the server refuses a session alone).
+#[derive(Debug, clap::Args)]
+pub struct ProofArgs {
+    /// The user's PIN.
+    #[arg(long, conflicts_with = "password")]
+    pin: Option<String>,
+    /// The user's password, while no PIN is set.
+    #[arg(long)]
+    password: Option<String>,
+}
+
+impl ProofArgs {
+    /// The PIN or password given, or typed at a prompt: six to twelve digits are taken as the
+    /// PIN, anything else as the password.
+    fn resolve(self) -> Result<(Option<String>, Option<String>)> {
+        match (self.pin, self.password) {
+            (Some(pin), _) => Ok((Some(pin), None)),
+            (None, Some(password)) => Ok((None, Some(password))),
+            (None, None) => {
+                let typed = flag_or_prompt(
+                    None,
+                    "--pin or --password",
+                    "PIN (or password while no PIN is set)",
+                )?;
+                let is_pin = (6..=12).contains(&typed.len())
+                    && typed.bytes().all(|byte| byte.is_ascii_digit());
+                Ok(if is_pin {
+                    (Some(typed), None)
+                } else {
+                    (None, Some(typed))
+                })
+            }
+        }
+    }
+}
+
+fn proof<'a>(pin: &'a Option<String>, password: &'a Option<String>) -> Proof<'a> {
+    match (pin, password) {
+        (Some(pin), _) => Proof::Pin(pin),
+        (None, password) => Proof::Password(password.as_deref().unwrap_or_default()),
+    }
+}
+
+fn enroll(options: &WalletOptions, name: Option<&str>, proof_args: ProofArgs) -> Result<Outcome> {
     let mut wallet = options.open_existing()?;
     let name = name.map(str::to_owned);
-    let provisioning =
-        match wallet.call(|client| async move { client.enroll_device(name.as_deref()).await })? {
-            Ok(provisioning) => provisioning,
-            Err(error) => return refused(error, options),
-        };
+    let (pin, password) = proof_args.resolve()?;
+    let provisioning = match wallet.call(|client| async move {
+        client
+            .enroll_device(name.as_deref(), proof(&pin, &password))
+            .await
+    })? {
+        Ok(provisioning) => provisioning,
+        Err(error) => return refused(error, options),
+    };
     store_device(&mut wallet, &provisioning)?;
     show_device_stored(&wallet, &provisioning, options, "enrolled");
     Ok(Outcome::Success)
 }
 
-fn rotate(options: &WalletOptions, device_id: i64) -> Result<Outcome> {
+fn rotate(options: &WalletOptions, device_id: i64, proof_args: ProofArgs) -> Result<Outcome> {
     let mut wallet = options.open_existing()?;
-    let provisioning =
-        match wallet.call(|client| async move { client.rotate_device(device_id).await })? {
-            Ok(provisioning) => provisioning,
-            Err(error) => return refused(error, options),
-        };
+    let (pin, password) = proof_args.resolve()?;
+    let provisioning = match wallet.call(|client| async move {
+        client
+            .rotate_device(device_id, proof(&pin, &password))
+            .await
+    })? {
+        Ok(provisioning) => provisioning,
+        Err(error) => return refused(error, options),
+    };
     store_device(&mut wallet, &provisioning)?;
     show_device_stored(&wallet, &provisioning, options, "rotated the secret of");
     Ok(Outcome::Success)

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use paycode_api::payments::{PayRequest, TradeStatus};
-use paycode_client::Client;
+use paycode_client::{Client, Proof};
 use paycode_codec::{make_offline_code, CodeIndex, CodeKey, DeviceSlot, OfflineCodec, Prefix};
 use paycode_otp::{Algorithm, HotpKey, Secret};
 
@@ -153,7 +153,10 @@ async fn enroll(url: &str) -> (MerchantKeys, Vec<Arc<Phone>>) {
             .unwrap();
         let wallet = anonymous.with_bearer(session.token);
         for _ in 0..DEVICES_PER_USER {
-            let provisioning = wallet.enroll_device(None).await.unwrap();
+            let provisioning = wallet
+                .enroll_device(None, Proof::Password("correct horse battery"))
+                .await
+                .unwrap();
             let prefix: Prefix = provisioning.prefix.parse().unwrap();
             phones.push(Arc::new(Phone {
                 codec: OfflineCodec::new(

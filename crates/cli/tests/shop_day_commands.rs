@@ -19,12 +19,13 @@ const CONFIG: &str = "pin_free_limit = 5000\nuser_paying_timeout_seconds = 30\n"
 /// How long a server may take to answer `/healthz` after it was started.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 /// Environment variables of the commands that a developer's shell could leak into a test.
-const PAYCODE_VARIABLES: [&str; 6] = [
+const PAYCODE_VARIABLES: [&str; 7] = [
     "PAYCODE_SERVER",
     "PAYCODE_WALLET",
     "PAYCODE_WALLET_PASSPHRASE",
     "PAYCODE_MERCHANT_KEY",
     "PAYCODE_ADMIN_KEY",
+    "PAYCODE_ADMIN_KEY_FILE",
     "PAYCODE_CONFIG",
 ];
 
@@ -55,6 +56,8 @@ impl Server {
             .expect("a free port")
             .port();
         let log = File::create(dir.join(format!("server-{port}.log"))).unwrap();
+        // The admin key comes from a file, so that it never shows in `ps`.
+        std::fs::write(dir.join("admin.key"), format!("{ADMIN_KEY}\n")).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_paycode"));
         for variable in PAYCODE_VARIABLES {
             command.env_remove(variable);
@@ -65,7 +68,8 @@ impl Server {
             .arg(dir.join("data"))
             .arg("--config")
             .arg(dir.join("paycode.toml"))
-            .env("PAYCODE_ADMIN_KEY", ADMIN_KEY)
+            .arg("--admin-key-file")
+            .arg(dir.join("admin.key"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -164,7 +168,7 @@ impl Shop {
             "--password",
             PASSWORD,
         ]));
-        success(&shop.wallet_with_server(&["enroll", "--name", "phone"]));
+        success(&shop.wallet_with_server(&["enroll", "--name", "phone", "--password", PASSWORD]));
         shop
     }
 
@@ -175,7 +179,10 @@ impl Shop {
     fn admin(&self, arguments: &[&str]) -> Output {
         run(
             &[&["admin"], arguments, &["--server", &self.server.url]].concat(),
-            &[("PAYCODE_ADMIN_KEY", ADMIN_KEY)],
+            &[(
+                "PAYCODE_ADMIN_KEY_FILE",
+                self.path("admin.key").to_str().unwrap(),
+            )],
         )
     }
 
@@ -480,7 +487,13 @@ fn a_wallet_file_is_private_and_with_a_passphrase_holds_no_secret_in_plain_text(
         &passphrase,
     ));
     success(&wallet(
-        &["enroll", "--passphrase", "open sesame, please"],
+        &[
+            "enroll",
+            "--passphrase",
+            "open sesame, please",
+            "--password",
+            PASSWORD,
+        ],
         &[],
     ));
     let mode = std::fs::metadata(&encrypted).unwrap().permissions().mode();

@@ -21,16 +21,64 @@ use std::time::Duration;
 use paycode_api::{
     Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
     DeviceProvisioning, EnrollDeviceRequest, ErrorBody, Health, LedgerCheck, LoginRequest,
-    Merchant, MerchantKey, OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList,
-    RefundRequest, Session, SetPinRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus,
-    TransactionsPage, User,
+    Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage, OnlineCode,
+    OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest, RotateDeviceRequest, Session,
+    SessionInfo, SessionList, SessionsEnded, SetPinRequest, Topup, TopupRequest, Trade, TradeList,
+    TradeStatus, TransactionsPage, User, UserOverview, UserPage,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// How a wallet proves it is its user for a sensitive change (enrolling a device, rotating its
+/// secret): the PIN, or the password while the user has no PIN.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    /// The user's PIN.
+    Pin(&'a str),
+    /// The user's password, accepted only while no PIN is set.
+    Password(&'a str),
+}
+
+impl std::fmt::Debug for Proof<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Proof::Pin(_) => "Proof::Pin([REDACTED])",
+            Proof::Password(_) => "Proof::Password([REDACTED])",
+        })
+    }
+}
+
+impl Proof<'_> {
+    fn fields(self) -> (Option<String>, Option<String>) {
+        match self {
+            Proof::Pin(pin) => (Some(pin.to_owned()), None),
+            Proof::Password(password) => (None, Some(password.to_owned())),
+        }
+    }
+}
+
+/// The query of a paged call: the cursor under its name, and the page size, each when given.
+fn page_query(
+    cursor_name: &'static str,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+) -> Vec<(&'static str, String)> {
+    let mut query = Vec::new();
+    if let Some(cursor) = cursor {
+        query.push((cursor_name, cursor.to_string()));
+    }
+    if let Some(limit) = limit {
+        query.push(("limit", limit.to_string()));
+    }
+    query
+}
+
 /// How long a request may take before it fails, unless changed with [`Client::with_timeout`].
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The `User-Agent` of every request, which a wallet session keeps so that its user can tell
+/// sessions apart.
+pub const USER_AGENT: &str = concat!("paycode-client/", env!("CARGO_PKG_VERSION"));
 /// How long connecting may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of a body that is not the API's JSON is kept in [`ClientError::Unexpected`].
@@ -132,6 +180,7 @@ impl Client {
             .ok_or_else(|| ClientError::InvalidUrl(text.to_owned()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(USER_AGENT)
             .build()?;
         Ok(Self {
             http,
@@ -283,6 +332,67 @@ impl Client {
         self.send_json(builder).await
     }
 
+    /// `GET /v1/admin/users`: users in id order whose username starts with `prefix`.
+    pub async fn users(
+        &self,
+        prefix: Option<&str>,
+        after: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<UserPage> {
+        let mut query = Vec::new();
+        if let Some(prefix) = prefix {
+            query.push(("username_prefix", prefix.to_owned()));
+        }
+        query.extend(page_query("after", after, limit));
+        let builder = self.get(&["v1", "admin", "users"])?.query(&query);
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/users/{id}`: balance, devices and PIN state of a user.
+    pub async fn user_overview(&self, user_id: i64) -> Result<UserOverview> {
+        let id = user_id.to_string();
+        self.send_json(self.get(&["v1", "admin", "users", &id])?)
+            .await
+    }
+
+    /// `GET /v1/admin/users/{id}/transactions`: a user's history, newest first.
+    pub async fn user_transactions(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<TransactionsPage> {
+        let id = user_id.to_string();
+        let builder = self
+            .get(&["v1", "admin", "users", &id, "transactions"])?
+            .query(&page_query("before", before, limit));
+        self.send_json(builder).await
+    }
+
+    /// `POST /v1/admin/devices/{id}/revoke`: revokes a device for its owner.
+    pub async fn revoke_device_as_operator(&self, device_id: i64) -> Result<Device> {
+        let id = device_id.to_string();
+        let builder = self.request(Method::POST, &["v1", "admin", "devices", &id, "revoke"])?;
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/merchants`: merchants in id order.
+    pub async fn merchants(&self, after: Option<i64>, limit: Option<u32>) -> Result<MerchantPage> {
+        let builder = self
+            .get(&["v1", "admin", "merchants"])?
+            .query(&page_query("after", after, limit));
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/merchants/{id}/keys`: a merchant's keys, without the keys themselves.
+    pub async fn merchant_keys(&self, merchant_id: i64) -> Result<Vec<MerchantKeyInfo>> {
+        let id = merchant_id.to_string();
+        let list: MerchantKeyList = self
+            .send_json(self.get(&["v1", "admin", "merchants", &id, "keys"])?)
+            .await?;
+        Ok(list.items)
+    }
+
     /// `GET /v1/admin/ledger/check`.
     pub async fn ledger_check(&self) -> Result<LedgerCheck> {
         self.send_json(self.get(&["v1", "admin", "ledger", "check"])?)
@@ -325,21 +435,23 @@ impl Client {
         before: Option<i64>,
         limit: Option<u32>,
     ) -> Result<TransactionsPage> {
-        let mut query = Vec::new();
-        if let Some(before) = before {
-            query.push(("before", before.to_string()));
-        }
-        if let Some(limit) = limit {
-            query.push(("limit", limit.to_string()));
-        }
-        let builder = self.get(&["v1", "wallet", "transactions"])?.query(&query);
+        let builder = self
+            .get(&["v1", "wallet", "transactions"])?
+            .query(&page_query("before", before, limit));
         self.send_json(builder).await
     }
 
     /// `POST /v1/wallet/devices`: the new device's provisioning data, shown once.
-    pub async fn enroll_device(&self, name: Option<&str>) -> Result<DeviceProvisioning> {
+    pub async fn enroll_device(
+        &self,
+        name: Option<&str>,
+        proof: Proof<'_>,
+    ) -> Result<DeviceProvisioning> {
+        let (pin, password) = proof.fields();
         let body = EnrollDeviceRequest {
             name: name.map(str::to_owned),
+            pin,
+            password,
         };
         self.send_json(self.post(&["v1", "wallet", "devices"], &body)?)
             .await
@@ -361,10 +473,45 @@ impl Client {
     }
 
     /// `POST /v1/wallet/devices/{id}/rotate`: new provisioning data for the same slot.
-    pub async fn rotate_device(&self, device_id: i64) -> Result<DeviceProvisioning> {
+    pub async fn rotate_device(
+        &self,
+        device_id: i64,
+        proof: Proof<'_>,
+    ) -> Result<DeviceProvisioning> {
         let id = device_id.to_string();
-        let builder = self.request(Method::POST, &["v1", "wallet", "devices", &id, "rotate"])?;
-        self.send_json(builder).await
+        let (pin, password) = proof.fields();
+        let body = RotateDeviceRequest { pin, password };
+        self.send_json(self.post(&["v1", "wallet", "devices", &id, "rotate"], &body)?)
+            .await
+    }
+
+    /// `GET /v1/wallet/sessions`: this user's live sessions.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>> {
+        let list: SessionList = self
+            .send_json(self.get(&["v1", "wallet", "sessions"])?)
+            .await?;
+        Ok(list.items)
+    }
+
+    /// `DELETE /v1/wallet/sessions/current`: logs out.
+    pub async fn logout(&self) -> Result<()> {
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions", "current"])?;
+        self.send_empty(builder).await
+    }
+
+    /// `DELETE /v1/wallet/sessions/{id}`: ends one of this user's sessions.
+    pub async fn end_session(&self, id: i64) -> Result<()> {
+        let id = id.to_string();
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions", &id])?;
+        self.send_empty(builder).await
+    }
+
+    /// `DELETE /v1/wallet/sessions`: ends every session of this user but this one; returns
+    /// how many.
+    pub async fn end_other_sessions(&self) -> Result<u64> {
+        let builder = self.request(Method::DELETE, &["v1", "wallet", "sessions"])?;
+        let ended: SessionsEnded = self.send_json(builder).await?;
+        Ok(ended.ended)
     }
 
     /// `POST /v1/wallet/codes`: an online code.

@@ -4,7 +4,9 @@
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::limits::{MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_SKEW_STEPS};
+use crate::limits::{
+    MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS,
+};
 use crate::money::Currency;
 
 /// Domain configuration. Field names are those of the TOML file.
@@ -49,6 +51,13 @@ pub struct Config {
     pub session_ttl_seconds: u32,
     /// Issuer shown in authenticator apps for provisioned devices.
     pub issuer: String,
+    /// Consecutive failed logins of a username before each further one makes it wait.
+    pub login_free_failures: u32,
+    /// Longest wait a username's failed logins earn, in seconds (the wait doubles from 1 s).
+    pub login_max_delay_seconds: u32,
+    /// Threads that hash and check passwords and PINs; half the cores (at least one) when
+    /// absent.
+    pub password_threads: Option<u32>,
 }
 
 impl Default for Config {
@@ -71,6 +80,9 @@ impl Default for Config {
             cancel_window_seconds: 86_400,
             session_ttl_seconds: 43_200,
             issuer: "Paycode".to_owned(),
+            login_free_failures: 5,
+            login_max_delay_seconds: 900,
+            password_threads: None,
         }
     }
 }
@@ -158,6 +170,19 @@ impl Config {
             !self.issuer.is_empty() && !self.issuer.contains(':'),
             "issuer must be non-empty without ':'",
         )?;
+        check(
+            (1..=100).contains(&self.login_free_failures),
+            "login_free_failures must be 1..=100",
+        )?;
+        check(
+            (1..=86_400).contains(&self.login_max_delay_seconds),
+            "login_max_delay_seconds must be 1..=86400",
+        )?;
+        check(
+            self.password_threads
+                .is_none_or(|threads| (1..=MAX_PASSWORD_THREADS).contains(&threads)),
+            "password_threads must be 1..=64",
+        )?;
         Ok(())
     }
 }
@@ -219,5 +244,34 @@ mod tests {
             ..Config::default()
         };
         assert!(wide.validate().is_err());
+    }
+
+    #[test]
+    fn login_throttling_and_password_threads_are_bounded() {
+        for bad in [
+            Config {
+                login_free_failures: 0,
+                ..Config::default()
+            },
+            Config {
+                login_max_delay_seconds: 0,
+                ..Config::default()
+            },
+            Config {
+                password_threads: Some(0),
+                ..Config::default()
+            },
+            Config {
+                password_threads: Some(65),
+                ..Config::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+        let config = Config::default();
+        assert_eq!(
+            (config.login_free_failures, config.login_max_delay_seconds),
+            (5, 900)
+        );
     }
 }

@@ -33,9 +33,14 @@ pub enum Error {
     /// Another request with the same idempotency key is being processed right now.
     #[error("a request with the same out_trade_no is in progress; retry shortly")]
     RequestInProgress,
-    /// The merchant has spent its failure budget for now.
-    #[error("too many failed verifications; retry later")]
-    RateLimited,
+    /// Too many attempts for now: a merchant spent its failure budget, a username failed too
+    /// many logins, or too many password checks wait already. The caller may retry after
+    /// `retry_after_seconds` (the HTTP `Retry-After` header).
+    #[error("too many attempts; retry in {retry_after_seconds} seconds")]
+    RateLimited {
+        /// Seconds until a retry can succeed, at least 1.
+        retry_after_seconds: u64,
+    },
     /// The code does not verify (wrong OTP, unknown device slot, unknown online code).
     #[error("the payment code is not valid")]
     CodeInvalid,
@@ -51,6 +56,9 @@ pub enum Error {
     /// The device was revoked by its owner.
     #[error("the device has been revoked")]
     DeviceRevoked,
+    /// Too many wrong PINs in a row: every PIN check of the user is refused for a while.
+    #[error("too many wrong PINs; PIN checks are locked for 15 minutes")]
+    PinLocked,
     /// The paying account does not hold enough money.
     #[error("insufficient funds")]
     InsufficientFunds,
@@ -89,12 +97,13 @@ impl Error {
             Error::NotFound(_) => "NOT_FOUND",
             Error::OutTradeNoConflict(_) => "OUT_TRADE_NO_CONFLICT",
             Error::RequestInProgress => "REQUEST_IN_PROGRESS",
-            Error::RateLimited => "RATE_LIMITED",
+            Error::RateLimited { .. } => "RATE_LIMITED",
             Error::CodeInvalid => "CODE_INVALID",
             Error::CodeExpired => "CODE_EXPIRED",
             Error::CodeUsed => "CODE_USED",
             Error::DeviceLocked => "DEVICE_LOCKED",
             Error::DeviceRevoked => "DEVICE_REVOKED",
+            Error::PinLocked => "PIN_LOCKED",
             Error::InsufficientFunds => "INSUFFICIENT_FUNDS",
             Error::LimitExceeded(_) => "LIMIT_EXCEEDED",
             Error::TradeNotRefundable => "TRADE_NOT_REFUNDABLE",

@@ -23,6 +23,10 @@ id_type!(
     UserId
 );
 id_type!(
+    /// A wallet session.
+    SessionId
+);
+id_type!(
     /// A merchant.
     MerchantId
 );

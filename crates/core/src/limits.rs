@@ -32,6 +32,18 @@ pub const MAX_SKEW_STEPS: u64 = 10;
 /// clock is further off than this must fix its clock; learning without bound would let the
 /// window wander arbitrarily far from real time.
 pub const MAX_DRIFT_STEPS: i64 = 20;
+/// Wrong PINs in a row, over every PIN check of a user and every instance, before all of the
+/// user's PIN checks are refused for [`PIN_LOCKOUT_SECONDS`] (SPEC 4).
+pub const MAX_PIN_FAILURES: u32 = 5;
+/// How long a user's PIN checks stay refused after [`MAX_PIN_FAILURES`] wrong PINs.
+pub const PIN_LOCKOUT_SECONDS: u32 = 15 * 60;
+/// Longest `User-Agent` kept with a session, in bytes; longer ones are cut.
+pub const MAX_USER_AGENT_BYTES: usize = 256;
+/// A session's last use is written at most this often, so that authenticating a request
+/// rarely costs a write.
+pub const SESSION_TOUCH_INTERVAL_SECONDS: u32 = 60;
+/// How long expired sessions and online codes are kept before they are deleted.
+pub const EXPIRED_CREDENTIAL_RETENTION_SECONDS: u32 = 86_400;
 /// Wrong PINs accepted for one `USER_PAYING` trade before it is closed.
 pub const MAX_PIN_ATTEMPTS_PER_TRADE: u32 = 5;
 /// Most refunds one trade may have.
@@ -57,3 +69,24 @@ pub const MERCHANT_FAILURE_MINUTES_KEPT: i64 = 60;
 /// every payment that arrives during one flush to disk at the rates a server sees, small
 /// enough that one batch never holds its locks for long.
 pub const MAX_PAYMENTS_PER_BATCH: usize = 128;
+/// Usernames whose failed logins the in-memory throttle remembers at once (about 150 bytes
+/// each). Usernames whose wait is over are forgotten first when it is full.
+pub const MAX_TRACKED_USERNAMES: usize = 100_000;
+/// Doublings of the login delay before it stops growing (on top of the configured maximum):
+/// keeps the shift in range whatever the count.
+pub const MAX_LOGIN_DELAY_DOUBLINGS: u32 = 30;
+/// Password and PIN checks that may wait for a thread of the password pool. One more is
+/// refused at once with `RATE_LIMITED`: waiting callers hold threads and memory, and a queue
+/// this long already takes seconds to drain.
+pub const MAX_WAITING_PASSWORD_CHECKS: usize = 64;
+/// The `Retry-After` of a check refused because the password pool's queue is full, in seconds.
+pub const BUSY_PASSWORD_POOL_RETRY_SECONDS: u64 = 1;
+/// Most threads an operator may give the password pool.
+pub const MAX_PASSWORD_THREADS: u32 = 64;
+/// Nice value of the password threads (0 is normal, 19 the lowest). Under a login flood the
+/// scheduler then gives payments most of the CPU, and logins still get about a tenth.
+pub const PASSWORD_THREAD_NICE: i32 = 10;
+/// Argon2 memory each password thread keeps between checks, at most, in 1 KiB blocks: room
+/// for the default parameters (19 MiB) and some more. A stored hash with larger parameters
+/// gets memory of its own for its check.
+pub const MAX_KEPT_PASSWORD_MEMORY_BLOCKS: usize = 64 * 1024;

@@ -4,7 +4,9 @@
 use paycode_otp::Algorithm;
 
 use crate::clock::UnixMillis;
-use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::ids::{
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+};
 
 /// What an account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +88,8 @@ pub struct ApiKeyRecord {
 /// A wallet session; only the token's hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
+    /// Id, assigned by the store.
+    pub id: SessionId,
     /// SHA-256 of the token.
     pub token_hash: Vec<u8>,
     /// Owner.
@@ -94,6 +98,36 @@ pub struct SessionRecord {
     pub created_at: UnixMillis,
     /// Expiry.
     pub expires_at: UnixMillis,
+    /// When the session last authenticated a request (updated at most once a minute).
+    pub last_used_at: UnixMillis,
+    /// The `User-Agent` of the login request, cut to a bounded length.
+    pub user_agent: Option<String>,
+}
+
+/// A session to store: a [`SessionRecord`] before the store has given it an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// Owner.
+    pub user_id: UserId,
+    /// Creation time, also the first last use.
+    pub created_at: UnixMillis,
+    /// Expiry.
+    pub expires_at: UnixMillis,
+    /// The `User-Agent` of the login request, cut to a bounded length.
+    pub user_agent: Option<String>,
+}
+
+/// The count of a user's consecutive wrong PINs, kept in the store so that every instance
+/// sees the same count (SPEC 4).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PinAttempts {
+    /// Wrong PINs in a row (a check counts as wrong from the moment it starts until it proves
+    /// right, so that concurrent guesses cannot overshoot the limit).
+    pub failures: u32,
+    /// Every PIN check of the user is refused until then.
+    pub locked_until: Option<UnixMillis>,
 }
 
 /// A device secret encrypted at rest with AES-256-GCM under a master key.

@@ -11,12 +11,14 @@
 use rand::Rng;
 
 use crate::clock::UnixMillis;
-use crate::ids::{AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::ids::{
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+};
 use crate::limits::{MAX_DEVICE_SLOT, MAX_SLOT_DRAWS};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 
 /// How a store operation failed.
@@ -170,12 +172,36 @@ pub trait Transaction {
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
     /// A user by username.
     fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Users whose username starts with `username_prefix` (which may be empty), in id order,
+    /// after `after` when given, at most `limit`.
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>>;
     /// Sets or replaces the PIN hash.
     fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()>;
-    /// Stores a session.
-    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
+    /// The user's count of wrong PINs, with the user's row locked until the end of the
+    /// transaction (so it also serializes other per-user changes, such as enrolling a device
+    /// against the per-user cap); `None` for an unknown user.
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>>;
+    /// Writes the user's count of wrong PINs.
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()>;
+    /// Stores a session and returns its id.
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId>;
     /// A session by token hash.
     fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// The user's sessions, expired ones included until they are pruned, oldest first.
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>>;
+    /// Records a use of the session.
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()>;
+    /// Deletes one of the user's sessions; false when the user has no such session.
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool>;
+    /// Deletes every session of the user but `keep`; returns how many.
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64>;
+    /// Deletes sessions that expired before `before`; returns how many.
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64>;
 
     // Merchants and their keys.
 
@@ -188,6 +214,15 @@ pub trait Transaction {
     ) -> StoreResult<MerchantId>;
     /// A merchant by id.
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
+    /// Merchants in id order, after `after` when given, at most `limit`.
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>>;
+    /// A merchant by id, its row locked until the end of the transaction (to serialize changes
+    /// to the merchant's keys against the per-merchant cap).
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>>;
     /// Stores an API key hash.
     fn insert_api_key(
         &mut self,
@@ -308,6 +343,13 @@ pub trait Transaction {
     fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>>;
     /// Marks an online code used; false if it was used before.
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool>;
+    /// Ends the device's online codes that are neither used nor expired, by making them
+    /// expire at `at`; returns how many.
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64>;
     /// Deletes online codes that expired before `before`; returns how many.
     fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64>;
 

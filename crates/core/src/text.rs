@@ -64,7 +64,7 @@ impl<'a> Pin<'a> {
     }
 
     /// The PIN, for hashing.
-    pub fn expose(&self) -> &str {
+    pub fn expose(&self) -> &'a str {
         self.0
     }
 }

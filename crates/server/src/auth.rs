@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use paycode_core::ids::{MerchantId, UserId};
+use paycode_core::ids::{MerchantId, SessionId, UserId};
 
 use crate::error::ApiError;
 use crate::limits::MAX_CREDENTIAL_BYTES;
@@ -19,6 +19,16 @@ pub struct AdminAuth;
 /// The caller presented a live wallet session of this user.
 #[derive(Debug, Clone, Copy)]
 pub struct WalletAuth(pub UserId);
+
+/// The caller presented a live wallet session: the session itself, for the calls that list
+/// and end sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct WalletSession {
+    /// The session's owner.
+    pub user: UserId,
+    /// The session.
+    pub session: SessionId,
+}
 
 /// The caller presented a live API key of this merchant.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +80,24 @@ impl FromRequestParts<AppState> for WalletAuth {
             .run(move |paycode| paycode.authenticate_user(&credential))
             .await
             .map(WalletAuth)
+    }
+}
+
+impl FromRequestParts<AppState> for WalletSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let credential = bearer(&parts.headers)?;
+        let session = state
+            .run(move |paycode| paycode.authenticate_session(&credential))
+            .await?;
+        Ok(WalletSession {
+            user: session.user_id,
+            session: session.id,
+        })
     }
 }
 

@@ -3,9 +3,10 @@
 
 use paycode_api as api;
 use paycode_core::clock::UnixMillis;
+use paycode_core::ids::SessionId;
 use paycode_core::model::{
     DeviceRecord, DeviceStatus, LedgerEntry, LedgerTotals, MerchantRecord, RefundRecord,
-    TopupRecord, TradeRecord, TradeStatus, UserRecord,
+    SessionRecord, TopupRecord, TradeRecord, TradeStatus, UserRecord,
 };
 use paycode_core::service::{MerchantCreated, OnlineCode, Provisioning, Session};
 
@@ -114,6 +115,17 @@ pub fn session(session: Session) -> api::Session {
     api::Session {
         token: session.token,
         expires_at: timestamp(session.expires_at),
+    }
+}
+
+/// One of the user's sessions; `current` is the session of the request.
+pub fn session_info(record: &SessionRecord, current: SessionId) -> api::SessionInfo {
+    api::SessionInfo {
+        id: record.id.0,
+        created_at: timestamp(record.created_at),
+        last_used_at: timestamp(record.last_used_at),
+        user_agent: record.user_agent.clone(),
+        current: record.id == current,
     }
 }
 

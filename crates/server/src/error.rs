@@ -3,7 +3,8 @@
 //! is reached (a body that is not JSON, an oversized body, an unknown route) are built here
 //! with the codes of `paycode_api::codes`.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paycode_api::{codes, ErrorBody};
 
@@ -92,7 +93,16 @@ impl IntoResponse for ApiError {
             tracing::debug!(code = self.code(), "request refused");
         }
         let body = ErrorBody::new(self.code(), self.public_message());
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::Domain(paycode_core::Error::RateLimited {
+            retry_after_seconds,
+        }) = self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+        }
+        response
     }
 }
 
@@ -124,6 +134,18 @@ mod tests {
     }
 
     #[test]
+    fn rate_limited_answers_say_when_to_retry() {
+        let response = ApiError::from(paycode_core::Error::RateLimited {
+            retry_after_seconds: 42,
+        })
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[RETRY_AFTER], "42");
+        let other = ApiError::from(paycode_core::Error::CodeUsed).into_response();
+        assert!(other.headers().get(RETRY_AFTER).is_none());
+    }
+
+    #[test]
     fn every_domain_code_is_a_code_of_the_api_with_the_same_status() {
         use paycode_core::Error;
         let samples = [
@@ -136,7 +158,9 @@ mod tests {
             Error::Conflict(String::new()),
             Error::OutTradeNoConflict("out_trade_no"),
             Error::RequestInProgress,
-            Error::RateLimited,
+            Error::RateLimited {
+                retry_after_seconds: 1,
+            },
             Error::CodeInvalid,
             Error::CodeExpired,
             Error::CodeUsed,

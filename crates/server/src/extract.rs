@@ -38,8 +38,9 @@ where
     }
 }
 
-/// A JSON request body that may also be left out entirely; an empty body is `T::default()`.
-/// For calls whose every field is optional (enrolling a device, asking for an online code).
+/// A JSON request body that may also be left out entirely: an empty body, or the JSON `null`
+/// (what the OpenAPI document's optional body admits), is `T::default()`. For calls whose every
+/// field is optional (enrolling a device, asking for an online code).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OptionalJson<T>(pub T);
 
@@ -59,6 +60,9 @@ where
             return Ok(OptionalJson(T::default()));
         }
         require_json_content_type(&headers)?;
+        if bytes.trim_ascii() == b"null" {
+            return Ok(OptionalJson(T::default()));
+        }
         decode(&bytes).map(OptionalJson)
     }
 }
@@ -95,10 +99,17 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-/// Parses a JSON body into `T`. A type error at an `amount` field is `INVALID_AMOUNT`, so
-/// that `1.5`, `"100"` or `99999999999999999999` are refused as amounts; every other problem is
-/// `MALFORMED_REQUEST`, with serde's description of where it is.
+/// Parses a JSON body into `T`, which must be sent as a JSON object: serde would also read a
+/// struct from an array of its fields in order, which the API does not offer. A type error at
+/// an `amount` field is `INVALID_AMOUNT`, so that `1.5`, `"100"` or `99999999999999999999` are
+/// refused as amounts; every other problem is `MALFORMED_REQUEST`, with serde's description of
+/// where it is.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(ApiError::malformed(
+            "invalid JSON body: the body must be a JSON object",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let at_amount = matches!(
@@ -190,6 +201,9 @@ mod tests {
             r#"{"out_trade_no": "o", "amount": 5}"#,
             r#"{"out_trade_no": 5, "auth_code": "1", "amount": 5}"#,
             r#"{"out_trade_no": "o", "auth_code": "1", "amount": 5} trailing"#,
+            r#"["o", "811234567890123456", 5]"#,
+            r#" ["o", "811234567890123456", 5, null, null]"#,
+            "null",
         ] {
             assert_eq!(code_of(body), codes::MALFORMED_REQUEST, "{body}");
         }

@@ -55,6 +55,7 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<MasterKeys> {
 fn create(path: &Path) -> anyhow::Result<MasterKeys> {
     let keys = MasterKeys::new(FIRST_KEY_ID, vec![MasterKey::generate(FIRST_KEY_ID)])?;
     write_new(path, &keys)?;
+    sync_directory_of(path)?;
     tracing::info!(path = %path.display(), "created the master key file");
     Ok(keys)
 }
@@ -111,8 +112,29 @@ pub fn add_current_key(path: &Path) -> anyhow::Result<MasterKeys> {
     write_new(&temporary, &rotated)?;
     std::fs::rename(&temporary, path)
         .with_context(|| format!("could not replace {}", path.display()))?;
+    // The rename is durable only once the directory is: without this, a power loss right
+    // after the rotation could bring back the old file while the database already holds
+    // secrets sealed under the new key, which would then be lost.
+    sync_directory_of(path)?;
     tracing::info!(path = %path.display(), current = new_id, "added a master key and made it current");
     Ok(rotated)
+}
+
+/// Flushes the directory entry of `path` to disk (on Unix; elsewhere the rename is trusted).
+fn sync_directory_of(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(directory)
+            .and_then(|handle| handle.sync_all())
+            .with_context(|| format!("could not flush the directory {}", directory.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn load(path: &Path) -> anyhow::Result<MasterKeys> {

@@ -10,7 +10,7 @@
 //! - [`router`] is the whole API over an [`AppState`], for in-process tests.
 //! - [`serve`] starts a real server from [`ServeOptions`]: data directory, master key file,
 //!   SQLite or PostgreSQL database, configuration file, admin key.
-//! - [`open`], [`run`] and [`spawn`] are its parts, so that tests and demonstrations can inject
+//! - [`open`], [`run`], [`run_with`] and [`spawn`] are its parts, so that tests and demonstrations can inject
 //!   a clock or listen on a free port.
 //!
 //! Logs never contain request bodies, headers, credentials, codes, PINs or passwords: the
@@ -18,6 +18,7 @@
 //! logged by their code alone.
 
 pub mod auth;
+pub mod connections;
 pub mod convert;
 pub mod error;
 pub mod extract;
@@ -29,11 +30,12 @@ pub mod routes;
 mod startup;
 pub mod state;
 
+pub use connections::{tls_acceptor, ConnectionLimits, TlsFiles};
 pub use error::ApiError;
 pub use routes::router;
 pub use startup::{
-    load_config, open, rotate_master_key, run, serve, spawn, Opened, RunningServer, ServeOptions,
-    DATABASE_FILE, MASTER_KEY_FILE,
+    load_config, open, rotate_master_key, run, run_with, serve, spawn, Opened, RunningServer,
+    ServeOptions, DATABASE_FILE, MASTER_KEY_FILE,
 };
 pub use state::AppState;
 

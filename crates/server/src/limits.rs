@@ -30,3 +30,26 @@ pub const LATENCY_BUCKETS_SECONDS: [f64; 12] = [
 /// Most distinct label sets a metric keeps. Routes are the matched patterns, never the raw
 /// paths, so the real number is small; the bound keeps a bug from growing memory forever.
 pub const MAX_METRIC_SERIES: usize = 1_000;
+
+/// Time a client has to send a request's headers (and to finish a TLS handshake), unless the
+/// operator sets another (SPEC section 4: header timeouts close slow clients).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time from a request's headers to its response, body included, unless the operator sets
+/// another.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections open at once over all clients, unless the operator sets another (SPEC section
+/// 4). Each costs a file descriptor and a few KiB; the process's descriptor limit must be
+/// above it.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
+/// Largest connection cap an operator may set.
+pub const MAX_CONNECTIONS: usize = 1_000_000;
+
+/// Longest header read or request timeout an operator may set.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3_600);
+
+/// How long the accept loop pauses after a failed accept (out of file descriptors, say), so
+/// that it does not spin.
+pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);

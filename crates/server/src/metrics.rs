@@ -1,6 +1,7 @@
 //! Prometheus metrics in the text exposition format, kept by hand: a few counters and one
 //! histogram do not justify a metrics framework.
 //!
+//! - `paycode_open_connections`: client connections open now (gauge)
 //! - `paycode_http_requests_total{method, route, status}`
 //! - `paycode_http_request_duration_seconds{route}` (histogram)
 //! - `paycode_payments_total{outcome}`: `SUCCESS`, `USER_PAYING` or the error code
@@ -13,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -69,6 +71,8 @@ struct Series {
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: Mutex<Series>,
+    /// Connections accepted and not yet closed.
+    open_connections: AtomicUsize,
 }
 
 fn increment<K: Ord>(map: &mut BTreeMap<K, u64>, key: K) {
@@ -112,10 +116,27 @@ impl Metrics {
         }
     }
 
+    /// Counts a connection accepted; [`Metrics::connection_closed`] counts it out.
+    pub fn connection_opened(&self) {
+        self.open_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a connection closed.
+    pub fn connection_closed(&self) {
+        self.open_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
         let series = self.series();
         let mut out = String::new();
+        out.push_str("# HELP paycode_open_connections Client connections open now.\n");
+        out.push_str("# TYPE paycode_open_connections gauge\n");
+        let _ = writeln!(
+            out,
+            "paycode_open_connections {}",
+            self.open_connections.load(Ordering::Relaxed)
+        );
         render_requests(&mut out, &series);
         render_latency(&mut out, &series);
         render_counter(

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::connections::{serve_connections, tls_acceptor, ConnectionLimits, TlsFiles};
 use crate::key_file;
 use crate::limits::{CLOSE_OVERDUE_INTERVAL, POSTGRES_POOL_SIZE, PRUNE_INTERVAL};
 use crate::routes::router;
@@ -42,6 +43,10 @@ pub struct ServeOptions {
     /// The admin key (at least 16 characters); when absent, the stored one is kept, or on
     /// first start one is generated and printed once.
     pub admin_key: Option<String>,
+    /// Timeouts of slow clients and the cap on open connections.
+    pub connections: ConnectionLimits,
+    /// Certificate and key to serve HTTPS with; plain HTTP when absent.
+    pub tls: Option<TlsFiles>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -53,6 +58,8 @@ impl std::fmt::Debug for ServeOptions {
             .field("database", &self.database.as_deref().map(redacted_database))
             .field("config_file", &self.config_file)
             .field("admin_key", &self.admin_key.as_ref().map(|_| "[REDACTED]"))
+            .field("connections", &self.connections)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -202,11 +209,14 @@ fn open_store(options: &ServeOptions) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// Runs a server until `shutdown` completes: opens everything with the system clock, prints
-/// a generated admin key once, listens on `options.listen`, and stops gracefully.
+/// a generated admin key once, listens on `options.listen` (over HTTPS when a certificate is
+/// given), and stops gracefully.
 pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    options.connections.validate()?;
+    let tls = options.tls.as_ref().map(tls_acceptor).transpose()?;
     let opened_options = options.clone();
     let opened = tokio::task::spawn_blocking(move || open(&opened_options, Arc::new(SystemClock)))
         .await
@@ -219,31 +229,47 @@ pub async fn serve(
     let listener = TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("could not listen on {}", options.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "paycode is listening");
-    run(listener, opened.state, shutdown).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        https = tls.is_some(),
+        "paycode is listening"
+    );
+    run_with(listener, opened.state, options.connections, tls, shutdown).await;
     tracing::info!("paycode stopped");
     Ok(())
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, with the background task that
-/// closes overdue `USER_PAYING` trades. In-flight requests finish before it returns.
+/// Serves `state` on `listener` over plain HTTP with the default [`ConnectionLimits`] until
+/// `shutdown` completes. In-flight requests finish before it returns.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    run_with(listener, state, ConnectionLimits::default(), None, shutdown).await;
+    Ok(())
+}
+
+/// Serves `state` on `listener` under `limits`, over TLS when `tls` is given, until `shutdown`
+/// completes, with the background task that closes overdue `USER_PAYING` trades. In-flight
+/// requests finish before it returns.
+pub async fn run_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let (stop_closer, stopped) = watch::channel(false);
     let closer = spawn_closer(Arc::clone(&state.paycode), stopped);
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let metrics = Arc::clone(&state.metrics);
+    serve_connections(listener, router(state), metrics, limits, tls, shutdown).await;
     // The closer may be in the middle of a sweep; let it finish so that the store is not
     // dropped under it.
     let _ = stop_closer.send(true);
     if let Err(error) = closer.await {
         tracing::error!(%error, "the overdue trade closer panicked");
     }
-    served
 }
 
 /// Every [`CLOSE_OVERDUE_INTERVAL`], closes the `USER_PAYING` trades past their deadline; every
@@ -339,6 +365,8 @@ mod tests {
             database: database.map(str::to_owned),
             config_file: None,
             admin_key: None,
+            connections: ConnectionLimits::default(),
+            tls: None,
         }
     }
 

@@ -40,7 +40,8 @@ impl AppState {
     }
 
     /// Runs a use case on the blocking thread pool: the domain and its store are synchronous,
-    /// and Argon2 and SQLite must not stall the async workers.
+    /// and SQLite must not stall the async workers. (Argon2 checks run on the domain's own
+    /// password pool; a use case that needs one waits for it here.)
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,

@@ -91,6 +91,8 @@ macro_rules! conformance_tests {
             an_inserted_setting_never_replaces_one_that_exists,
             a_user_round_trips_and_a_taken_username_is_a_duplicate,
             sessions_are_found_by_token_hash,
+            pin_attempts_are_kept_per_user,
+            users_and_merchants_are_paged_in_id_order,
             api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant,
             device_slots_are_drawn_at_random_and_never_reused_once_stored,
             a_device_round_trips_every_field_through_insert_update_and_lock,

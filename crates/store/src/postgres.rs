@@ -62,12 +62,12 @@ use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{
-    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId,
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
@@ -477,12 +477,57 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| users::set_pin_hash(connection, id, pin_hash))
     }
 
-    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()> {
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        self.run(|connection| users::users_page(connection, username_prefix, after, limit))
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        self.run(|connection| merchants::merchants_page(connection, after, limit))
+    }
+
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
+        self.run(|connection| users::lock_pin_attempts(connection, user))
+    }
+
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
+        self.run(|connection| users::put_pin_attempts(connection, user, attempts))
+    }
+
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
         self.run(|connection| users::insert_session(connection, session))
     }
 
     fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
         self.run(|connection| users::session(connection, token_hash))
+    }
+
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        self.run(|connection| users::sessions_of_user(connection, user))
+    }
+
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
+        self.run(|connection| users::touch_session(connection, id, at))
+    }
+
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
+        self.run(|connection| users::delete_session(connection, user, id))
+    }
+
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
+        self.run(|connection| users::delete_other_sessions(connection, user, keep))
+    }
+
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        self.run(|connection| users::delete_expired_sessions(connection, before))
     }
 
     fn insert_merchant(
@@ -496,6 +541,10 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
         self.run(|connection| merchants::merchant(connection, id))
+    }
+
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        self.run(|connection| merchants::lock_merchant(connection, id))
     }
 
     fn insert_api_key(
@@ -648,6 +697,14 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
         self.run(|connection| codes::spend_online_code(connection, code_hash, at))
+    }
+
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64> {
+        self.run(|connection| codes::expire_online_codes_of_device(connection, device, at))
     }
 
     fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {

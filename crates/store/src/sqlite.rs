@@ -36,12 +36,12 @@ use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{
-    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId,
+    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -352,12 +352,63 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(users::set_pin_hash(&self.connection, id, pin_hash)?)
     }
 
-    fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()> {
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        Ok(users::users_page(
+            &self.connection,
+            username_prefix,
+            after,
+            limit,
+        )?)
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        Ok(merchants::merchants_page(&self.connection, after, limit)?)
+    }
+
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
+        // The single writer holds the whole database, so reading is locking.
+        Ok(users::pin_attempts(&self.connection, user)?)
+    }
+
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
+        Ok(users::put_pin_attempts(&self.connection, user, attempts)?)
+    }
+
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
         Ok(users::insert_session(&self.connection, session)?)
     }
 
     fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
         Ok(users::session(&self.connection, token_hash)?)
+    }
+
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        Ok(users::sessions_of_user(&self.connection, user)?)
+    }
+
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
+        Ok(users::touch_session(&self.connection, id, at)?)
+    }
+
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
+        Ok(users::delete_session(&self.connection, user, id)?)
+    }
+
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
+        Ok(users::delete_other_sessions(&self.connection, user, keep)?)
+    }
+
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        Ok(users::delete_expired_sessions(&self.connection, before)?)
     }
 
     fn insert_merchant(
@@ -376,6 +427,11 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
         Ok(merchants::merchant(&self.connection, id)?)
+    }
+
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        // The single writer holds the whole database, so reading is locking.
+        self.merchant(id)
     }
 
     fn insert_api_key(
@@ -555,6 +611,18 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
         Ok(codes::spend_online_code(&self.connection, code_hash, at)?)
+    }
+
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64> {
+        Ok(codes::expire_online_codes_of_device(
+            &self.connection,
+            device,
+            at,
+        )?)
     }
 
     fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {

@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use paycode_core::ids::{AccountId, DeviceId, MerchantId, TradeId, UserId};
 use paycode_core::model::{
-    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, LedgerTotals, OnlineCodeRecord,
-    SealedSecret, SessionRecord, TradeRecord, TradeStatus,
+    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, LedgerTotals, NewSession,
+    OnlineCodeRecord, SealedSecret, TradeRecord, TradeStatus,
 };
 use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
 use paycode_otp::Algorithm;
@@ -342,11 +342,12 @@ fn a_dropped_transaction_leaves_its_pooled_connection_usable() {
     // Dropped after a failed statement, which leaves PostgreSQL's transaction aborted.
     let mut transaction = store.begin().unwrap();
     let (bob, _) = new_user(&mut *transaction, "bob");
-    let session = SessionRecord {
+    let session = NewSession {
         token_hash: vec![7; 32],
         user_id: bob,
         created_at: NOW,
         expires_at: NOW + 1,
+        user_agent: None,
     };
     transaction.insert_session(&session).unwrap();
     assert!(matches!(

@@ -2,13 +2,17 @@
 //! and the bearer credentials of admins and merchants.
 
 use super::{Paycode, ADMIN_KEY_HASH_SETTING};
-use crate::clock::MILLIS_PER_MINUTE;
+use crate::clock::{UnixMillis, MILLIS_PER_MINUTE};
 use crate::crypto::{constant_time_eq, hash_token, new_token};
 use crate::error::Error;
 use crate::ids::{ApiKeyId, DeviceId, MerchantId, UserId};
-use crate::limits::{MAX_KEYS_PER_MERCHANT, MERCHANT_FAILURE_MINUTES_KEPT, PRUNE_BATCH_SIZE};
+use crate::limits::{
+    DEFAULT_PAGE_SIZE, MAX_KEYS_PER_MERCHANT, MAX_PAGE_SIZE, MAX_USERNAME_BYTES,
+    MERCHANT_FAILURE_MINUTES_KEPT, PRUNE_BATCH_SIZE,
+};
 use crate::model::{
-    AccountKind, DeviceRecord, LedgerKind, LedgerTotals, MerchantRecord, TopupRecord,
+    AccountKind, ApiKeyRecord, DeviceRecord, LedgerKind, LedgerTotals, MerchantRecord, TopupRecord,
+    UserRecord,
 };
 use crate::money::Amount;
 use crate::store::StoreError;
@@ -18,6 +22,31 @@ use crate::text::{Label, Reference};
 const API_KEY_PREFIX: &str = "pk_";
 /// Prefix of generated admin keys.
 const ADMIN_KEY_PREFIX: &str = "pa_";
+
+/// A user as the operator's console shows them.
+#[derive(Debug, Clone)]
+pub struct UserOverview {
+    /// The user.
+    pub user: UserRecord,
+    /// The balance, in minor units.
+    pub balance: i64,
+    /// The devices, revoked ones included, oldest first.
+    pub devices: Vec<DeviceRecord>,
+    /// Until when every PIN check of the user is refused, while it is.
+    pub pin_locked_until: Option<UnixMillis>,
+}
+
+/// A page size given by a caller, or the default; out of bounds is a malformed request.
+pub(super) fn page_limit(limit: Option<u32>) -> Result<u32, Error> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if (1..=MAX_PAGE_SIZE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(Error::MalformedRequest(format!(
+            "limit must be 1..={MAX_PAGE_SIZE}"
+        )))
+    }
+}
 
 /// A merchant API key, shown once.
 #[derive(Debug, Clone)]
@@ -84,11 +113,12 @@ impl Paycode {
         if let Some(merchant) = self.merchant_keys.merchant(&hash, self.now()) {
             return Ok(merchant);
         }
+        let read_at = self.merchant_keys.generation();
         let record = self.reading(|transaction| Ok(transaction.api_key_by_hash(&hash)?))?;
         match record {
             Some(record) if record.revoked_at.is_none() => {
                 self.merchant_keys
-                    .insert(hash, record.merchant_id, record.id, self.now());
+                    .insert(hash, record.merchant_id, record.id, self.now(), read_at);
                 Ok(record.merchant_id)
             }
             _ => Err(Error::Unauthenticated),
@@ -124,8 +154,10 @@ impl Paycode {
     pub fn add_merchant_key(&self, merchant: i64) -> Result<ApiKeyIssued, Error> {
         let merchant = MerchantId(merchant);
         self.in_transaction(|transaction| {
+            // Locking the merchant serializes concurrent additions, so that they cannot
+            // together pass the cap on live keys.
             transaction
-                .merchant(merchant)?
+                .lock_merchant(merchant)?
                 .ok_or(Error::NotFound("merchant"))?;
             let live = transaction
                 .api_keys_of_merchant(merchant)?
@@ -233,6 +265,79 @@ impl Paycode {
         self.in_transaction(|transaction| {
             transaction.delete_merchant_failures_before(minute)?;
             Ok(transaction.delete_verification_failures_before(before, PRUNE_BATCH_SIZE)?)
+        })
+    }
+
+    /// Users whose username starts with `username_prefix`, in id order after `after`, for the
+    /// operator's search.
+    pub fn find_users(
+        &self,
+        username_prefix: Option<&str>,
+        after: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<UserRecord>, Error> {
+        let prefix = username_prefix.unwrap_or_default();
+        if prefix.len() > MAX_USERNAME_BYTES {
+            return Err(Error::MalformedRequest(format!(
+                "username_prefix is at most {MAX_USERNAME_BYTES} bytes"
+            )));
+        }
+        let limit = page_limit(limit)?;
+        self.reading(|transaction| Ok(transaction.users_page(prefix, after.map(UserId), limit)?))
+    }
+
+    /// A user as the operator sees them: the record, the balance, the devices and whether PIN
+    /// checks are locked.
+    pub fn user_overview(&self, user: i64) -> Result<UserOverview, Error> {
+        let now = self.now();
+        self.reading(|transaction| {
+            let record = transaction
+                .user(UserId(user))?
+                .ok_or(Error::NotFound("user"))?;
+            let balance = transaction.lock_balance(record.account_id)?;
+            let devices = transaction.devices_of_user(record.id)?;
+            let pin_locked_until = transaction
+                .lock_pin_attempts(record.id)?
+                .and_then(|attempts| attempts.locked_until)
+                .filter(|until| *until > now);
+            Ok(UserOverview {
+                user: record,
+                balance,
+                devices,
+                pin_locked_until,
+            })
+        })
+    }
+
+    /// Merchants in id order after `after`.
+    pub fn merchants_page(
+        &self,
+        after: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<MerchantRecord>, Error> {
+        let limit = page_limit(limit)?;
+        self.reading(|transaction| Ok(transaction.merchants_page(after.map(MerchantId), limit)?))
+    }
+
+    /// A merchant's API keys, revoked ones included, oldest first (never the keys themselves,
+    /// which are stored only as hashes).
+    pub fn merchant_keys(&self, merchant: i64) -> Result<Vec<ApiKeyRecord>, Error> {
+        self.reading(|transaction| {
+            let merchant = transaction
+                .merchant(MerchantId(merchant))?
+                .ok_or(Error::NotFound("merchant"))?;
+            Ok(transaction.api_keys_of_merchant(merchant.id)?)
+        })
+    }
+
+    /// Revokes a device for its owner (a phone reported lost at the desk); its codes, offline
+    /// and online, stop working at once. Idempotent.
+    pub fn revoke_device_as_operator(&self, device: i64) -> Result<DeviceRecord, Error> {
+        self.in_transaction(|transaction| {
+            let record = transaction
+                .lock_device(DeviceId(device))?
+                .ok_or(Error::NotFound("device"))?;
+            self.revoke_locked_device(transaction, record)
         })
     }
 

@@ -28,37 +28,61 @@ struct Entry {
 /// Live keys by hash.
 #[derive(Debug, Default)]
 pub(super) struct KeyCache {
-    entries: Mutex<HashMap<Vec<u8>, Entry>>,
+    entries: Mutex<Entries>,
 }
 
+/// The cached keys, and how many revocations this instance has seen: a key read from the
+/// database before a revocation must not be cached after it, or the revoked key would be
+/// trusted again until its entry expired.
+#[derive(Debug, Default)]
+struct Entries {
+    by_hash: HashMap<Vec<u8>, Entry>,
+    revocations: u64,
+}
+
+/// The number of revocations seen when a key was read from the database; see
+/// [`KeyCache::insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Generation(u64);
+
 impl KeyCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Entry>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
         // Every change is a single insert, remove or clear, so a poisoned map is consistent.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The merchant of a key hash checked less than [`KEY_CACHE_MILLIS`] before `now`.
     pub(super) fn merchant(&self, hash: &[u8], now: UnixMillis) -> Option<MerchantId> {
-        let entry = *self.entries().get(hash)?;
+        let entry = *self.entries().by_hash.get(hash)?;
         let age = now.saturating_sub(entry.checked_at);
         (0..KEY_CACHE_MILLIS)
             .contains(&age)
             .then_some(entry.merchant)
     }
 
-    /// Remembers a key found live at `now`.
+    /// Taken before reading a key from the database, and handed to [`KeyCache::insert`].
+    pub(super) fn generation(&self) -> Generation {
+        Generation(self.entries().revocations)
+    }
+
+    /// Remembers a key found live at `now` by a read that began at `read_at`, unless a key
+    /// was revoked since then (the read may have seen the key before its revocation).
     pub(super) fn insert(
         &self,
         hash: Vec<u8>,
         merchant: MerchantId,
         key: ApiKeyId,
         now: UnixMillis,
+        read_at: Generation,
     ) {
         let mut entries = self.entries();
-        if entries.len() >= MAX_CACHED_KEYS {
-            entries.clear();
+        if entries.revocations != read_at.0 {
+            return;
         }
-        entries.insert(
+        if entries.by_hash.len() >= MAX_CACHED_KEYS {
+            entries.by_hash.clear();
+        }
+        entries.by_hash.insert(
             hash,
             Entry {
                 merchant,
@@ -70,6 +94,26 @@ impl KeyCache {
 
     /// Forgets a key, after it was revoked.
     pub(super) fn forget(&self, key: ApiKeyId) {
-        self.entries().retain(|_, entry| entry.key != key);
+        let mut entries = self.entries();
+        entries.revocations = entries.revocations.wrapping_add(1);
+        entries.by_hash.retain(|_, entry| entry.key != key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_read_before_its_revocation_is_not_cached_after_it() {
+        let cache = KeyCache::default();
+        let read_at = cache.generation();
+        cache.forget(ApiKeyId(7));
+        cache.insert(b"hash".to_vec(), MerchantId(1), ApiKeyId(7), 1_000, read_at);
+        assert_eq!(cache.merchant(b"hash", 1_000), None);
+        let read_at = cache.generation();
+        cache.insert(b"hash".to_vec(), MerchantId(1), ApiKeyId(7), 1_000, read_at);
+        assert_eq!(cache.merchant(b"hash", 1_500), Some(MerchantId(1)));
+        assert_eq!(cache.merchant(b"hash", 2_000), None);
     }
 }

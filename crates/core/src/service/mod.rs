@@ -21,11 +21,13 @@ use crate::config::Config;
 use crate::crypto::{keyed_hash, MasterKeys};
 use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
+use crate::login_throttle::LoginThrottle;
 use crate::model::SealedSecret;
 use crate::money::Currency;
+use crate::password_pool::{self, PasswordPool};
 use crate::store::{Store, StoreError, Transaction};
 
-pub use admin::{ApiKeyIssued, MerchantCreated};
+pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use payments::{PayRequest, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning, Session};
@@ -63,6 +65,10 @@ pub struct Paycode {
     global_lockouts: AtomicU64,
     batcher: batch::Batcher,
     merchant_keys: key_cache::KeyCache,
+    /// Every Argon2id hash and check of a password or PIN runs here, never on the threads
+    /// of payment batches.
+    passwords: PasswordPool,
+    logins: LoginThrottle,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -115,6 +121,11 @@ impl Paycode {
             .ok_or_else(|| Error::Config("no offline prefix".to_owned()))?;
         let codes = PrefixTable::new(online, paycode_keys)
             .map_err(|error| Error::Config(error.to_string()))?;
+        let password_threads = config
+            .password_threads
+            .map_or_else(password_pool::default_threads, |threads| threads as usize);
+        let passwords = PasswordPool::new(password_threads)?;
+        let logins = LoginThrottle::new(config.login_free_failures, config.login_max_delay_seconds);
         Ok(Self {
             store,
             clock,
@@ -126,6 +137,8 @@ impl Paycode {
             global_lockouts: AtomicU64::new(0),
             batcher: batch::Batcher::default(),
             merchant_keys: key_cache::KeyCache::default(),
+            passwords,
+            logins,
         })
     }
 
@@ -264,8 +277,12 @@ impl Paycode {
     ) -> Result<(u64, Option<crate::ids::DeviceId>), Error> {
         const PAGE: u32 = 500;
         let devices = transaction.devices_page(after, PAGE)?;
+        // Lock the page's devices and reseal what the locks return, not what the page read:
+        // a secret rotated or a drift learned between the two is kept, not overwritten.
+        let ids: Vec<crate::ids::DeviceId> = devices.iter().map(|device| device.id).collect();
+        let locked = transaction.lock_devices(&ids)?;
         let mut resealed = 0;
-        for mut device in devices.iter().cloned() {
+        for mut device in locked {
             if device.secret.key_id != self.keys.current_id() {
                 let aad = device_associated_data(device.id);
                 let plain = self.keys.open(&aad, &device.secret)?;

@@ -23,11 +23,13 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::clock::{start_of_day, UnixMillis};
-use crate::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
+use crate::ids::{
+    AccountId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, OnlineCodeRecord, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -754,11 +756,57 @@ impl Transaction for Overlay<'_> {
     fn set_pin_hash(&mut self, _id: UserId, _pin_hash: &str) -> StoreResult<()> {
         outside_batch("set_pin_hash")
     }
-    fn insert_session(&mut self, _session: &SessionRecord) -> StoreResult<()> {
+    fn users_page(
+        &mut self,
+        _username_prefix: &str,
+        _after: Option<UserId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        outside_batch("users_page")
+    }
+    fn merchants_page(
+        &mut self,
+        _after: Option<MerchantId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        outside_batch("merchants_page")
+    }
+    fn lock_pin_attempts(&mut self, _user: UserId) -> StoreResult<Option<PinAttempts>> {
+        outside_batch("lock_pin_attempts")
+    }
+    fn put_pin_attempts(&mut self, _user: UserId, _attempts: &PinAttempts) -> StoreResult<()> {
+        outside_batch("put_pin_attempts")
+    }
+    fn insert_session(&mut self, _session: &NewSession) -> StoreResult<SessionId> {
         outside_batch("insert_session")
     }
     fn session(&mut self, _token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
         outside_batch("session")
+    }
+    fn sessions_of_user(&mut self, _user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        outside_batch("sessions_of_user")
+    }
+    fn touch_session(&mut self, _id: SessionId, _at: UnixMillis) -> StoreResult<()> {
+        outside_batch("touch_session")
+    }
+    fn delete_session(&mut self, _user: UserId, _id: SessionId) -> StoreResult<bool> {
+        outside_batch("delete_session")
+    }
+    fn delete_other_sessions(&mut self, _user: UserId, _keep: SessionId) -> StoreResult<u64> {
+        outside_batch("delete_other_sessions")
+    }
+    fn delete_expired_sessions(&mut self, _before: UnixMillis) -> StoreResult<u64> {
+        outside_batch("delete_expired_sessions")
+    }
+    fn lock_merchant(&mut self, _id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        outside_batch("lock_merchant")
+    }
+    fn expire_online_codes_of_device(
+        &mut self,
+        _device: DeviceId,
+        _at: UnixMillis,
+    ) -> StoreResult<u64> {
+        outside_batch("expire_online_codes_of_device")
     }
     fn insert_merchant(
         &mut self,

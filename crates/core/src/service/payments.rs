@@ -4,11 +4,15 @@ use rand::Rng;
 
 use super::batch::PaymentDone;
 use super::verify::Payer;
+use super::wallet::{SecretCheck, UserSecret};
 use super::{Decision, Paycode};
 use crate::clock::start_of_day;
 use crate::error::Error;
 use crate::ids::{MerchantId, TradeId, UserId};
-use crate::limits::{CLOSE_BATCH_SIZE, MAX_PIN_ATTEMPTS_PER_TRADE, MAX_REFUNDS_PER_TRADE};
+use crate::limits::{
+    CLOSE_BATCH_SIZE, EXPIRED_CREDENTIAL_RETENTION_SECONDS, MAX_PIN_ATTEMPTS_PER_TRADE,
+    MAX_REFUNDS_PER_TRADE,
+};
 use crate::model::{
     LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
 };
@@ -347,8 +351,8 @@ impl Paycode {
         })
     }
 
-    /// Refunds part of a paid trade. The same `out_refund_no` with the same amount returns the
-    /// stored refund; with another amount it is a conflict.
+    /// Refunds part of a paid trade. The same `out_refund_no` with the same amount and reason
+    /// returns the stored refund; with another amount or reason it is a conflict.
     pub fn refund(
         &self,
         merchant: MerchantId,
@@ -366,7 +370,8 @@ impl Paycode {
             if let Some(existing) =
                 transaction.refund_by_out_refund_no(trade.id, out_refund_no.as_str())?
             {
-                return if existing.amount == amount.minor() {
+                let same_reason = existing.reason.as_deref() == reason.as_ref().map(Label::as_str);
+                return if existing.amount == amount.minor() && same_reason {
                     Ok(existing)
                 } else {
                     Err(Error::OutTradeNoConflict("out_refund_no"))
@@ -465,7 +470,9 @@ impl Paycode {
             for trade in &mut overdue {
                 self.close_if_overdue(transaction, trade)?;
             }
-            transaction.delete_expired_online_codes(now - 86_400_000)?;
+            let retention = Self::seconds(EXPIRED_CREDENTIAL_RETENTION_SECONDS);
+            transaction.delete_expired_online_codes(now - retention)?;
+            transaction.delete_expired_sessions(now - retention)?;
             Ok(overdue.len())
         })
     }
@@ -484,8 +491,9 @@ impl Paycode {
         })
     }
 
-    /// Confirms a `USER_PAYING` trade with the user's PIN. A wrong PIN is `FORBIDDEN`; after
-    /// too many the trade is closed.
+    /// Confirms a `USER_PAYING` trade with the user's PIN. A wrong PIN is `FORBIDDEN` (and
+    /// `PIN_LOCKED` once the user's wrong PINs reach the limit); after too many on this trade
+    /// it is closed.
     pub fn confirm_payment(
         &self,
         user: UserId,
@@ -493,17 +501,12 @@ impl Paycode {
         pin: &str,
     ) -> Result<TradeRecord, Error> {
         let pin = Pin::parse(pin)?;
-        let pin_hash = self
-            .in_transaction(|transaction| {
-                Ok(transaction
-                    .user(user)?
-                    .ok_or(Error::Unauthenticated)?
-                    .pin_hash)
-            })?
-            .ok_or_else(|| Error::Forbidden("set a PIN before confirming payments".to_owned()))?;
-        // Argon2 takes tens of milliseconds; it runs outside the transaction so that it never
-        // holds a database lock.
-        let pin_ok = crate::crypto::verify_password(&pin_hash, pin.expose());
+        // The PIN check counts against the user's wrong-PIN limit (and may refuse with
+        // `PIN_LOCKED` before comparing anything); its Argon2 hash runs outside the payment's
+        // transaction so that it never holds a database lock.
+        let secret = UserSecret::Pin(pin.expose());
+        let check = self.verify_user_secret(user, secret)?;
+        let pin_ok = check == SecretCheck::Right;
         self.deciding(|transaction| {
             let mut trade = match self.waiting_trade(transaction, user, trade_no)? {
                 Ok(trade) => trade,
@@ -516,7 +519,7 @@ impl Paycode {
                     trade.finished_at = Some(self.now());
                 }
                 transaction.update_trade(&trade)?;
-                return Ok(Err(Error::Forbidden("wrong PIN".to_owned())));
+                return Ok(Err(check.refusal(secret)));
             }
             let payer = lock_user(transaction, user)?;
             if let Err(refusal) = self.transfer_payment(transaction, &mut trade, &payer)? {

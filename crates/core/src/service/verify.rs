@@ -63,7 +63,7 @@ impl Paycode {
         let minute = self.now().div_euclid(MILLIS_PER_MINUTE);
         let counted = transaction.lock_merchant_failures(merchant, minute)?;
         if counted >= self.config.merchant_failures_per_minute {
-            return Ok(Err(Error::RateLimited));
+            return Ok(Err(crate::rate_limit::merchant_budget_refusal(self.now())));
         }
         let verified = match self.codes.classify(code) {
             CodeKind::Offline(codec) => self.verify_offline(transaction, merchant, codec, code)?,

@@ -28,7 +28,8 @@ use crate::state::AppState;
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 409, description = "`OUT_TRADE_NO_CONFLICT` or `REQUEST_IN_PROGRESS`", body = ErrorBody),
         (status = 422, description = "A refusal: `CODE_INVALID`, `CODE_EXPIRED`, `CODE_USED`, `DEVICE_LOCKED`, `DEVICE_REVOKED`, `INSUFFICIENT_FUNDS`", body = ErrorBody),
-        (status = 429, description = "`RATE_LIMITED`: too many failed verifications this minute", body = ErrorBody),
+        (status = 429, description = "`RATE_LIMITED`: too many failed verifications this minute; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the minute is over"))),
     ),
     security(("merchant" = []))
 )]
@@ -73,9 +74,11 @@ async fn charge(
 /// A trade of this merchant by its `out_trade_no`; the POS polls it while `USER_PAYING`.
 #[utoipa::path(
     get, path = "/v1/payments/{out_trade_no}", tag = "merchant",
-    params(("out_trade_no" = String, Path, description = "The merchant's reference")),
+    params(("out_trade_no" = String, Path, description = "The merchant's reference",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     responses(
         (status = 200, description = "The trade", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: `out_trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 404, description = "No such trade of this merchant", body = ErrorBody),
     ),
     security(("merchant" = []))
@@ -98,9 +101,11 @@ pub async fn payment(
 /// refunded. Cancelling again returns the trade.
 #[utoipa::path(
     post, path = "/v1/payments/{out_trade_no}/cancel", tag = "merchant",
-    params(("out_trade_no" = String, Path, description = "The merchant's reference")),
+    params(("out_trade_no" = String, Path, description = "The merchant's reference",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     responses(
         (status = 200, description = "The trade, `CLOSED` or `REVERSED`", body = Trade),
+        (status = 400, description = "`MALFORMED_REQUEST`: `out_trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 404, description = "No such trade of this merchant", body = ErrorBody),
         (status = 422, description = "`TRADE_NOT_CANCELLABLE`: past the cancel window", body = ErrorBody),
     ),
@@ -123,10 +128,12 @@ pub async fn cancel(
 /// Refunds part of a paid trade; idempotent by `out_refund_no`.
 #[utoipa::path(
     post, path = "/v1/payments/{out_trade_no}/refunds", tag = "merchant",
-    params(("out_trade_no" = String, Path, description = "The merchant's reference")),
+    params(("out_trade_no" = String, Path, description = "The merchant's reference",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     request_body = RefundRequest,
     responses(
         (status = 200, description = "The refund (the stored one when `out_refund_no` was used before)", body = Refund),
+        (status = 400, description = "`MALFORMED_REQUEST` (a bad body, `out_trade_no` or `out_refund_no`) or `INVALID_AMOUNT`", body = ErrorBody),
         (status = 404, description = "No such trade of this merchant", body = ErrorBody),
         (status = 409, description = "`out_refund_no` was used with another amount", body = ErrorBody),
         (status = 422, description = "`TRADE_NOT_REFUNDABLE` or `REFUND_EXCEEDS_PAYMENT`", body = ErrorBody),
@@ -153,9 +160,11 @@ pub async fn refund(
 /// A trade's refunds, oldest first.
 #[utoipa::path(
     get, path = "/v1/payments/{out_trade_no}/refunds", tag = "merchant",
-    params(("out_trade_no" = String, Path, description = "The merchant's reference")),
+    params(("out_trade_no" = String, Path, description = "The merchant's reference",
+        min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9_.:-]+$")),
     responses(
         (status = 200, description = "The refunds", body = RefundList),
+        (status = 400, description = "`MALFORMED_REQUEST`: `out_trade_no` is not 1 to 64 letters, digits or `_ - . :`", body = ErrorBody),
         (status = 404, description = "No such trade of this merchant", body = ErrorBody),
     ),
     security(("merchant" = []))

@@ -32,11 +32,22 @@ pub fn router(state: AppState) -> Router {
 
 fn admin_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/admin/users", post(admin::create_user))
-        .route("/v1/admin/merchants", post(admin::create_merchant))
+        .route(
+            "/v1/admin/users",
+            post(admin::create_user).get(admin::users),
+        )
+        .route("/v1/admin/users/{id}", get(admin::user))
+        .route(
+            "/v1/admin/users/{id}/transactions",
+            get(admin::user_transactions),
+        )
+        .route(
+            "/v1/admin/merchants",
+            post(admin::create_merchant).get(admin::merchants),
+        )
         .route(
             "/v1/admin/merchants/{id}/keys",
-            post(admin::add_merchant_key),
+            post(admin::add_merchant_key).get(admin::merchant_keys),
         )
         .route(
             "/v1/admin/merchants/{id}/keys/{key_id}",
@@ -44,12 +55,23 @@ fn admin_routes() -> Router<AppState> {
         )
         .route("/v1/admin/topups", post(admin::topup))
         .route("/v1/admin/devices/{id}/unlock", post(admin::unlock_device))
+        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
         .route("/v1/admin/ledger/check", get(admin::ledger_check))
 }
 
 fn wallet_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/wallet/sessions", post(wallet::login))
+        .route(
+            "/v1/wallet/sessions",
+            post(wallet::login)
+                .get(wallet::sessions)
+                .delete(wallet::end_other_sessions),
+        )
+        .route(
+            "/v1/wallet/sessions/current",
+            delete(wallet::end_current_session),
+        )
+        .route("/v1/wallet/sessions/{id}", delete(wallet::end_session))
         .route("/v1/wallet/pin", put(wallet::set_pin))
         .route("/v1/wallet/balance", get(wallet::balance))
         .route("/v1/wallet/transactions", get(wallet::transactions))

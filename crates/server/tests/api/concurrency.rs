@@ -6,6 +6,7 @@ use paycode_client::{Client, ClientError, Payment};
 use tokio::task::JoinSet;
 
 use crate::helpers::{captured_log, code_of, pay_request, spawn_app, Backend, Phone};
+use crate::helpers::{Proof, PASSWORD};
 
 /// Parallel requests in each scenario.
 const PARALLEL_REQUESTS: usize = 50;
@@ -28,7 +29,13 @@ async fn one_offline_code_sent_fifty_times_at_once_pays_exactly_once(backend: Ba
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     let code = phone.code(app.step(), 0);
     let requests = (0..PARALLEL_REQUESTS)
         .map(|index| pay_request(&format!("order-{index}"), &code, 100))
@@ -50,7 +57,13 @@ async fn one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_ans
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     let request = pay_request("order-1", &phone.code(app.step(), 0), 100);
     let requests = vec![request; PARALLEL_REQUESTS];
 
@@ -76,12 +89,20 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(back
     let shop = app.merchant("Canteen").await;
     // Thirty offline codes from three devices (ten code indexes each) and twenty online codes.
     let mut codes = Vec::with_capacity(PARALLEL_REQUESTS);
+    let mut device_ids = Vec::new();
     for _ in 0..3 {
-        let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+        let provisioning = alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap();
+        device_ids.push(provisioning.id);
+        let phone = Phone::new(&provisioning);
         codes.extend((0..10).map(|index| phone.code(app.step(), index)));
     }
     while codes.len() < PARALLEL_REQUESTS {
-        codes.push(alice.client.online_code(None).await.unwrap().code);
+        let device = device_ids[codes.len() % device_ids.len()];
+        codes.push(alice.client.online_code(Some(device)).await.unwrap().code);
     }
     let requests = codes
         .iter()
@@ -121,6 +142,11 @@ async fn refunds_racing_payments_of_the_same_user_never_deadlock(backend: Backen
     const AMOUNT: i64 = 100;
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000_000).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let shop = app.merchant("Canteen").await;
     for index in 0..TRADES {
         let code = alice.client.online_code(None).await.unwrap().code;
@@ -182,8 +208,67 @@ async fn refunds_racing_payments_of_the_same_user_never_deadlock(backend: Backen
     app.assert_ledger_ok().await;
 }
 
+/// Enrollments of one user at once with room for fewer than they are, and twenty new keys of
+/// one merchant at once against the cap of ten live keys: the caps hold. (Four enrollments at
+/// once, not more: each checks the password, and checks in flight count against the limit of
+/// five wrong PINs or passwords in a row until they prove right.)
+async fn device_and_key_caps_hold_under_concurrent_requests(backend: Backend) {
+    use paycode_core::limits::{MAX_ACTIVE_DEVICES_PER_USER, MAX_KEYS_PER_MERCHANT};
+    const AT_ONCE: usize = 4;
+    const KEYS_AT_ONCE: usize = 20;
+    let app = spawn_app(backend).await;
+    let alice = app.wallet("alice", 0).await;
+    let shop = app.merchant("Canteen").await;
+    let room = 2;
+    for _ in 0..MAX_ACTIVE_DEVICES_PER_USER - room {
+        alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap();
+    }
+    let mut enrollments = JoinSet::new();
+    for _ in 0..AT_ONCE {
+        let client = alice.client.clone();
+        enrollments.spawn(async move {
+            client
+                .enroll_device(None, Proof::Password(PASSWORD))
+                .await
+                .map(|_| ())
+        });
+    }
+    let mut keys = JoinSet::new();
+    for _ in 0..KEYS_AT_ONCE {
+        let admin = app.admin.clone();
+        keys.spawn(async move { admin.add_merchant_key(shop.id).await.map(|_| ()) });
+    }
+    let enrolled = count_successes(enrollments, "LIMIT_EXCEEDED").await;
+    let added = count_successes(keys, "LIMIT_EXCEEDED").await;
+    assert_eq!(enrolled, room);
+    assert_eq!(
+        alice.client.devices().await.unwrap().len(),
+        MAX_ACTIVE_DEVICES_PER_USER
+    );
+    // The merchant's first key was made with the merchant.
+    assert_eq!(added, MAX_KEYS_PER_MERCHANT - 1);
+    app.assert_ledger_ok().await;
+}
+
+/// How many tasks succeeded; every other one must have been refused with `refusal`.
+async fn count_successes(mut tasks: JoinSet<Result<(), ClientError>>, refusal: &str) -> usize {
+    let mut successes = 0;
+    while let Some(answer) = tasks.join_next().await {
+        match answer.expect("the request task finished") {
+            Ok(()) => successes += 1,
+            Err(error) => assert_eq!(code_of::<()>(Err(error)), refusal),
+        }
+    }
+    successes
+}
+
 on_both_backends!(
     refunds_racing_payments_of_the_same_user_never_deadlock,
+    device_and_key_caps_hold_under_concurrent_requests,
     one_offline_code_sent_fifty_times_at_once_pays_exactly_once,
     one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike,
     fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero,

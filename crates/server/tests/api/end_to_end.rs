@@ -4,6 +4,7 @@
 use paycode_api::{RefundRequest, TradeStatus};
 
 use crate::helpers::{code_of, pay_request, spawn_app, Backend, Phone};
+use crate::helpers::{Proof, PASSWORD};
 
 fn refund_request(out_refund_no: &str, amount: i64) -> RefundRequest {
     RefundRequest {
@@ -18,7 +19,11 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
     let alice = app.wallet("alice", 10_000).await;
     let shop = app.merchant("Canteen 3").await;
 
-    let provisioning = alice.client.enroll_device(Some("phone")).await.unwrap();
+    let provisioning = alice
+        .client
+        .enroll_device(Some("phone"), Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     assert_eq!(provisioning.algorithm, "SHA1");
     assert_eq!((provisioning.digits, provisioning.period), (6, 30));
     assert_eq!(provisioning.prefix, "81");
@@ -73,6 +78,16 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
         again.refund_no, first_refund.refund_no,
         "out_refund_no is idempotent"
     );
+    let other_reason = RefundRequest {
+        reason: Some("another reason".to_owned()),
+        ..refund_request("refund-1", 500)
+    };
+    let conflict = shop.client.refund("order-1", &other_reason).await;
+    assert_eq!(
+        code_of(conflict),
+        "OUT_TRADE_NO_CONFLICT",
+        "another reason is another request"
+    );
     shop.client
         .refund("order-1", &refund_request("refund-2", 700))
         .await
@@ -99,6 +114,11 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
 async fn the_history_lists_every_movement_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 5_000).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let shop = app.merchant("Kiosk").await;
     for index in 0..3 {
         let code = alice.client.online_code(None).await.unwrap().code;
@@ -154,8 +174,16 @@ async fn a_rotated_device_pays_only_with_its_new_secret(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Kiosk").await;
-    let old = alice.client.enroll_device(None).await.unwrap();
-    let new = alice.client.rotate_device(old.id).await.unwrap();
+    let old = alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
+    let new = alice
+        .client
+        .rotate_device(old.id, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     assert_eq!((new.id, new.slot), (old.id, old.slot), "the slot is kept");
     assert_ne!(new.secret, old.secret);
     let stale = shop

@@ -18,6 +18,7 @@ use tower::ServiceExt as _;
 
 pub use crate::databases::Backend;
 use crate::databases::TestDatabase;
+pub use paycode_client::Proof;
 
 /// The admin key of test servers.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789";

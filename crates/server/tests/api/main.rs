@@ -38,14 +38,19 @@ macro_rules! on_both_backends {
 }
 
 mod concurrency;
+mod connections;
+mod console;
+mod credentials;
 mod databases;
 mod end_to_end;
 mod failures;
 mod helpers;
 mod lockout;
+mod logins;
 mod postgres_outage;
 mod public;
 mod refusals;
 mod restart;
+mod schema;
 mod step_up;
 mod two_instances;

@@ -25,6 +25,7 @@ use crate::helpers::{
     assert_ledger_ok, balances, merchant_on, pay_request, wallet_on, Backend, Phone, ADMIN_KEY,
     START_MILLIS,
 };
+use crate::helpers::{Proof, PASSWORD};
 
 /// Where Debian and Ubuntu install the server programs of each PostgreSQL version.
 const POSTGRESQL_LIBRARY: &str = "/usr/lib/postgresql";
@@ -238,6 +239,8 @@ async fn a_server_answers_503_while_postgres_is_stopped_and_recovers_by_itself()
         database: Some(cluster.url()),
         config_file: None,
         admin_key: Some(ADMIN_KEY.to_owned()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     };
     let clock = ManualClock::new(START_MILLIS);
     let step = {
@@ -256,7 +259,13 @@ async fn a_server_answers_503_while_postgres_is_stopped_and_recovers_by_itself()
     let admin = anonymous.with_bearer(ADMIN_KEY);
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let phone = Phone::new(&wallet.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &wallet
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     shop.client
         .pay(&pay_request("order-1", &phone.code(step, 0), 100))
         .await

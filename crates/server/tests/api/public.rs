@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
+use crate::helpers::Proof;
 use crate::helpers::{
     captured_log, code_of, json_request, pay_request, spawn_app, Backend, Phone, ADMIN_KEY,
     PASSWORD, PIN,
@@ -22,7 +23,13 @@ async fn the_metrics_count_requests_payments_and_verification_failures(backend: 
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Canteen").await;
-    let phone = Phone::new(&alice.client.enroll_device(None).await.unwrap());
+    let phone = Phone::new(
+        &alice
+            .client
+            .enroll_device(None, Proof::Password(PASSWORD))
+            .await
+            .unwrap(),
+    );
     let code = phone.code(app.step(), 0);
     shop.client
         .pay(&pay_request("order-1", &code, 100))
@@ -65,7 +72,7 @@ async fn the_openapi_document_is_json_listing_every_route(backend: Backend) {
     ] {
         assert!(paths.contains_key(path), "{path} is missing");
     }
-    assert_eq!(paths.len(), 26, "every route is documented");
+    assert_eq!(paths.len(), 31, "every route is documented");
     let schemes = document["components"]["securitySchemes"]
         .as_object()
         .unwrap();
@@ -121,7 +128,11 @@ async fn the_log_holds_no_password_token_key_code_or_pin(backend: Backend) {
     let alice = app.wallet("alice", 50_000).await;
     alice.client.set_pin(PIN, None).await.unwrap();
     let shop = app.merchant("Canteen").await;
-    let provisioning = alice.client.enroll_device(None).await.unwrap();
+    let provisioning = alice
+        .client
+        .enroll_device(None, Proof::Pin(PIN))
+        .await
+        .unwrap();
     let phone = Phone::new(&provisioning);
     let offline = phone.code(app.step(), 0);
     shop.client

@@ -16,6 +16,7 @@ use crate::helpers::{
     assert_ledger_ok, balances, code_of, merchant_on, pay_request, wallet_on, Backend, Merchant,
     Phone, Wallet, START_MILLIS,
 };
+use crate::helpers::{Proof, PASSWORD};
 
 fn options(data_dir: &Path) -> ServeOptions {
     let config_file = data_dir.join("paycode.toml");
@@ -25,6 +26,8 @@ fn options(data_dir: &Path) -> ServeOptions {
         database: None,
         config_file: Some(config_file),
         admin_key: None,
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     }
 }
 
@@ -78,7 +81,11 @@ async fn first_life(
     let admin = anonymous.with_bearer(admin_key.clone());
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let provisioning = wallet.client.enroll_device(None).await.unwrap();
+    let provisioning = wallet
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let phone = Phone::new(&provisioning);
     let impostor = Phone::impostor(&provisioning);
     shop.client
@@ -370,7 +377,11 @@ async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working
     let admin = anonymous.with_bearer(admin_key.clone());
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let provisioning = wallet.client.enroll_device(None).await.unwrap();
+    let provisioning = wallet
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let phone = Phone::new(&provisioning);
     drop(opened);
     server.stop().await.unwrap();

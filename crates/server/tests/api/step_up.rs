@@ -7,7 +7,8 @@ use paycode_api::TradeStatus;
 use paycode_core::ids::MerchantId;
 
 use crate::helpers::{
-    code_of, pay_request, spawn_app, status_and_code, Backend, Merchant, TestApp, Wallet, PIN,
+    code_of, pay_request, spawn_app, status_and_code, Backend, Merchant, Proof, TestApp, Wallet,
+    PIN,
 };
 
 /// Above the test configuration's `pin_free_limit` of 10 000.
@@ -17,6 +18,11 @@ async fn scene(backend: Backend) -> (TestApp, Wallet, Merchant) {
     let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 50_000).await;
     wallet.client.set_pin(PIN, None).await.unwrap();
+    wallet
+        .client
+        .enroll_device(Some("phone"), Proof::Pin(PIN))
+        .await
+        .unwrap();
     let shop = app.merchant("Electronics").await;
     (app, wallet, shop)
 }

@@ -33,6 +33,7 @@ use crate::helpers::{
     assert_ledger_ok, balances, captured_log, init_log_capture, merchant_on, pay_request,
     wallet_on, Backend, Merchant, Phone, Wallet, ADMIN_KEY, START_MILLIS,
 };
+use crate::helpers::{Proof, PASSWORD};
 use crate::lockout::unknown_slot_code;
 
 /// Requests sent to each instance at once in the concurrency scenarios.
@@ -130,7 +131,11 @@ async fn customers(pair: &impl Pair, name: &str, balance: i64) -> Customers {
         .login(name, crate::helpers::PASSWORD)
         .await
         .expect("the user logs in on the other instance");
-    let provisioning = wallet.client.enroll_device(None).await.unwrap();
+    let provisioning = wallet
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
     let phone = Phone::new(&provisioning);
     let wallet_on_second = Wallet {
         client: second.as_caller(&session.token),
@@ -465,6 +470,8 @@ fn instance_options(directory: &Path, schema: &ScratchSchema, instance: usize) -
         database: Some(schema.url()),
         config_file: Some(config_file),
         admin_key: Some(ADMIN_KEY.to_owned()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
     }
 }
 
@@ -611,7 +618,13 @@ async fn two_instances_starting_at_once_on_a_new_database_share_their_keys() {
             )
             .await;
             let shop = merchant_on(&endpoints[paying].admin, &format!("shop{enrolling}")).await;
-            let phone = Phone::new(&wallet.client.enroll_device(None).await.unwrap());
+            let phone = Phone::new(
+                &wallet
+                    .client
+                    .enroll_device(None, Proof::Password(PASSWORD))
+                    .await
+                    .unwrap(),
+            );
             let online = wallet.client.online_code(None).await.unwrap().code;
             for (index, code) in [phone.code(step, 0), online].iter().enumerate() {
                 let paid = shop

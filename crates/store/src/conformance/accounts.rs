@@ -1,7 +1,9 @@
 //! Checks of users, sessions, merchants and API keys.
 
 use paycode_core::ids::{ApiKeyId, MerchantId, UserId};
-use paycode_core::model::{AccountKind, ApiKeyRecord, MerchantRecord, SessionRecord, UserRecord};
+use paycode_core::model::{
+    AccountKind, ApiKeyRecord, MerchantRecord, NewSession, PinAttempts, SessionRecord, UserRecord,
+};
 use paycode_core::store::Store;
 
 use super::{assert_duplicate, begin, new_merchant, new_user, NOW};
@@ -44,22 +46,163 @@ pub fn a_user_round_trips_and_a_taken_username_is_a_duplicate(store: &dyn Store)
     assert_eq!(transaction.user_by_username("alice").unwrap(), Some(alice));
 }
 
-/// A session is found by its token hash and by nothing else.
+/// A session is found by its token hash and by nothing else, listed with its user's other
+/// sessions, touched, and deleted one at a time, all but one, or once expired.
 pub fn sessions_are_found_by_token_hash(store: &dyn Store) {
     let mut transaction = begin(store);
     let (user, _) = new_user(&mut *transaction, "alice");
-    let session = SessionRecord {
+    let (other_user, _) = new_user(&mut *transaction, "bob");
+    let new_session = |byte: u8, user, expires_at| NewSession {
+        token_hash: vec![byte; 32],
+        user_id: user,
+        created_at: NOW,
+        expires_at,
+        user_agent: Some(format!("agent {byte}")),
+    };
+    let first = transaction
+        .insert_session(&new_session(7, user, NOW + 3_600_000))
+        .unwrap();
+    let second = transaction
+        .insert_session(&new_session(8, user, NOW + 1))
+        .unwrap();
+    let third = transaction
+        .insert_session(&new_session(9, user, NOW + 3_600_000))
+        .unwrap();
+    let others = transaction
+        .insert_session(&new_session(10, other_user, NOW + 3_600_000))
+        .unwrap();
+    assert!(first < second && second < third);
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    let expected = SessionRecord {
+        id: first,
         token_hash: vec![7; 32],
         user_id: user,
         created_at: NOW,
         expires_at: NOW + 3_600_000,
+        last_used_at: NOW,
+        user_agent: Some("agent 7".to_owned()),
     };
-    transaction.insert_session(&session).unwrap();
+    assert_eq!(
+        transaction.session(&[7; 32]).unwrap(),
+        Some(expected.clone())
+    );
+    assert_eq!(transaction.session(&[11; 32]).unwrap(), None);
+    let listed: Vec<_> = transaction
+        .sessions_of_user(user)
+        .unwrap()
+        .iter()
+        .map(|session| session.id)
+        .collect();
+    assert_eq!(listed, [first, second, third]);
+
+    transaction.touch_session(first, NOW + 5).unwrap();
+    transaction.touch_session(first, NOW + 2).unwrap();
+    assert_eq!(
+        transaction.session(&[7; 32]).unwrap().unwrap().last_used_at,
+        NOW + 5,
+        "a session's last use never goes back"
+    );
+    assert!(!transaction.delete_session(other_user, first).unwrap());
+    assert!(transaction.delete_session(user, third).unwrap());
+    assert!(!transaction.delete_session(user, third).unwrap());
+    assert_eq!(transaction.delete_expired_sessions(NOW + 2).unwrap(), 1);
+    assert_eq!(transaction.delete_other_sessions(user, first).unwrap(), 0);
     transaction.commit().unwrap();
 
     let mut transaction = begin(store);
-    assert_eq!(transaction.session(&[7; 32]).unwrap(), Some(session));
-    assert_eq!(transaction.session(&[8; 32]).unwrap(), None);
+    let left: Vec<_> = transaction
+        .sessions_of_user(user)
+        .unwrap()
+        .iter()
+        .map(|session| session.id)
+        .collect();
+    assert_eq!(left, [first]);
+    assert_eq!(transaction.sessions_of_user(other_user).unwrap().len(), 1);
+    assert_eq!(
+        transaction
+            .delete_other_sessions(other_user, first)
+            .unwrap(),
+        1
+    );
+    assert!(transaction.session(&[10; 32]).unwrap().is_none());
+    let _ = others;
+}
+
+/// Users page in id order from a cursor, filtered by a username prefix in which `_` and `%`
+/// are plain characters; merchants page in id order.
+pub fn users_and_merchants_are_paged_in_id_order(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let names = ["al_ice", "alfred", "bob", "alxice", "al%"];
+    let ids: Vec<UserId> = names
+        .iter()
+        .map(|name| new_user(&mut *transaction, name).0)
+        .collect();
+    let shops: Vec<MerchantId> = ["one", "two", "three"]
+        .iter()
+        .map(|name| new_merchant(&mut *transaction, name).0)
+        .collect();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    let page = |transaction: &mut dyn paycode_core::store::Transaction, prefix, after, limit| {
+        transaction
+            .users_page(prefix, after, limit)
+            .unwrap()
+            .iter()
+            .map(|user| user.username.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(page(&mut *transaction, "", None, 10), names);
+    assert_eq!(page(&mut *transaction, "", None, 2), names[..2]);
+    assert_eq!(page(&mut *transaction, "", Some(ids[1]), 2), names[2..4]);
+    assert_eq!(page(&mut *transaction, "al_", None, 10), ["al_ice"]);
+    assert_eq!(page(&mut *transaction, "al%", None, 10), ["al%"]);
+    assert_eq!(
+        page(&mut *transaction, "al", Some(ids[0]), 10),
+        ["alfred", "alxice", "al%"]
+    );
+    assert!(page(&mut *transaction, "zed", None, 10).is_empty());
+    let merchants: Vec<MerchantId> = transaction
+        .merchants_page(Some(shops[0]), 10)
+        .unwrap()
+        .iter()
+        .map(|merchant| merchant.id)
+        .collect();
+    assert_eq!(merchants, shops[1..]);
+    assert_eq!(transaction.merchants_page(None, 1).unwrap()[0].id, shops[0]);
+}
+
+/// A user's count of wrong PINs starts at zero, reads back as written, and is kept per user.
+pub fn pin_attempts_are_kept_per_user(store: &dyn Store) {
+    let mut transaction = begin(store);
+    let (alice, _) = new_user(&mut *transaction, "alice");
+    let (bob, _) = new_user(&mut *transaction, "bob");
+    assert_eq!(
+        transaction.lock_pin_attempts(alice).unwrap(),
+        Some(PinAttempts::default())
+    );
+    let locked = PinAttempts {
+        failures: 5,
+        locked_until: Some(NOW + 900_000),
+    };
+    transaction.put_pin_attempts(alice, &locked).unwrap();
+    transaction.commit().unwrap();
+
+    let mut transaction = begin(store);
+    assert_eq!(transaction.lock_pin_attempts(alice).unwrap(), Some(locked));
+    assert_eq!(
+        transaction.lock_pin_attempts(bob).unwrap(),
+        Some(PinAttempts::default())
+    );
+    assert_eq!(
+        transaction.lock_pin_attempts(UserId(i64::MAX)).unwrap(),
+        None
+    );
+    assert!(transaction
+        .put_pin_attempts(UserId(i64::MAX), &locked)
+        .is_err());
 }
 
 /// Merchants read back as written; API keys are found by hash and listed oldest first per

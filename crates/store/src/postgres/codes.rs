@@ -165,6 +165,18 @@ pub(super) fn spend_online_code(
     Ok(changed == 1)
 }
 
+pub(super) fn expire_online_codes_of_device(
+    connection: &mut Connection,
+    device: DeviceId,
+    at: UnixMillis,
+) -> Result<u64> {
+    connection.execute(
+        "UPDATE online_codes SET expires_at = $1
+         WHERE device_id = $2 AND used_at IS NULL AND expires_at > $1",
+        &[&at, &device.0],
+    )
+}
+
 pub(super) fn delete_expired_online_codes(
     connection: &mut Connection,
     before: UnixMillis,

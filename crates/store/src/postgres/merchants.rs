@@ -36,6 +36,29 @@ pub(super) fn merchant(
     row.as_ref().map(merchant_from_row).transpose()
 }
 
+pub(super) fn lock_merchant(
+    connection: &mut Connection,
+    id: MerchantId,
+) -> Result<Option<MerchantRecord>> {
+    let row = connection.query_opt(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id = $1 FOR UPDATE",
+        &[&id.0],
+    )?;
+    row.as_ref().map(merchant_from_row).transpose()
+}
+
+pub(super) fn merchants_page(
+    connection: &mut Connection,
+    after: Option<MerchantId>,
+    limit: u32,
+) -> Result<Vec<MerchantRecord>> {
+    let rows = connection.query(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id > $1 ORDER BY id LIMIT $2",
+        &[&after.map_or(0, |id| id.0), &i64::from(limit)],
+    )?;
+    rows.iter().map(merchant_from_row).collect()
+}
+
 pub(super) fn merchants(
     connection: &mut Connection,
     ids: &[MerchantId],

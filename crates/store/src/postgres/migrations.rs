@@ -23,6 +23,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0002_pin_free_days.sql"),
     },
     Migration {
+        version: 3,
+        name: "pin_attempts_and_sessions",
+        sql: include_str!("../migrations/postgres/0003_pin_attempts_and_sessions.sql"),
+    },
+    Migration {
         version: 4,
         name: "failure_counts",
         sql: include_str!("../migrations/postgres/0004_failure_counts.sql"),

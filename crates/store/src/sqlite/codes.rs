@@ -115,6 +115,20 @@ pub(super) fn spend_online_code(
     Ok(changed == 1)
 }
 
+pub(super) fn expire_online_codes_of_device(
+    connection: &Connection,
+    device: DeviceId,
+    at: UnixMillis,
+) -> Result<u64> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE online_codes SET expires_at = ?1
+             WHERE device_id = ?2 AND used_at IS NULL AND expires_at > ?1",
+        )?
+        .execute(params![at, device.0])?;
+    Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+}
+
 pub(super) fn delete_expired_online_codes(
     connection: &Connection,
     before: UnixMillis,

@@ -39,6 +39,27 @@ pub(super) fn merchant(connection: &Connection, id: MerchantId) -> Result<Option
     Ok(merchant)
 }
 
+pub(super) fn merchants_page(
+    connection: &Connection,
+    after: Option<MerchantId>,
+    limit: u32,
+) -> Result<Vec<MerchantRecord>> {
+    let mut statement = connection.prepare_cached(
+        "SELECT id, name, account_id, created_at FROM merchants WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let merchants = statement
+        .query_map(params![after.map_or(0, |id| id.0), limit], |row| {
+            Ok(MerchantRecord {
+                id: MerchantId(row.get(0)?),
+                name: row.get(1)?,
+                account_id: AccountId(row.get(2)?),
+                created_at: row.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(merchants)
+}
+
 pub(super) fn insert_api_key(
     connection: &Connection,
     merchant: MerchantId,
