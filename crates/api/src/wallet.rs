@@ -243,7 +243,8 @@ impl fmt::Debug for DeviceProvisioning {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceStatus {
-    /// Enrolled and usable (unless `locked_until` is in the future).
+    /// Enrolled and usable (unless `locked_until` is in the future, or it is locked at the
+    /// merchant asking).
     Active,
     /// Revoked by its owner; its codes never work again.
     Revoked,
@@ -254,7 +255,7 @@ pub enum DeviceStatus {
 pub struct Device {
     /// The device's id.
     pub id: i64,
-    /// The device slot (equal to the id).
+    /// The device slot (equal to the id), drawn at random from 1 to 999,999,999.
     pub slot: i64,
     /// The device's name.
     pub name: Option<String>,
@@ -264,9 +265,12 @@ pub struct Device {
     pub algorithm: String,
     /// Time step in seconds.
     pub period: u32,
-    /// Consecutive failed verifications.
+    /// Failed verifications at every merchant together within the lockout period, as of
+    /// the device's last verification. (A merchant that sent `max_failed_attempts` of them in
+    /// a row is refused the device for a while; that is not shown here.)
     pub failed_attempts: u32,
-    /// Locked until then after too many failures, if locked.
+    /// Refused at every merchant until then, after `global_failed_attempts` failures within
+    /// the lockout period, if locked.
     pub locked_until: Option<Timestamp>,
     /// When it was enrolled.
     pub created_at: Timestamp,

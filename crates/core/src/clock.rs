@@ -11,6 +11,9 @@ pub type UnixMillis = i64;
 /// Milliseconds in a second, to keep unit conversions readable.
 pub const MILLIS_PER_SECOND: i64 = 1_000;
 
+/// Milliseconds in a minute, the window of a merchant's failure budget.
+pub const MILLIS_PER_MINUTE: i64 = 60 * MILLIS_PER_SECOND;
+
 /// Where the current time comes from.
 pub trait Clock: Send + Sync + 'static {
     /// The current time.

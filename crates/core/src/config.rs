@@ -4,7 +4,9 @@
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::limits::{MAX_AMOUNT_MINOR, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS};
+use crate::limits::{
+    MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS,
+};
 use crate::money::Currency;
 
 /// Domain configuration. Field names are those of the TOML file.
@@ -22,12 +24,19 @@ pub struct Config {
     pub period_seconds: u32,
     /// Steps accepted on each side of the server's step (plus the learned drift), at most 10.
     pub skew_steps: u64,
-    /// Consecutive failed verifications that lock a device.
+    /// Consecutive failed verifications of a device at one merchant that refuse that merchant
+    /// the device (SPEC 2.5 point 5).
     pub max_failed_attempts: u32,
-    /// How long a locked device stays locked, in seconds.
+    /// Failed verifications of a device at every merchant together, within the lockout
+    /// period, that refuse it everywhere and alert the operator. Far above
+    /// `max_failed_attempts`, so that no one merchant can lock a device out elsewhere.
+    pub global_failed_attempts: u32,
+    /// How long a lockout lasts, and how long a failure counts, in seconds.
     pub lockout_seconds: u32,
     /// Failed verifications per merchant per minute before `RATE_LIMITED`.
     pub merchant_failures_per_minute: u32,
+    /// How long the audit trail of failed verifications is kept, in seconds.
+    pub verification_failure_retention_seconds: u32,
     /// Lifetime of an online code, in seconds.
     pub online_code_ttl_seconds: u32,
     /// Largest payment without a PIN, in minor units.
@@ -60,8 +69,10 @@ impl Default for Config {
             period_seconds: 30,
             skew_steps: 1,
             max_failed_attempts: 10,
+            global_failed_attempts: 100,
             lockout_seconds: 1_800,
             merchant_failures_per_minute: 100,
+            verification_failure_retention_seconds: 30 * 86_400,
             online_code_ttl_seconds: 60,
             pin_free_limit: 100_000,
             daily_pin_free_limit: 300_000,
@@ -119,8 +130,17 @@ impl Config {
             "max_failed_attempts must be 1..=1000",
         )?;
         check(
+            self.global_failed_attempts > self.max_failed_attempts
+                && self.global_failed_attempts <= MAX_GLOBAL_FAILED_ATTEMPTS,
+            "global_failed_attempts must be above max_failed_attempts and at most 100000",
+        )?;
+        check(
             self.lockout_seconds >= 1,
             "lockout_seconds must be positive",
+        )?;
+        check(
+            self.verification_failure_retention_seconds >= 3_600,
+            "verification_failure_retention_seconds must be at least 3600",
         )?;
         check(
             self.merchant_failures_per_minute >= 1,
@@ -187,6 +207,29 @@ mod tests {
             (config.pin_free_limit, config.daily_pin_free_limit),
             (100_000, 300_000)
         );
+        assert_eq!(
+            (
+                config.global_failed_attempts,
+                config.merchant_failures_per_minute
+            ),
+            (100, 100)
+        );
+    }
+
+    #[test]
+    fn a_global_count_at_or_below_the_count_of_one_merchant_is_refused() {
+        for global_failed_attempts in [0, 9, 10, MAX_GLOBAL_FAILED_ATTEMPTS + 1] {
+            let config = Config {
+                global_failed_attempts,
+                ..Config::default()
+            };
+            assert!(config.validate().is_err(), "{global_failed_attempts}");
+        }
+        let short_retention = Config {
+            verification_failure_retention_seconds: 60,
+            ..Config::default()
+        };
+        assert!(short_retention.validate().is_err());
     }
 
     #[test]

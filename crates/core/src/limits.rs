@@ -52,8 +52,19 @@ pub const MAX_REFUNDS_PER_TRADE: usize = 100;
 pub const CLOSE_BATCH_SIZE: usize = 500;
 /// Retries of a store transaction that failed with a conflict (serialization failure, busy).
 pub const MAX_TRANSACTION_RETRIES: u32 = 10;
-/// How many merchants the in-memory failure budget tracks before it forgets the oldest windows.
-pub const MAX_TRACKED_MERCHANTS: usize = 100_000;
+/// The largest device slot: `D` has nine digits inside an offline code (SPEC 2.3).
+pub const MAX_DEVICE_SLOT: i64 = 999_999_999;
+/// Random draws of a free device slot before enrollment gives up. With a billion slots, a draw
+/// hits a taken one only once the deployment holds a sizeable share of them.
+pub const MAX_SLOT_DRAWS: u32 = 64;
+/// The largest `global_failed_attempts` an operator may configure.
+pub const MAX_GLOBAL_FAILED_ATTEMPTS: u32 = 100_000;
+/// Verification failures one sweep deletes at most once they are past their retention, so
+/// that a sweep after an attack never holds the database for long.
+pub const PRUNE_BATCH_SIZE: u32 = 10_000;
+/// How long a merchant's per-minute failure count is kept after its minute, in minutes. Only
+/// the current minute's count is read; the recent past is kept for the operator to look at.
+pub const MERCHANT_FAILURE_MINUTES_KEPT: i64 = 60;
 /// Most payments committed together in one transaction (group commit). Large enough to take
 /// every payment that arrives during one flush to disk at the rates a server sees, small
 /// enough that one batch never holds its locks for long.

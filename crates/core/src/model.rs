@@ -198,9 +198,11 @@ pub struct DeviceRecord {
     pub secret: SealedSecret,
     /// Active or revoked.
     pub status: DeviceStatus,
-    /// Consecutive failed verifications since the last success or lockout.
+    /// Failed verifications counted at every merchant together within the lockout period
+    /// (the sum of the live [`DeviceFailures`] counts), as of the device's last verification.
     pub failed_attempts: u32,
-    /// Locked until this time, if locked.
+    /// Refused at every merchant until this time, if the count at every merchant together
+    /// reached `global_failed_attempts` (SPEC 2.5 point 5).
     pub locked_until: Option<UnixMillis>,
     /// Learned clock drift of the wallet, in steps (RFC 6238 section 6).
     pub drift_steps: i64,
@@ -208,6 +210,59 @@ pub struct DeviceRecord {
     pub created_at: UnixMillis,
     /// Last successful verification.
     pub last_used_at: Option<UnixMillis>,
+}
+
+/// A device's failed verifications at one merchant (SPEC 2.5 point 5). The count starts at
+/// its first failure and lapses `lockout_seconds` later; a success at the merchant clears it.
+/// When it reaches `max_failed_attempts` that merchant, and only that one, is refused the
+/// device until `locked_until`. The device's lock guards these counts: whoever reads or
+/// writes them holds the device locked ([`crate::store::Transaction::lock_device`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceFailures {
+    /// The device whose codes failed.
+    pub device_id: DeviceId,
+    /// The merchant that presented them.
+    pub merchant_id: MerchantId,
+    /// Failures since `since`, with no success at this merchant in between.
+    pub failures: u32,
+    /// When the first of those failures happened.
+    pub since: UnixMillis,
+    /// Until when the merchant is refused the device, if it is.
+    pub locked_until: Option<UnixMillis>,
+}
+
+impl DeviceFailures {
+    /// No failures of `device` at `merchant`, as a count starting at `now`.
+    pub fn none(device_id: DeviceId, merchant_id: MerchantId, now: UnixMillis) -> Self {
+        Self {
+            device_id,
+            merchant_id,
+            failures: 0,
+            since: now,
+            locked_until: None,
+        }
+    }
+
+    /// Whether the count is over at `now`, so that the next failure starts a new one: the
+    /// lockout it led to has ended, or, without a lockout, its lockout period has passed
+    /// since its first failure.
+    pub fn is_lapsed(&self, now: UnixMillis, lockout_millis: i64) -> bool {
+        match self.locked_until {
+            Some(until) => until <= now,
+            None => self.since <= now - lockout_millis,
+        }
+    }
+
+    /// Whether the merchant is refused the device at `now`.
+    pub fn is_locked(&self, now: UnixMillis) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// Whether its failures happened within the lockout period before `now`, and so count
+    /// towards the device's count at every merchant.
+    pub fn is_recent(&self, now: UnixMillis, lockout_millis: i64) -> bool {
+        self.since > now - lockout_millis
+    }
 }
 
 /// An online code handed to a wallet; only a keyed hash of the code is stored.

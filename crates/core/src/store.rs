@@ -8,14 +8,17 @@
 //! dropped without [`Transaction::commit`] is rolled back. `commit` returns only once the
 //! transaction is durable (SPEC section 3).
 
+use rand::Rng;
+
 use crate::clock::UnixMillis;
 use crate::ids::{
     AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
+use crate::limits::{MAX_DEVICE_SLOT, MAX_SLOT_DRAWS};
 use crate::model::{
-    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
-    NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord,
-    TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 
 /// How a store operation failed.
@@ -248,10 +251,23 @@ pub trait Transaction {
 
     // Devices.
 
-    /// Allocates the next device slot. Slots start at 1, only grow, and are never reused once a
-    /// device was stored with one. (A slot allocated by a transaction that rolled back was never
-    /// stored or shown to anyone, so a store may hand its number out again.)
-    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId>;
+    /// Draws a device slot at random from 1..=999_999_999 among those that no stored device
+    /// holds (SPEC 2.5 point 6): a slot cannot be aimed at without having seen one, and since
+    /// devices are never deleted, a slot is never reused. Two transactions that draw the same
+    /// free slot at once (odds of one in a billion) both see it free; the second insert is
+    /// then refused by the primary key and the enrollment fails without effect.
+    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
+        let mut rng = rand::rngs::OsRng;
+        for _ in 0..MAX_SLOT_DRAWS {
+            let candidate = DeviceId(rng.gen_range(1..=MAX_DEVICE_SLOT));
+            if self.device(candidate)?.is_none() {
+                return Ok(candidate);
+            }
+        }
+        Err(StoreError::Other(format!(
+            "no free device slot in {MAX_SLOT_DRAWS} draws"
+        )))
+    }
     /// Stores a new device.
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()>;
     /// A device by id.
@@ -285,6 +301,39 @@ pub trait Transaction {
         index: u8,
         at: UnixMillis,
     ) -> StoreResult<bool>;
+
+    // Failure counts (SPEC 2.5 point 5).
+
+    /// The device's failure counts at every merchant that has one, in ascending merchant
+    /// order. The caller holds the device locked, which guards these counts.
+    fn failures_of_device(&mut self, device: DeviceId) -> StoreResult<Vec<DeviceFailures>>;
+    /// Stores a device's failure count at a merchant, replacing the one it had. The caller
+    /// holds the device locked.
+    fn put_device_failures(&mut self, failures: &DeviceFailures) -> StoreResult<()>;
+    /// Deletes the device's failure counts at every merchant; returns how many there were.
+    /// The caller holds the device locked.
+    fn clear_device_failures(&mut self, device: DeviceId) -> StoreResult<u64>;
+    /// The failed verifications counted against the merchant in `minute` (whole minutes since
+    /// the epoch), locked until the end of the transaction: a concurrent transaction that
+    /// asks for the same count, on any instance, waits until this one ends, so checking the
+    /// count and adding to it cannot interleave with another payment's.
+    fn lock_merchant_failures(&mut self, merchant: MerchantId, minute: i64) -> StoreResult<u32>;
+    /// Adds `failures` to the merchant's count of `minute`.
+    fn add_merchant_failures(
+        &mut self,
+        merchant: MerchantId,
+        minute: i64,
+        failures: u32,
+    ) -> StoreResult<()>;
+    /// Deletes at most `limit` verification failures recorded before `before`, oldest first;
+    /// returns how many.
+    fn delete_verification_failures_before(
+        &mut self,
+        before: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<u64>;
+    /// Deletes the merchants' failure counts of minutes before `minute`; returns how many.
+    fn delete_merchant_failures_before(&mut self, minute: i64) -> StoreResult<u64>;
 
     // Online codes.
 
@@ -380,6 +429,47 @@ pub trait Transaction {
         &mut self,
         from: &[(DeviceId, u64)],
     ) -> StoreResult<Vec<SpentOfflineCode>>;
+    /// [`Transaction::failures_of_device`] of every device, in no particular order.
+    fn failures_of_devices(&mut self, devices: &[DeviceId]) -> StoreResult<Vec<DeviceFailures>> {
+        let mut found = Vec::new();
+        for device in devices {
+            found.extend(self.failures_of_device(*device)?);
+        }
+        Ok(found)
+    }
+    /// [`Transaction::put_device_failures`] of every count (each device and merchant at most
+    /// once).
+    fn put_devices_failures(&mut self, failures: &[DeviceFailures]) -> StoreResult<()> {
+        failures
+            .iter()
+            .try_for_each(|failures| self.put_device_failures(failures))
+    }
+    /// [`Transaction::lock_merchant_failures`] of every distinct merchant, locked in ascending
+    /// merchant order.
+    fn lock_merchants_failures(
+        &mut self,
+        merchants: &[MerchantId],
+        minute: i64,
+    ) -> StoreResult<Vec<(MerchantId, u32)>> {
+        let mut merchants = merchants.to_vec();
+        merchants.sort();
+        merchants.dedup();
+        merchants
+            .into_iter()
+            .map(|merchant| Ok((merchant, self.lock_merchant_failures(merchant, minute)?)))
+            .collect()
+    }
+    /// [`Transaction::add_merchant_failures`] of every (merchant, failures) pair (each
+    /// merchant at most once).
+    fn add_merchants_failures(
+        &mut self,
+        counts: &[(MerchantId, u32)],
+        minute: i64,
+    ) -> StoreResult<()> {
+        counts.iter().try_for_each(|&(merchant, failures)| {
+            self.add_merchant_failures(merchant, minute, failures)
+        })
+    }
     /// The users that exist among `ids`, in no particular order.
     fn users(&mut self, ids: &[UserId]) -> StoreResult<Vec<UserRecord>> {
         let mut found = Vec::with_capacity(ids.len());

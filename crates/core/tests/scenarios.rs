@@ -2,7 +2,9 @@
 //! in the test's hands. After every scenario, and after every step of the property test, the
 //! ledger invariants are checked.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
 
 use paycode_codec::{make_offline_code, CodeIndex, DeviceSlot, OfflineCodec};
 use paycode_core::clock::ManualClock;
@@ -10,6 +12,7 @@ use paycode_core::crypto::{MasterKey, MasterKeys};
 use paycode_core::ids::{MerchantId, UserId};
 use paycode_core::model::TradeStatus;
 use paycode_core::service::{PayRequest, Provisioning, RefundRequest};
+use paycode_core::store::{Store, StoreResult, Transaction};
 use paycode_core::{Config, Error, Paycode};
 use paycode_otp::HotpKey;
 use paycode_store::SqliteStore;
@@ -25,8 +28,13 @@ struct World {
 
 impl World {
     fn new(config: Config) -> Self {
-        let clock = ManualClock::new(START_MILLIS);
         let store = Arc::new(SqliteStore::open_in_memory().expect("in-memory store"));
+        Self::over(store, config)
+    }
+
+    /// A world over `store`, which wraps a fresh store.
+    fn over(store: Arc<dyn Store>, config: Config) -> Self {
+        let clock = ManualClock::new(START_MILLIS);
         let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("key ring");
         let paycode =
             Paycode::open(store, Arc::new(clock.clone()), config, keys).expect("paycode opens");
@@ -632,6 +640,129 @@ fn a_revoked_merchant_key_stops_at_once_here_and_within_a_second_elsewhere() {
         here.authenticate_merchant("pk_not_a_key"),
         Err(Error::Unauthenticated)
     ));
+}
+
+/// A store whose first `begin` after [`PanickingStore::arm`] tells the test it has started,
+/// waits for the test's word, and panics: a bug inside a payment batch.
+struct PanickingStore {
+    inner: SqliteStore,
+    armed: AtomicBool,
+    started: Mutex<Option<mpsc::Sender<()>>>,
+    release: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+impl PanickingStore {
+    /// Makes the next `begin` panic; returns where it says it started and how to let it go.
+    fn arm(&self) -> (mpsc::Receiver<()>, mpsc::Sender<()>) {
+        let (started, on_start) = mpsc::channel();
+        let (let_go, release) = mpsc::channel();
+        *self.started.lock().unwrap() = Some(started);
+        *self.release.lock().unwrap() = Some(release);
+        self.armed.store(true, Ordering::SeqCst);
+        (on_start, let_go)
+    }
+}
+
+impl Store for PanickingStore {
+    fn begin(&self) -> StoreResult<Box<dyn Transaction + '_>> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            let started = self.started.lock().unwrap().take().unwrap();
+            let release = self.release.lock().unwrap().take().unwrap();
+            started.send(()).unwrap();
+            release.recv().unwrap();
+            panic!("a bug inside a payment batch");
+        }
+        self.inner.begin()
+    }
+
+    fn begin_read(&self) -> StoreResult<Box<dyn Transaction + '_>> {
+        self.inner.begin_read()
+    }
+
+    fn backend_name(&self) -> &'static str {
+        self.inner.backend_name()
+    }
+}
+
+#[test]
+fn a_panicking_batch_does_not_leave_the_payments_queued_behind_it_waiting() {
+    let store = Arc::new(PanickingStore {
+        inner: SqliteStore::open_in_memory().expect("in-memory store"),
+        armed: AtomicBool::new(false),
+        started: Mutex::new(None),
+        release: Mutex::new(None),
+    });
+    let world = World::over(Arc::clone(&store) as Arc<dyn Store>, Config::default());
+    let (_user, device) = world.user_with_money("grace", 1_000);
+    let merchant = world.merchant("Bakery");
+    let first = world.wallet_code(&device, 0, 0);
+    let queued = PayRequest {
+        out_trade_no: "queued".to_owned(),
+        auth_code: world.wallet_code(&device, 1, 0),
+        amount: 10,
+        subject: None,
+        terminal_id: None,
+    };
+    let (started, let_go) = store.arm();
+
+    std::thread::scope(|scope| {
+        let leader = scope.spawn(|| world.pay(merchant, "first", &first, 10));
+        started.recv().unwrap();
+        // The first payment's batch is running: this one waits in the queue behind it.
+        let (done, outcome) = mpsc::channel();
+        let must_lead = world
+            .paycode
+            .submit_payment(
+                merchant,
+                &queued,
+                Box::new(move |result| done.send(result).unwrap()),
+            )
+            .unwrap();
+        assert!(!must_lead, "the first payment's leader is running");
+        let_go.send(()).unwrap();
+
+        let first_outcome = leader.join().expect("the leader survives the panic");
+        assert!(
+            matches!(first_outcome, Err(Error::Internal(_))),
+            "{first_outcome:?}"
+        );
+        let queued_outcome = outcome
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the queued payment is not left waiting");
+        assert_eq!(queued_outcome.unwrap().status, TradeStatus::Success);
+    });
+    world.assert_ledger_ok();
+}
+
+#[test]
+fn failed_verifications_are_pruned_after_their_retention() {
+    let config = Config {
+        verification_failure_retention_seconds: 86_400,
+        ..Config::default()
+    };
+    let world = World::new(config);
+    let (_user, device) = world.user_with_money("heidi", 1_000);
+    let merchant = world.merchant("Kiosk");
+    for attempt in 0..2 {
+        let wrong = world.wallet_code(&device, attempt, 3_000);
+        assert!(matches!(
+            world.pay(merchant, &format!("bad-{attempt}"), &wrong, 10),
+            Err(Error::CodeInvalid)
+        ));
+    }
+    assert_eq!(
+        world.paycode.prune_failure_records().unwrap(),
+        0,
+        "too young"
+    );
+    world.clock.advance_seconds(43_200);
+    let wrong = world.wallet_code(&device, 2, 3_000);
+    assert!(world.pay(merchant, "bad-2", &wrong, 10).is_err());
+    world.clock.advance_seconds(43_201);
+    assert_eq!(world.paycode.prune_failure_records().unwrap(), 2);
+    assert_eq!(world.paycode.prune_failure_records().unwrap(), 0);
+    world.clock.advance_seconds(43_200);
+    assert_eq!(world.paycode.prune_failure_records().unwrap(), 1);
 }
 
 const PASSWORD: &str = "correct horse battery";

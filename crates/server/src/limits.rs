@@ -18,6 +18,9 @@ pub const POSTGRES_POOL_SIZE: u32 = 16;
 
 /// How often the background task closes `USER_PAYING` trades past their deadline.
 pub const CLOSE_OVERDUE_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the records of failed verifications past their retention are pruned: the first
+/// sweep runs at the start, and each deletes a bounded number of rows.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Upper bounds of the request latency histogram, in seconds.
 pub const LATENCY_BUCKETS_SECONDS: [f64; 12] = [

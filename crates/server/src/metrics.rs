@@ -7,6 +7,7 @@
 //! - `paycode_payments_total{outcome}`: `SUCCESS`, `USER_PAYING` or the error code
 //! - `paycode_verification_failures_total{code}`: codes that did not verify
 //! - `paycode_payment_batches_total` and `paycode_batched_payments_total`: group commit
+//! - `paycode_device_global_lockouts_total`: devices locked at every merchant (an alert)
 //!
 //! Routes are the matched patterns (`/v1/payments/{out_trade_no}`), never raw paths, so that
 //! neither references nor the paths of unknown routes become labels.

@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::connections::{serve_connections, tls_acceptor, ConnectionLimits, TlsFiles};
 use crate::key_file;
-use crate::limits::{CLOSE_OVERDUE_INTERVAL, POSTGRES_POOL_SIZE};
+use crate::limits::{CLOSE_OVERDUE_INTERVAL, POSTGRES_POOL_SIZE, PRUNE_INTERVAL};
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -272,14 +272,18 @@ pub async fn run_with(
     }
 }
 
-/// Every [`CLOSE_OVERDUE_INTERVAL`], closes the `USER_PAYING` trades past their deadline.
+/// Every [`CLOSE_OVERDUE_INTERVAL`], closes the `USER_PAYING` trades past their deadline; every
+/// [`PRUNE_INTERVAL`], prunes the records of failed verifications past their retention.
 fn spawn_closer(paycode: Arc<Paycode>, mut stopped: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(CLOSE_OVERDUE_INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut prune_interval = tokio::time::interval(PRUNE_INTERVAL);
+        prune_interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = interval.tick() => close_overdue(&paycode).await,
+                _ = prune_interval.tick() => prune_failure_records(&paycode).await,
                 _ = stopped.changed() => return,
             }
         }
@@ -293,6 +297,16 @@ async fn close_overdue(paycode: &Arc<Paycode>) {
         Ok(Ok(closed)) => tracing::info!(closed, "closed overdue USER_PAYING trades"),
         Ok(Err(error)) => tracing::warn!(%error, "could not close overdue trades"),
         Err(error) => tracing::error!(%error, "closing overdue trades panicked"),
+    }
+}
+
+async fn prune_failure_records(paycode: &Arc<Paycode>) {
+    let paycode = Arc::clone(paycode);
+    match tokio::task::spawn_blocking(move || paycode.prune_failure_records()).await {
+        Ok(Ok(0)) => {}
+        Ok(Ok(deleted)) => tracing::info!(deleted, "pruned old verification failures"),
+        Ok(Err(error)) => tracing::warn!(%error, "could not prune verification failures"),
+        Err(error) => tracing::error!(%error, "pruning verification failures panicked"),
     }
 }
 

@@ -29,6 +29,7 @@ mod accounts;
 mod bulk;
 mod concurrency;
 mod devices;
+mod failures;
 mod ledger;
 mod trades;
 
@@ -36,6 +37,7 @@ pub use accounts::*;
 pub use bulk::*;
 pub use concurrency::*;
 pub use devices::*;
+pub use failures::*;
 pub use ledger::*;
 pub use trades::*;
 
@@ -92,7 +94,7 @@ macro_rules! conformance_tests {
             pin_attempts_are_kept_per_user,
             users_and_merchants_are_paged_in_id_order,
             api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant,
-            device_slots_start_at_one_grow_and_are_not_reused_once_stored,
+            device_slots_are_drawn_at_random_and_never_reused_once_stored,
             a_device_round_trips_every_field_through_insert_update_and_lock,
             devices_are_listed_per_user_and_paged_in_id_order,
             verification_failures_are_recorded_with_or_without_a_device,
@@ -115,6 +117,10 @@ macro_rules! conformance_tests {
             trades_are_inserted_in_bulk_in_order,
             empty_bulk_calls_do_nothing,
             concurrent_bulk_locks_of_overlapping_rows_never_deadlock,
+            device_failures_are_kept_per_device_and_merchant_and_cleared_per_device,
+            merchant_failure_counts_add_up_per_minute_and_old_minutes_are_deleted,
+            old_verification_failures_are_deleted_oldest_first_up_to_the_limit,
+            concurrent_checks_of_a_merchant_failure_count_never_overshoot,
         );
     };
     (optional: $fresh_store:expr) => {

@@ -13,6 +13,8 @@
 //!   transfers between the same accounts lock them in the same order;
 //! - the bulk forms that lock (a batch's `out_trade_no`s, trades, devices, balances) do so in
 //!   one statement each, in ascending key order, so two batches cannot deadlock;
+//! - a merchant's failure count of the minute is locked by an upsert, which works before the
+//!   row exists; a device's failure counts at every merchant are guarded by the device's lock;
 //! - spending an offline code inserts into a primary key with `ON CONFLICT DO NOTHING`: a
 //!   concurrent duplicate waits for the first transaction, then inserts nothing.
 //!
@@ -33,8 +35,9 @@
 //! so `COMMIT` returns only once the commit record is flushed to disk (SPEC section 3).
 //!
 //! # Device slots
-//! Slots come from a sequence. A slot taken by a transaction that rolls back is never handed
-//! out again, so slots only grow and have gaps.
+//! Slots are drawn at random by the domain (the trait's default
+//! [`Transaction::allocate_device_slot`]) among those no stored device holds; the primary key
+//! refuses the second of two enrollments that drew the same slot at once.
 //!
 //! # Connections
 //! Connections are not encrypted (the store connects without TLS): run the database on the
@@ -43,6 +46,7 @@
 mod codes;
 mod devices;
 mod error;
+mod failures;
 mod ledger;
 mod merchants;
 mod migrations;
@@ -61,9 +65,9 @@ use paycode_core::ids::{
     AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use paycode_core::model::{
-    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
-    NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord,
-    TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
@@ -581,10 +585,6 @@ impl Transaction for PostgresTransaction<'_> {
         }
     }
 
-    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
-        self.run(devices::allocate_slot)
-    }
-
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
         self.run(|connection| devices::insert_device(connection, device))
     }
@@ -623,6 +623,47 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| {
             devices::insert_verification_failure(connection, device, merchant, reason, at)
         })
+    }
+
+    fn failures_of_device(&mut self, device: DeviceId) -> StoreResult<Vec<DeviceFailures>> {
+        self.run(|connection| failures::failures_of_devices(connection, &[device]))
+    }
+
+    fn put_device_failures(&mut self, counts: &DeviceFailures) -> StoreResult<()> {
+        self.run(|connection| failures::put_devices_failures(connection, &[*counts]))
+    }
+
+    fn clear_device_failures(&mut self, device: DeviceId) -> StoreResult<u64> {
+        self.run(|connection| failures::clear_device_failures(connection, device))
+    }
+
+    fn lock_merchant_failures(&mut self, merchant: MerchantId, minute: i64) -> StoreResult<u32> {
+        self.run(|connection| failures::lock_merchant_failures(connection, merchant, minute))
+    }
+
+    fn add_merchant_failures(
+        &mut self,
+        merchant: MerchantId,
+        minute: i64,
+        added: u32,
+    ) -> StoreResult<()> {
+        self.run(|connection| {
+            failures::add_merchants_failures(connection, &[(merchant, added)], minute)
+        })
+    }
+
+    fn delete_verification_failures_before(
+        &mut self,
+        before: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.run(|connection| {
+            failures::delete_verification_failures_before(connection, before, limit)
+        })
+    }
+
+    fn delete_merchant_failures_before(&mut self, minute: i64) -> StoreResult<u64> {
+        self.run(|connection| failures::delete_merchant_failures_before(connection, minute))
     }
 
     fn spent_offline_codes_from(
@@ -749,6 +790,30 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn lock_devices(&mut self, ids: &[DeviceId]) -> StoreResult<Vec<DeviceRecord>> {
         self.run(|connection| devices::lock_devices(connection, ids))
+    }
+
+    fn failures_of_devices(&mut self, devices: &[DeviceId]) -> StoreResult<Vec<DeviceFailures>> {
+        self.run(|connection| failures::failures_of_devices(connection, devices))
+    }
+
+    fn put_devices_failures(&mut self, counts: &[DeviceFailures]) -> StoreResult<()> {
+        self.run(|connection| failures::put_devices_failures(connection, counts))
+    }
+
+    fn lock_merchants_failures(
+        &mut self,
+        merchants: &[MerchantId],
+        minute: i64,
+    ) -> StoreResult<Vec<(MerchantId, u32)>> {
+        self.run(|connection| failures::lock_merchants_failures(connection, merchants, minute))
+    }
+
+    fn add_merchants_failures(
+        &mut self,
+        counts: &[(MerchantId, u32)],
+        minute: i64,
+    ) -> StoreResult<()> {
+        self.run(|connection| failures::add_merchants_failures(connection, counts, minute))
     }
 
     fn users(&mut self, ids: &[UserId]) -> StoreResult<Vec<UserRecord>> {

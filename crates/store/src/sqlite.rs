@@ -14,14 +14,14 @@
 //! log is on disk (SPEC section 3).
 //!
 //! # Device slots
-//! Slots come from a counter row that is written inside the allocating transaction, so a
-//! transaction that rolls back also returns its slot, and the next allocation hands out the
-//! same number. That is harmless: a rolled-back slot was stored nowhere and shown to nobody
-//! (responses are sent after commit). What holds is that a slot is never reused once a device
-//! was stored with it, revoked or not.
+//! Slots are drawn at random by the domain (the trait's default
+//! [`Transaction::allocate_device_slot`]), among those no stored device holds. A slot drawn by
+//! a transaction that rolls back was stored nowhere and shown to nobody, so it may be drawn
+//! again; a slot is never reused once a device was stored with it, revoked or not.
 
 mod codes;
 mod devices;
+mod failures;
 mod ledger;
 mod merchants;
 mod migrations;
@@ -39,9 +39,9 @@ use paycode_core::ids::{
     AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use paycode_core::model::{
-    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
-    NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord,
-    TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -478,10 +478,6 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(ledger::insert_topup(&self.connection, topup)?)
     }
 
-    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
-        Ok(devices::allocate_slot(&self.connection)?)
-    }
-
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
         Ok(devices::insert_device(&self.connection, device)?)
     }
@@ -524,6 +520,60 @@ impl Transaction for SqliteTransaction<'_> {
             merchant,
             reason,
             at,
+        )?)
+    }
+
+    fn failures_of_device(&mut self, device: DeviceId) -> StoreResult<Vec<DeviceFailures>> {
+        Ok(failures::failures_of_device(&self.connection, device)?)
+    }
+
+    fn put_device_failures(&mut self, failures: &DeviceFailures) -> StoreResult<()> {
+        Ok(failures::put_device_failures(&self.connection, failures)?)
+    }
+
+    fn clear_device_failures(&mut self, device: DeviceId) -> StoreResult<u64> {
+        Ok(failures::clear_device_failures(&self.connection, device)?)
+    }
+
+    /// A plain read: the transaction already excludes every other one.
+    fn lock_merchant_failures(&mut self, merchant: MerchantId, minute: i64) -> StoreResult<u32> {
+        Ok(failures::merchant_failures(
+            &self.connection,
+            merchant,
+            minute,
+        )?)
+    }
+
+    fn add_merchant_failures(
+        &mut self,
+        merchant: MerchantId,
+        minute: i64,
+        failures: u32,
+    ) -> StoreResult<()> {
+        Ok(failures::add_merchant_failures(
+            &self.connection,
+            merchant,
+            minute,
+            failures,
+        )?)
+    }
+
+    fn delete_verification_failures_before(
+        &mut self,
+        before: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        Ok(failures::delete_verification_failures_before(
+            &self.connection,
+            before,
+            limit,
+        )?)
+    }
+
+    fn delete_merchant_failures_before(&mut self, minute: i64) -> StoreResult<u64> {
+        Ok(failures::delete_merchant_failures_before(
+            &self.connection,
+            minute,
         )?)
     }
 

@@ -2,11 +2,14 @@
 //! and the bearer credentials of admins and merchants.
 
 use super::{Paycode, ADMIN_KEY_HASH_SETTING};
-use crate::clock::UnixMillis;
+use crate::clock::{UnixMillis, MILLIS_PER_MINUTE};
 use crate::crypto::{constant_time_eq, hash_token, new_token};
 use crate::error::Error;
 use crate::ids::{ApiKeyId, DeviceId, MerchantId, UserId};
-use crate::limits::{DEFAULT_PAGE_SIZE, MAX_KEYS_PER_MERCHANT, MAX_PAGE_SIZE, MAX_USERNAME_BYTES};
+use crate::limits::{
+    DEFAULT_PAGE_SIZE, MAX_KEYS_PER_MERCHANT, MAX_PAGE_SIZE, MAX_USERNAME_BYTES,
+    MERCHANT_FAILURE_MINUTES_KEPT, PRUNE_BATCH_SIZE,
+};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceRecord, LedgerKind, LedgerTotals, MerchantRecord, TopupRecord,
     UserRecord,
@@ -235,16 +238,33 @@ impl Paycode {
         })
     }
 
-    /// Lifts a device's lockout and clears its failure count.
+    /// Lifts a device's lockouts and clears its failure counts, at every merchant and the one
+    /// of every merchant together.
     pub fn unlock_device(&self, device: i64) -> Result<DeviceRecord, Error> {
         self.in_transaction(|transaction| {
             let mut record = transaction
                 .lock_device(DeviceId(device))?
                 .ok_or(Error::NotFound("device"))?;
+            transaction.clear_device_failures(record.id)?;
             record.failed_attempts = 0;
             record.locked_until = None;
             transaction.update_device(&record)?;
             Ok(record)
+        })
+    }
+
+    /// Deletes what is kept of failed verifications past its time: the audit trail's rows
+    /// older than `verification_failure_retention_seconds` (at most [`PRUNE_BATCH_SIZE`] per
+    /// call, so call it until it returns less), and the merchants' per-minute failure counts
+    /// older than [`MERCHANT_FAILURE_MINUTES_KEPT`] minutes. Returns how many audit rows went.
+    /// The server calls it periodically.
+    pub fn prune_failure_records(&self) -> Result<u64, Error> {
+        let now = self.now();
+        let before = now - Self::seconds(self.config.verification_failure_retention_seconds);
+        let minute = now.div_euclid(MILLIS_PER_MINUTE) - MERCHANT_FAILURE_MINUTES_KEPT;
+        self.in_transaction(|transaction| {
+            transaction.delete_merchant_failures_before(minute)?;
+            Ok(transaction.delete_verification_failures_before(before, PRUNE_BATCH_SIZE)?)
         })
     }
 

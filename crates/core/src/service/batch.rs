@@ -13,13 +13,14 @@
 //! so a success is still reported only once it is durable.
 
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::overlay::Overlay;
 use super::payments::ParsedPay;
 use super::Paycode;
-use crate::clock::start_of_day;
+use crate::clock::{start_of_day, MILLIS_PER_MINUTE};
 use crate::error::Error;
 use crate::ids::{DeviceId, MerchantId, TradeId, UserId};
 use crate::limits::{MAX_DRIFT_STEPS, MAX_PAYMENTS_PER_BATCH, MAX_SKEW_STEPS};
@@ -132,7 +133,14 @@ impl Paycode {
                 let count = queue.waiting.len().min(MAX_PAYMENTS_PER_BATCH);
                 queue.waiting.drain(..count).collect()
             };
-            self.run_batch(batch);
+            // A panic inside a batch (a bug) must not strand the payments queued behind it:
+            // this leader goes on with them. The failed batch's jobs were dropped while the
+            // panic unwound, and their callers see an error.
+            let payments = batch.len();
+            let ran = panic::catch_unwind(AssertUnwindSafe(|| self.run_batch(batch)));
+            if ran.is_err() {
+                tracing::error!(payments, "a payment batch panicked; its payments failed");
+            }
         }
     }
 
@@ -189,33 +197,24 @@ impl Paycode {
         }
     }
 
-    /// Hands a job its outcome, counting a refused code against the merchant's budget.
+    /// Hands a job its outcome.
     fn settle(&self, job: Job, outcome: Result<TradeRecord, Error>) {
-        if let Err(error) = &outcome {
-            if matches!(
-                error,
-                Error::CodeInvalid
-                    | Error::CodeExpired
-                    | Error::CodeUsed
-                    | Error::DeviceLocked
-                    | Error::DeviceRevoked
-            ) {
-                self.failures.record_failure(job.merchant, self.now());
-            }
-        }
         (job.done)(outcome);
     }
 
-    /// Locks and loads, in bulk, what the batch's payments will read: their merchants'
-    /// references and trades, the devices their offline codes name with the codes those
-    /// devices spent lately, the devices' users with their balances and pin-free totals, and
-    /// the merchants.
+    /// Locks and loads, in bulk, what the batch's payments will read, in the lock order of a
+    /// single payment (docs/ARCHITECTURE.md): their merchants' references and trades, the
+    /// merchants' failure counts of this minute, the devices their offline codes name with
+    /// the codes those devices spent lately and their failure counts at every merchant, the
+    /// devices' users with their balances and pin-free totals, and the merchants.
     fn load_batch(&self, overlay: &mut Overlay<'_>, batch: &[Job]) -> Result<(), Error> {
         let keys: Vec<(MerchantId, String)> = batch
             .iter()
             .map(|job| (job.merchant, job.pay.out_trade_no().to_owned()))
             .collect();
         overlay.load_trades(&keys)?;
+        let merchants: Vec<MerchantId> = batch.iter().map(|job| job.merchant).collect();
+        overlay.load_merchant_failures(&merchants, self.now().div_euclid(MILLIS_PER_MINUTE))?;
         let slots: Vec<DeviceId> = batch
             .iter()
             .filter_map(|job| self.offline_device(job.pay.code()))
@@ -230,7 +229,6 @@ impl Paycode {
         })?;
         let users: Vec<UserId> = devices.iter().map(|device| device.user_id).collect();
         overlay.load_users(&users, start_of_day(self.now()))?;
-        let merchants: Vec<MerchantId> = batch.iter().map(|job| job.merchant).collect();
         overlay.load_merchants(&merchants)?;
         Ok(())
     }

@@ -9,6 +9,7 @@ mod payments;
 mod verify;
 mod wallet;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use paycode_codec::{CodeKey, OfflineCodec, Prefix, PrefixTable};
@@ -24,7 +25,6 @@ use crate::login_throttle::LoginThrottle;
 use crate::model::SealedSecret;
 use crate::money::Currency;
 use crate::password_pool::{self, PasswordPool};
-use crate::rate_limit::FailureBudget;
 use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
@@ -61,7 +61,8 @@ pub struct Paycode {
     /// The offline prefix and key that new devices are given (the first configured).
     enrollment: (Prefix, CodeKey),
     code_hash_key: Zeroizing<Vec<u8>>,
-    failures: FailureBudget,
+    /// Devices locked at every merchant since the start, for the operator's alert.
+    global_lockouts: AtomicU64,
     batcher: batch::Batcher,
     merchant_keys: key_cache::KeyCache,
     /// Every Argon2id hash and check of a password or PIN runs here, never on the threads
@@ -120,7 +121,6 @@ impl Paycode {
             .ok_or_else(|| Error::Config("no offline prefix".to_owned()))?;
         let codes = PrefixTable::new(online, paycode_keys)
             .map_err(|error| Error::Config(error.to_string()))?;
-        let failures = FailureBudget::new(config.merchant_failures_per_minute);
         let password_threads = config
             .password_threads
             .map_or_else(password_pool::default_threads, |threads| threads as usize);
@@ -134,7 +134,7 @@ impl Paycode {
             codes,
             enrollment,
             code_hash_key,
-            failures,
+            global_lockouts: AtomicU64::new(0),
             batcher: batch::Batcher::default(),
             merchant_keys: key_cache::KeyCache::default(),
             passwords,
@@ -155,6 +155,13 @@ impl Paycode {
     /// The clock the domain reads.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// How many times a device was locked at every merchant (its failures at every merchant
+    /// together reached `global_failed_attempts`) since the start: each one is worth an
+    /// operator's look, since it takes many merchants guessing one device's codes.
+    pub fn global_lockouts(&self) -> u64 {
+        self.global_lockouts.load(Ordering::Relaxed)
     }
 
     /// The store's backend name, for logs and metrics.

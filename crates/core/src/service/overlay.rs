@@ -27,9 +27,9 @@ use crate::ids::{
     AccountId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use crate::model::{
-    AccountKind, ApiKeyRecord, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord,
-    NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord,
-    TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
+    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -64,9 +64,18 @@ pub(super) struct Overlay<'t> {
     balances: HashMap<AccountId, i64>,
     /// The database's pin-free totals by user and day.
     pin_free: HashMap<(UserId, UnixMillis), i64>,
+    /// The minute whose merchant failure counts were loaded, and the counts (locked), with
+    /// the batch's failures added.
+    failure_minute: Option<i64>,
+    merchant_failures: HashMap<MerchantId, u32>,
+    /// Each loaded device's failure counts at every merchant, as the batch left them.
+    device_failures: HashMap<DeviceId, Vec<DeviceFailures>>,
 
     // The writes, in the order they were made.
     dirty_devices: Vec<DeviceId>,
+    dirty_failures: Vec<(DeviceId, MerchantId)>,
+    /// One entry per failure the batch counted against a merchant.
+    merchant_failures_added: Vec<MerchantId>,
     new_spent: Vec<SpentOfflineCode>,
     failures: Vec<VerificationFailure>,
     ledger: Vec<NewLedgerTransaction>,
@@ -78,6 +87,8 @@ pub(super) struct Overlay<'t> {
 struct Mark {
     undo: usize,
     dirty_devices: usize,
+    dirty_failures: usize,
+    merchant_failures_added: usize,
     new_spent: usize,
     failures: usize,
     ledger: usize,
@@ -95,6 +106,14 @@ enum Undo {
         previous: Option<DeviceRecord>,
     },
     Spent(SpentOfflineCode),
+    DeviceFailures {
+        device: DeviceId,
+        previous: Vec<DeviceFailures>,
+    },
+    MerchantFailures {
+        merchant: MerchantId,
+        previous: u32,
+    },
     Balance {
         account: AccountId,
         previous: Option<i64>,
@@ -133,7 +152,12 @@ impl<'t> Overlay<'t> {
             merchants: HashMap::new(),
             balances: HashMap::new(),
             pin_free: HashMap::new(),
+            failure_minute: None,
+            merchant_failures: HashMap::new(),
+            device_failures: HashMap::new(),
             dirty_devices: Vec::new(),
+            dirty_failures: Vec::new(),
+            merchant_failures_added: Vec::new(),
             new_spent: Vec::new(),
             failures: Vec::new(),
             ledger: Vec::new(),
@@ -142,8 +166,8 @@ impl<'t> Overlay<'t> {
     }
 
     // Loading, before the first payment. Locks are taken class by class in the order a single
-    // payment takes them (the merchant's reference, the trade, the device, the user's
-    // balance), and in ascending order within a class.
+    // payment takes them (the merchant's reference, the trade, the merchant's failure count,
+    // the device, the user's balance), and in ascending order within a class.
 
     /// Locks the merchants' references and loads their trades.
     pub(super) fn load_trades(&mut self, keys: &[TradeKey]) -> StoreResult<()> {
@@ -161,8 +185,21 @@ impl<'t> Overlay<'t> {
         Ok(())
     }
 
-    /// Locks and loads the devices, and the codes spent by each from the step `spent_from`
-    /// gives it on. Returns the devices found.
+    /// Locks and loads the merchants' failure counts of `minute`.
+    pub(super) fn load_merchant_failures(
+        &mut self,
+        merchants: &[MerchantId],
+        minute: i64,
+    ) -> StoreResult<()> {
+        let merchants = sorted_unique(merchants);
+        self.merchant_failures
+            .extend(self.inner.lock_merchants_failures(&merchants, minute)?);
+        self.failure_minute = Some(minute);
+        Ok(())
+    }
+
+    /// Locks and loads the devices, with their failure counts at every merchant and the codes
+    /// spent by each from the step `spent_from` gives it on. Returns the devices found.
     pub(super) fn load_devices(
         &mut self,
         ids: &[DeviceId],
@@ -179,6 +216,14 @@ impl<'t> Overlay<'t> {
             .collect();
         for device in &found {
             self.devices.insert(device.id, Some(device.clone()));
+            self.device_failures.insert(device.id, Vec::new());
+        }
+        let found_ids: Vec<DeviceId> = found.iter().map(|device| device.id).collect();
+        for failures in self.inner.failures_of_devices(&found_ids)? {
+            self.device_failures
+                .entry(failures.device_id)
+                .or_default()
+                .push(failures);
         }
         self.spent
             .extend(self.inner.spent_offline_codes_from(&from)?);
@@ -230,6 +275,33 @@ impl<'t> Overlay<'t> {
             .collect();
         if !dirty.is_empty() {
             self.inner.update_devices(&dirty)?;
+        }
+        let dirty_failures: Vec<DeviceFailures> = sorted_unique(&self.dirty_failures)
+            .into_iter()
+            .filter_map(|(device, merchant)| {
+                self.device_failures
+                    .get(&device)?
+                    .iter()
+                    .find(|failures| failures.merchant_id == merchant)
+                    .copied()
+            })
+            .collect();
+        if !dirty_failures.is_empty() {
+            self.inner.put_devices_failures(&dirty_failures)?;
+        }
+        if let Some(minute) = self.failure_minute {
+            let mut added: Vec<(MerchantId, u32)> = Vec::new();
+            for merchant in sorted_unique(&self.merchant_failures_added) {
+                let count = self
+                    .merchant_failures_added
+                    .iter()
+                    .filter(|added| **added == merchant)
+                    .count();
+                added.push((merchant, u32::try_from(count).unwrap_or(u32::MAX)));
+            }
+            if !added.is_empty() {
+                self.inner.add_merchants_failures(&added, minute)?;
+            }
         }
         if !self.failures.is_empty() {
             self.inner.insert_verification_failures(&self.failures)?;
@@ -286,6 +358,8 @@ impl Transaction for Overlay<'_> {
         self.savepoint = Some(Mark {
             undo: self.undo.len(),
             dirty_devices: self.dirty_devices.len(),
+            dirty_failures: self.dirty_failures.len(),
+            merchant_failures_added: self.merchant_failures_added.len(),
             new_spent: self.new_spent.len(),
             failures: self.failures.len(),
             ledger: self.ledger.len(),
@@ -327,6 +401,12 @@ impl Transaction for Overlay<'_> {
                 Undo::Spent(code) => {
                     self.spent.remove(&code);
                 }
+                Undo::DeviceFailures { device, previous } => {
+                    self.device_failures.insert(device, previous);
+                }
+                Undo::MerchantFailures { merchant, previous } => {
+                    self.merchant_failures.insert(merchant, previous);
+                }
                 Undo::Balance { account, previous } => match previous {
                     Some(previous) => {
                         self.balances.insert(account, previous);
@@ -338,6 +418,9 @@ impl Transaction for Overlay<'_> {
             }
         }
         self.dirty_devices.truncate(mark.dirty_devices);
+        self.dirty_failures.truncate(mark.dirty_failures);
+        self.merchant_failures_added
+            .truncate(mark.merchant_failures_added);
         self.new_spent.truncate(mark.new_spent);
         self.failures.truncate(mark.failures);
         self.ledger.truncate(mark.ledger);
@@ -444,6 +527,64 @@ impl Transaction for Overlay<'_> {
         self.undo.push(Undo::Spent(code));
         self.new_spent.push(code);
         Ok(true)
+    }
+
+    fn failures_of_device(&mut self, device: DeviceId) -> StoreResult<Vec<DeviceFailures>> {
+        match self.device_failures.get(&device) {
+            Some(failures) => Ok(failures.clone()),
+            None => self.through(|inner| inner.failures_of_device(device)),
+        }
+    }
+
+    fn put_device_failures(&mut self, failures: &DeviceFailures) -> StoreResult<()> {
+        let Some(counts) = self.device_failures.get_mut(&failures.device_id) else {
+            return self.through(|inner| inner.put_device_failures(failures));
+        };
+        let previous = counts.clone();
+        match counts
+            .iter_mut()
+            .find(|count| count.merchant_id == failures.merchant_id)
+        {
+            Some(count) => *count = *failures,
+            None => counts.push(*failures),
+        }
+        self.undo.push(Undo::DeviceFailures {
+            device: failures.device_id,
+            previous,
+        });
+        self.dirty_failures
+            .push((failures.device_id, failures.merchant_id));
+        Ok(())
+    }
+
+    fn lock_merchant_failures(&mut self, merchant: MerchantId, minute: i64) -> StoreResult<u32> {
+        match self.merchant_failures.get(&merchant) {
+            Some(&count) if self.failure_minute == Some(minute) => Ok(count),
+            // A new minute began during the batch; its count was not loaded (and locking it
+            // now would take a lock out of order).
+            _ => outside_batch("lock_merchant_failures of a count not loaded"),
+        }
+    }
+
+    fn add_merchant_failures(
+        &mut self,
+        merchant: MerchantId,
+        minute: i64,
+        failures: u32,
+    ) -> StoreResult<()> {
+        let Some(count) = self.merchant_failures.get_mut(&merchant) else {
+            return outside_batch("add_merchant_failures of a count not loaded");
+        };
+        if self.failure_minute != Some(minute) {
+            return outside_batch("add_merchant_failures of a count not loaded");
+        }
+        let previous = *count;
+        *count = count.saturating_add(failures);
+        self.undo
+            .push(Undo::MerchantFailures { merchant, previous });
+        self.merchant_failures_added
+            .extend(std::iter::repeat_n(merchant, failures as usize));
+        Ok(())
     }
 
     fn insert_verification_failure(
@@ -711,6 +852,19 @@ impl Transaction for Overlay<'_> {
     }
     fn device(&mut self, _id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
         outside_batch("device")
+    }
+    fn clear_device_failures(&mut self, _device: DeviceId) -> StoreResult<u64> {
+        outside_batch("clear_device_failures")
+    }
+    fn delete_verification_failures_before(
+        &mut self,
+        _before: UnixMillis,
+        _limit: u32,
+    ) -> StoreResult<u64> {
+        outside_batch("delete_verification_failures_before")
+    }
+    fn delete_merchant_failures_before(&mut self, _minute: i64) -> StoreResult<u64> {
+        outside_batch("delete_merchant_failures_before")
     }
     fn devices_of_user(&mut self, _user: UserId) -> StoreResult<Vec<DeviceRecord>> {
         outside_batch("devices_of_user")

@@ -149,8 +149,8 @@ impl Paycode {
     }
 
     /// Checks a payment request and queues it for the next batch; `done` gets the outcome
-    /// [`Paycode::pay`] would return. A request refused before it is queued (malformed, or
-    /// from a merchant over its failure budget) is the error here, and `done` is dropped
+    /// [`Paycode::pay`] would return. A malformed request is refused before it is queued, as
+    /// the error here, and `done` is dropped
     /// uncalled. `Ok(true)` means no batch leader runs: the caller must call
     /// [`Paycode::lead_batches`], where it may block.
     pub fn submit_payment(
@@ -160,9 +160,6 @@ impl Paycode {
         done: PaymentDone,
     ) -> Result<bool, Error> {
         let parsed = self.parse_pay(request)?;
-        if self.failures.exhausted(merchant, self.now()) {
-            return Err(crate::rate_limit::FailureBudget::refusal(self.now()));
-        }
         Ok(self.enqueue(merchant, parsed, done))
     }
 
@@ -427,6 +424,10 @@ impl Paycode {
         reason: Option<&str>,
     ) -> Result<RefundRecord, Error> {
         let (user, merchant) = trade_accounts(transaction, trade)?;
+        // The user's balance is locked before the merchant's, as a payment locks them (its
+        // batch locks the users' balances when it loads, the merchants' when it writes): a
+        // refund racing a payment of the same user and merchant waits, never deadlocks.
+        transaction.lock_balance(user.account_id)?;
         if transaction.lock_balance(merchant.account_id)? < amount {
             return Err(Error::InsufficientFunds);
         }

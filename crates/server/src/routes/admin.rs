@@ -140,12 +140,13 @@ pub async fn topup(
     Ok(axum::Json(convert::topup(&record)))
 }
 
-/// Lifts a device's lockout and clears its failure count.
+/// Lifts a device's lockouts and clears its failure counts: at every merchant, and the count
+/// of every merchant together.
 #[utoipa::path(
     post, path = "/v1/admin/devices/{id}/unlock", tag = "admin",
     params(("id" = i64, Path, description = "The device's id (its slot)")),
     responses(
-        (status = 200, description = "The device, unlocked", body = paycode_api::Device),
+        (status = 200, description = "The device, unlocked everywhere", body = paycode_api::Device),
         (status = 401, description = "Not the admin key", body = ErrorBody),
         (status = 404, description = "No such device", body = ErrorBody),
     ),

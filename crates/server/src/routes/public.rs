@@ -53,8 +53,14 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
          paycode_payment_batches_total {}\n\
          # HELP paycode_batched_payments_total Payments committed in those batches.\n\
          # TYPE paycode_batched_payments_total counter\n\
-         paycode_batched_payments_total {}\n",
-        grouped.batches, grouped.payments
+         paycode_batched_payments_total {}\n\
+         # HELP paycode_device_global_lockouts_total Devices locked at every merchant after \
+         failed verifications at many merchants: someone may be guessing their codes.\n\
+         # TYPE paycode_device_global_lockouts_total counter\n\
+         paycode_device_global_lockouts_total {}\n",
+        grouped.batches,
+        grouped.payments,
+        state.paycode.global_lockouts()
     ));
     ([(CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], text)
 }

@@ -1,11 +1,11 @@
-//! Real parallel HTTP requests against one server: double spends, duplicate `out_trade_no`s
-//! and a burst of payments larger than the balance.
+//! Real parallel HTTP requests against one server: double spends, duplicate `out_trade_no`s,
+//! a burst of payments larger than the balance, and refunds racing payments.
 
-use paycode_api::{PayRequest, TradeStatus};
+use paycode_api::{PayRequest, RefundRequest, TradeStatus};
 use paycode_client::{Client, ClientError, Payment};
 use tokio::task::JoinSet;
 
-use crate::helpers::{code_of, pay_request, spawn_app, Backend, Phone};
+use crate::helpers::{captured_log, code_of, pay_request, spawn_app, Backend, Phone};
 use crate::helpers::{Proof, PASSWORD};
 
 /// Parallel requests in each scenario.
@@ -121,6 +121,81 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(back
     app.assert_ledger_ok().await;
 }
 
+/// Refunds and payments of the same user at the same merchant, all at once, never deadlock:
+/// both lock the user's balance before the merchant's. (A deadlock would be resolved by the
+/// database aborting one transaction, which is retried, so the outcome alone cannot show it;
+/// the database's own message in the log does.)
+async fn refunds_racing_payments_of_the_same_user_never_deadlock(backend: Backend) {
+    const TRADES: usize = 25;
+    const AMOUNT: i64 = 100;
+    let app = spawn_app(backend).await;
+    let alice = app.wallet("alice", 1_000_000).await;
+    alice
+        .client
+        .enroll_device(None, Proof::Password(PASSWORD))
+        .await
+        .unwrap();
+    let shop = app.merchant("Canteen").await;
+    for index in 0..TRADES {
+        let code = alice.client.online_code(None).await.unwrap().code;
+        shop.client
+            .pay(&pay_request(&format!("paid-{index}"), &code, AMOUNT))
+            .await
+            .unwrap();
+    }
+    let mut codes = Vec::with_capacity(TRADES);
+    for _ in 0..TRADES {
+        codes.push(alice.client.online_code(None).await.unwrap().code);
+    }
+    let deadlocks_before = captured_log().matches("deadlock detected").count();
+
+    let mut tasks = JoinSet::new();
+    for (index, code) in codes.into_iter().enumerate() {
+        let client = shop.client.clone();
+        tasks.spawn(async move {
+            let refund = RefundRequest {
+                out_refund_no: format!("refund-{index}"),
+                amount: AMOUNT,
+                reason: None,
+            };
+            let refunded = client.refund(&format!("paid-{index}"), &refund).await;
+            let paid = client
+                .pay(&pay_request(&format!("new-{index}"), &code, AMOUNT))
+                .await;
+            (refunded.map(|_| ()), paid)
+        });
+        let client = shop.client.clone();
+        let racing = alice.client.online_code(None).await.unwrap().code;
+        tasks.spawn(async move {
+            let paid = client
+                .pay(&pay_request(&format!("racing-{index}"), &racing, AMOUNT))
+                .await;
+            (Ok(()), paid)
+        });
+    }
+    while let Some(answer) = tasks.join_next().await {
+        let (refunded, paid) = answer.expect("the task finished");
+        refunded.expect("every refund succeeds");
+        assert_eq!(
+            paid.expect("every payment succeeds").trade.status,
+            TradeStatus::Success
+        );
+    }
+
+    assert_eq!(
+        captured_log().matches("deadlock detected").count(),
+        deadlocks_before,
+        "a refund and a payment deadlocked"
+    );
+    let paid = i64::try_from(3 * TRADES).unwrap() * AMOUNT;
+    let refunded = i64::try_from(TRADES).unwrap() * AMOUNT;
+    assert_eq!(
+        app.balances(&alice, &shop).await,
+        (1_000_000 - paid + refunded, paid - refunded)
+    );
+    app.assert_ledger_ok().await;
+}
+
 /// Enrollments of one user at once with room for fewer than they are, and twenty new keys of
 /// one merchant at once against the cap of ten live keys: the caps hold. (Four enrollments at
 /// once, not more: each checks the password, and checks in flight count against the limit of
@@ -180,6 +255,7 @@ async fn count_successes(mut tasks: JoinSet<Result<(), ClientError>>, refusal: &
 }
 
 on_both_backends!(
+    refunds_racing_payments_of_the_same_user_never_deadlock,
     device_and_key_caps_hold_under_concurrent_requests,
     one_offline_code_sent_fifty_times_at_once_pays_exactly_once,
     one_out_trade_no_and_code_sent_fifty_times_at_once_charges_once_and_answers_alike,

@@ -271,6 +271,16 @@ impl Phone {
         Self::with_secret(provisioning, &Secret::generate(), Algorithm::Sha1)
     }
 
+    /// A phone that knows the code key, as every wallet holder does, and makes codes for
+    /// `slot` with a secret of its own: what someone aiming at a slot can send.
+    pub fn forger(provisioning: &DeviceProvisioning, slot: i64) -> Self {
+        let aimed = DeviceProvisioning {
+            slot,
+            ..provisioning.clone()
+        };
+        Self::impostor(&aimed)
+    }
+
     fn with_secret(
         provisioning: &DeviceProvisioning,
         secret: &Secret,

@@ -45,6 +45,7 @@ mod databases;
 mod end_to_end;
 mod failures;
 mod helpers;
+mod lockout;
 mod logins;
 mod postgres_outage;
 mod public;

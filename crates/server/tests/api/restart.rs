@@ -63,9 +63,9 @@ struct FirstLife {
     balances: (i64, i64),
 }
 
-/// Starts a server on `options` for the first time, pays once, locks the device with three
-/// wrong codes (the configuration file says `max_failed_attempts = 3`), and checks the
-/// ledger. The server is still running when this returns.
+/// Starts a server on `options` for the first time, pays once, locks the device out at the
+/// merchant with three wrong codes (the configuration file says `max_failed_attempts = 3`),
+/// and checks the ledger. The server is still running when this returns.
 async fn first_life(
     options: &ServeOptions,
     clock: &ManualClock,
@@ -119,7 +119,7 @@ async fn first_life(
 }
 
 /// Starts the server again on the same `options` and checks that it kept the admin key, the
-/// users, the trade, the balances and the lockout; then stops it.
+/// users, the trade, the balances and the merchant's lockout; then stops it.
 async fn second_life(options: &ServeOptions, clock: &ManualClock, first: FirstLife) {
     let step = clock_step(clock);
     let (opened, server) = start(options, clock).await;
@@ -152,7 +152,7 @@ async fn second_life(options: &ServeOptions, clock: &ManualClock, first: FirstLi
     let device = &wallet.client.devices().await.unwrap()[0];
     assert_eq!(device.id, first.provisioning.id);
     assert_eq!(device.failed_attempts, 3);
-    assert!(device.locked_until.is_some());
+    assert_eq!(device.locked_until, None, "locked at the one merchant only");
     assert_ledger_ok(&admin, &opened.state.paycode).await;
     drop(opened);
     server.stop().await.unwrap();

@@ -34,13 +34,18 @@ use crate::helpers::{
     wallet_on, Backend, Merchant, Phone, Wallet, ADMIN_KEY, START_MILLIS,
 };
 use crate::helpers::{Proof, PASSWORD};
+use crate::lockout::unknown_slot_code;
 
 /// Requests sent to each instance at once in the concurrency scenarios.
 const REQUESTS_PER_INSTANCE: usize = 20;
 
 /// The configuration both instances read: a device locks after four wrong codes, and the
 /// merchant failure budget (kept per instance) is out of the way of the replays.
-const CONFIG: &str = "max_failed_attempts = 4\nmerchant_failures_per_minute = 10000\n";
+const CONFIG: &str = "max_failed_attempts = 4\nmerchant_failures_per_minute = 50\n";
+
+/// The `merchant_failures_per_minute` of [`CONFIG`]: above the failures of every other
+/// scenario's merchant.
+const MERCHANT_FAILURE_BUDGET: usize = 50;
 
 /// The `max_failed_attempts` of [`CONFIG`].
 const MAX_FAILED_ATTEMPTS: usize = 4;
@@ -247,8 +252,46 @@ async fn failures_on_both_instances_lock_the_device_at_the_configured_count(pair
             device.failed_attempts,
             u32::try_from(MAX_FAILED_ATTEMPTS).unwrap()
         );
-        assert!(device.locked_until.is_some());
+        assert_eq!(device.locked_until, None, "locked at the one merchant only");
     }
+    assert_eq!(balances_on_both(&customers).await, (10_000, 0));
+
+    // Another merchant, through the other instance, is not refused the device.
+    let [first, _] = pair.endpoints();
+    let elsewhere = merchant_on(&first.admin, "carol's other shop").await;
+    let paid = elsewhere
+        .client
+        .pay(&pay_request("order-1", &customers.phone.code(step, 7), 100))
+        .await;
+    assert_eq!(tally([&paid]), expected(&[(200, "SUCCESS", 1)]));
+    assert_eq!(
+        balances(&customers.wallet[0], &elsewhere).await,
+        (9_900, 100)
+    );
+}
+
+async fn wrong_codes_through_both_instances_stop_at_the_merchant_failure_budget(pair: &impl Pair) {
+    let customers = customers(pair, "erin", 10_000).await;
+    let step = pair.step();
+    // Codes for slots no device has, made with the code key every wallet knows: each fails
+    // verification. Half go through each instance, all at once.
+    let requests: Vec<PayRequest> = (0..2 * REQUESTS_PER_INSTANCE + MERCHANT_FAILURE_BUDGET)
+        .map(|index| {
+            let slot = 1 + i64::try_from(index).unwrap();
+            let forged = unknown_slot_code(&customers.provisioning, slot, step);
+            pay_request(&format!("guess-{index}"), &forged, 100)
+        })
+        .collect();
+    let sent = requests.len();
+    let answers = pay_spread(&customers.shop, requests).await;
+    assert_eq!(
+        tally(&answers),
+        expected(&[
+            (422, "CODE_INVALID", MERCHANT_FAILURE_BUDGET),
+            (429, "RATE_LIMITED", sent - MERCHANT_FAILURE_BUDGET)
+        ]),
+        "the budget is shared by the instances and reserved before verifying"
+    );
     assert_eq!(balances_on_both(&customers).await, (10_000, 0));
 }
 
@@ -472,6 +515,15 @@ async fn one_out_trade_no_sent_twenty_times_to_each_of_two_instances_at_once_cha
         return;
     };
     one_out_trade_no_sent_to_both_instances_at_once_charges_once(&pair).await;
+    pair.assert_ledger_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_codes_through_two_instances_stop_at_the_merchant_failure_budget() {
+    let Some(pair) = InProcessPair::start().await else {
+        return;
+    };
+    wrong_codes_through_both_instances_stop_at_the_merchant_failure_budget(&pair).await;
     pair.assert_ledger_ok().await;
 }
 
@@ -851,6 +903,8 @@ async fn two_paycode_serve_processes_on_one_database_accept_a_code_once_charge_o
     one_out_trade_no_sent_to_both_instances_at_once_charges_once(&pair).await;
     pair.assert_ledger_ok().await;
     failures_on_both_instances_lock_the_device_at_the_configured_count(&pair).await;
+    pair.assert_ledger_ok().await;
+    wrong_codes_through_both_instances_stop_at_the_merchant_failure_budget(&pair).await;
     pair.assert_ledger_ok().await;
     a_mixed_run_through_both_instances_keeps_the_ledger_whole(&pair).await;
     pair.assert_ledger_ok().await;

@@ -1,38 +1,47 @@
 //! Checks of device slots, devices, spent offline codes and online codes.
 
 use paycode_core::ids::DeviceId;
+use paycode_core::limits::MAX_DEVICE_SLOT;
 use paycode_core::model::{DeviceRecord, DeviceStatus, OnlineCodeRecord, SealedSecret};
 use paycode_core::store::Store;
 use paycode_otp::Algorithm;
 
 use super::{assert_duplicate, begin, device, enroll, new_merchant, new_user, NOW};
 
-/// The first slot is 1; every allocation is larger than the one before; a slot that a stored
-/// device holds is never handed out again, whatever rolls back afterwards.
-pub fn device_slots_start_at_one_grow_and_are_not_reused_once_stored(store: &dyn Store) {
+/// Slots are drawn at random from 1..=999_999_999 (SPEC 2.5 point 6), so they are not the
+/// small numbers a counter would hand out; a slot that a stored device holds, revoked or not,
+/// is never handed out again.
+pub fn device_slots_are_drawn_at_random_and_never_reused_once_stored(store: &dyn Store) {
+    const DEVICES: usize = 20;
     let mut transaction = begin(store);
     let (user, _) = new_user(&mut *transaction, "alice");
-    let first = transaction.allocate_device_slot().unwrap();
-    assert_eq!(first, DeviceId(1));
-    let second = transaction.allocate_device_slot().unwrap();
-    assert!(second > first);
-    transaction.insert_device(&device(second, user)).unwrap();
+    let mut stored = Vec::new();
+    for _ in 0..DEVICES {
+        let mut device = enroll(&mut *transaction, user);
+        assert!(
+            (1..=MAX_DEVICE_SLOT).contains(&device.id.0),
+            "{:?}",
+            device.id
+        );
+        assert!(
+            !stored.contains(&device.id),
+            "{:?} handed out twice",
+            device.id
+        );
+        device.status = DeviceStatus::Revoked;
+        transaction.update_device(&device).unwrap();
+        stored.push(device.id);
+    }
     transaction.commit().unwrap();
-
+    // Twenty draws from a billion are all below a million with odds of 1 in 10^60; a counter
+    // would hand out 1 to 20.
+    assert!(
+        stored.iter().any(|slot| slot.0 > 1_000_000),
+        "slots look sequential: {stored:?}"
+    );
     let mut transaction = begin(store);
-    let rolled_back = transaction.allocate_device_slot().unwrap();
-    assert!(rolled_back > second);
-    drop(transaction);
-
-    let mut transaction = begin(store);
-    let mut revoked = enroll(&mut *transaction, user);
-    assert!(revoked.id > second);
-    revoked.status = DeviceStatus::Revoked;
-    transaction.update_device(&revoked).unwrap();
-    transaction.commit().unwrap();
-
-    let mut transaction = begin(store);
-    assert!(transaction.allocate_device_slot().unwrap() > revoked.id);
+    let drawn = transaction.allocate_device_slot().unwrap();
+    assert!(!stored.contains(&drawn));
 }
 
 /// A device reads back exactly as inserted, through both `device` and `lock_device`, and
@@ -83,14 +92,21 @@ pub fn a_device_round_trips_every_field_through_insert_update_and_lock(store: &d
     assert_eq!(transaction.lock_device(unknown).unwrap(), None);
 }
 
-/// A user's devices, revoked ones included, come oldest first; all devices page in id order.
+/// A user's devices, revoked ones included, come oldest first (slots are random, so this is
+/// not their id order); all devices page in id order.
 pub fn devices_are_listed_per_user_and_paged_in_id_order(store: &dyn Store) {
     let mut transaction = begin(store);
     let (alice, _) = new_user(&mut *transaction, "alice");
     let (bob, _) = new_user(&mut *transaction, "bob");
-    let alice_first = enroll(&mut *transaction, alice);
-    let bob_only = enroll(&mut *transaction, bob);
-    let mut alice_second = enroll(&mut *transaction, alice);
+    let mut enroll_at = |user, created_at| {
+        let mut record = device(transaction.allocate_device_slot().unwrap(), user);
+        record.created_at = created_at;
+        transaction.insert_device(&record).unwrap();
+        record
+    };
+    let alice_first = enroll_at(alice, NOW);
+    let bob_only = enroll_at(bob, NOW + 1_000);
+    let mut alice_second = enroll_at(alice, NOW + 2_000);
     alice_second.status = DeviceStatus::Revoked;
     transaction.update_device(&alice_second).unwrap();
     transaction.commit().unwrap();
@@ -104,12 +120,14 @@ pub fn devices_are_listed_per_user_and_paged_in_id_order(store: &dyn Store) {
         transaction.devices_of_user(bob).unwrap(),
         std::slice::from_ref(&bob_only)
     );
+    let mut by_id = [alice_first, bob_only, alice_second];
+    by_id.sort_by_key(|device| device.id);
     let first_page = transaction.devices_page(None, 2).unwrap();
-    assert_eq!(first_page, [alice_first, bob_only.clone()]);
-    let second_page = transaction.devices_page(Some(bob_only.id), 2).unwrap();
-    assert_eq!(second_page, [alice_second.clone()]);
+    assert_eq!(first_page, by_id[..2]);
+    let second_page = transaction.devices_page(Some(by_id[1].id), 2).unwrap();
+    assert_eq!(second_page, by_id[2..]);
     assert!(transaction
-        .devices_page(Some(alice_second.id), 2)
+        .devices_page(Some(by_id[2].id), 2)
         .unwrap()
         .is_empty());
 }

@@ -1,4 +1,4 @@
-//! Device slots, devices and the audit trail of failed verifications.
+//! Devices and the audit trail of failed verifications.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId, UserId};
@@ -13,24 +13,6 @@ use super::rows::{column, name, unsigned};
 const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
      secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \
      created_at, last_used_at";
-
-/// Takes the sequence's next slot, skipping any that a device stored with an explicit id
-/// already holds. `nextval` never hands a number out twice, to any session, even when the
-/// transaction that took it rolls back; the sequence's `MAXVALUE` is the last slot that fits
-/// in an offline code, and taking a slot past it fails.
-pub(super) fn allocate_slot(connection: &mut Connection) -> Result<DeviceId> {
-    loop {
-        let row = connection.query_one(
-            "SELECT slot, EXISTS (SELECT 1 FROM devices WHERE id = slot)
-             FROM nextval('device_slots') AS slot",
-            &[],
-        )?;
-        let (slot, taken): (i64, bool) = (row.try_get(0)?, row.try_get(1)?);
-        if !taken {
-            return Ok(DeviceId(slot));
-        }
-    }
-}
 
 pub(super) fn insert_device(connection: &mut Connection, device: &DeviceRecord) -> Result<()> {
     connection.execute(
@@ -176,7 +158,8 @@ pub(super) fn devices_of_user(
     connection: &mut Connection,
     user: UserId,
 ) -> Result<Vec<DeviceRecord>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY id");
+    let sql =
+        format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at, id");
     let rows = connection.query(&sql, &[&user.0])?;
     rows.iter().map(device_from_row).collect()
 }

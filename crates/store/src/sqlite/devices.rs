@@ -1,4 +1,4 @@
-//! Device slots, devices and the audit trail of failed verifications.
+//! Devices and the audit trail of failed verifications.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId, UserId};
@@ -8,30 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::rows::Stored;
 use crate::error::{Error, Result};
 
-/// The largest device slot: `D` has nine digits inside an offline code (SPEC 2.3).
-const MAX_DEVICE_SLOT: i64 = 999_999_999;
-
 const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
      secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \
      created_at, last_used_at";
-
-/// Hands out the counter's next slot, or the one after the largest stored device if that is
-/// larger, so that a device stored with an explicit id is never handed out again.
-pub(super) fn allocate_slot(connection: &Connection) -> Result<DeviceId> {
-    let slot: i64 = connection
-        .prepare_cached(
-            "SELECT max(next_slot, coalesce((SELECT max(id) FROM devices), 0) + 1)
-             FROM device_slots WHERE id = 1",
-        )?
-        .query_row([], |row| row.get(0))?;
-    if slot > MAX_DEVICE_SLOT {
-        return Err(Error::OutOfRange("device slot"));
-    }
-    connection
-        .prepare_cached("UPDATE device_slots SET next_slot = ?1 WHERE id = 1")?
-        .execute([slot + 1])?;
-    Ok(DeviceId(slot))
-}
 
 pub(super) fn insert_device(connection: &Connection, device: &DeviceRecord) -> Result<()> {
     connection
@@ -102,7 +81,8 @@ pub(super) fn device(connection: &Connection, id: DeviceId) -> Result<Option<Dev
 }
 
 pub(super) fn devices_of_user(connection: &Connection, user: UserId) -> Result<Vec<DeviceRecord>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY id");
+    let sql =
+        format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY created_at, id");
     let devices = connection
         .prepare_cached(&sql)?
         .query_map([user.0], device_from_row)?

@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "pin_attempts_and_sessions",
         sql: include_str!("../migrations/sqlite/0003_pin_attempts_and_sessions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "failure_counts",
+        sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
