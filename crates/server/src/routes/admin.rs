@@ -186,7 +186,7 @@ pub async fn ledger_check(
     params(UsersQuery),
     responses(
         (status = 200, description = "A page; pass `next_after` as `after` for the next", body = UserPage),
-        (status = 400, description = "`limit` is not 1 to 100, or the prefix is too long", body = ErrorBody),
+        (status = 400, description = "`limit` is not 1 to 100, the prefix is too long, or an unknown parameter", body = ErrorBody),
     ),
     security(("admin" = []))
 )]
@@ -244,6 +244,7 @@ pub async fn user(
     params(("id" = i64, Path, description = "The user's id"), TransactionsQuery),
     responses(
         (status = 200, description = "A page; pass `next_before` as `before` for the next", body = TransactionsPage),
+        (status = 400, description = "`limit` is not 1 to 100, or an unknown parameter", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ),
     security(("admin" = []))
@@ -289,7 +290,7 @@ pub async fn revoke_device(
     params(MerchantsQuery),
     responses(
         (status = 200, description = "A page; pass `next_after` as `after` for the next", body = MerchantPage),
-        (status = 400, description = "`limit` is not 1 to 100", body = ErrorBody),
+        (status = 400, description = "`limit` is not 1 to 100, or an unknown parameter", body = ErrorBody),
     ),
     security(("admin" = []))
 )]
