@@ -3,6 +3,7 @@
 
 mod admin;
 mod batch;
+mod credentials;
 mod key_cache;
 mod overlay;
 mod payments;
@@ -29,8 +30,9 @@ use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
+pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
-pub use wallet::{OnlineCode, Provisioning, Session};
+pub use wallet::{OnlineCode, Provisioning};
 
 /// Setting that holds the keyed-hash key for online codes and payment codes in trades.
 const CODE_HASH_KEY_SETTING: &str = "code_hash_key";

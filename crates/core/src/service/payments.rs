@@ -3,8 +3,8 @@
 use rand::Rng;
 
 use super::batch::PaymentDone;
+use super::credentials::{SecretCheck, UserSecret};
 use super::verify::Payer;
-use super::wallet::{SecretCheck, UserSecret};
 use super::{Decision, Paycode};
 use crate::clock::start_of_day;
 use crate::error::Error;
