@@ -6,13 +6,14 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use paycode_api::payments::{PayRequest, TradeStatus};
-use paycode_client::{Client, Proof};
-use paycode_codec::{make_offline_code, CodeIndex, CodeKey, DeviceSlot, OfflineCodec, Prefix};
-use paycode_otp::{Algorithm, HotpKey, Secret};
+use paycode_client::Client;
+
+mod common;
+use common::{enroll_phones, Phone};
 
 const ADMIN_KEY: &str = "admin-key-for-the-crash-test";
 /// Kills per test run, each after a different stretch of load.
@@ -84,38 +85,6 @@ impl Drop for Server {
     }
 }
 
-/// What a wallet needs to make codes, and which code indexes it already showed.
-struct Phone {
-    codec: OfflineCodec,
-    key: HotpKey,
-    slot: DeviceSlot,
-    shown: Mutex<(u64, u8)>,
-}
-
-impl Phone {
-    /// The next code never shown before, or `None` when this step's ten are used.
-    fn next_code(&self) -> Option<String> {
-        let step = unix_now() / 30;
-        let mut shown = self.shown.lock().unwrap();
-        if shown.0 != step {
-            *shown = (step, 0);
-        }
-        if shown.1 > 9 {
-            return None;
-        }
-        let index = CodeIndex::new(shown.1).unwrap();
-        shown.1 += 1;
-        Some(make_offline_code(&self.codec, self.slot, index, &self.key, step).to_string())
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// A payment the server acknowledged with 200 `SUCCESS`.
 #[derive(Debug, Clone)]
 struct Acknowledged {
@@ -136,42 +105,17 @@ async fn enroll(url: &str) -> (MerchantKeys, Vec<Arc<Phone>>) {
     let admin = anonymous.with_bearer(ADMIN_KEY);
     let merchant = admin.create_merchant("Crash Cafe").await.unwrap();
     let replayer = admin.create_merchant("Replay Checker").await.unwrap();
-    let mut phones = Vec::new();
-    for user_number in 0..DEVICES / DEVICES_PER_USER {
-        let username = format!("crash{user_number}");
-        let user = admin
-            .create_user(&username, "correct horse battery")
-            .await
-            .unwrap();
-        admin
-            .topup(user.id, 100_000_000, &format!("topup-{username}"))
-            .await
-            .unwrap();
-        let session = anonymous
-            .login(&username, "correct horse battery")
-            .await
-            .unwrap();
-        let wallet = anonymous.with_bearer(session.token);
-        for _ in 0..DEVICES_PER_USER {
-            let provisioning = wallet
-                .enroll_device(None, Proof::Password("correct horse battery"))
-                .await
-                .unwrap();
-            let prefix: Prefix = provisioning.prefix.parse().unwrap();
-            phones.push(Arc::new(Phone {
-                codec: OfflineCodec::new(
-                    prefix,
-                    &CodeKey::from_base32(&provisioning.code_key).unwrap(),
-                ),
-                key: HotpKey::new(
-                    &Secret::from_base32(&provisioning.secret).unwrap(),
-                    Algorithm::Sha1,
-                ),
-                slot: DeviceSlot::new(u32::try_from(provisioning.slot).unwrap()).unwrap(),
-                shown: Mutex::new((0, 0)),
-            }));
-        }
-    }
+    let phones = enroll_phones(
+        &anonymous,
+        &admin,
+        "crash",
+        DEVICES / DEVICES_PER_USER,
+        DEVICES_PER_USER,
+    )
+    .await
+    .into_iter()
+    .map(Arc::new)
+    .collect();
     let keys = MerchantKeys {
         payments: merchant.api_key.unwrap(),
         replays: replayer.api_key.unwrap(),

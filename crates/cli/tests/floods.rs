@@ -13,18 +13,18 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use paycode_api::payments::{PayRequest, TradeStatus};
-use paycode_client::{Client, ClientError, Proof};
-use paycode_codec::{make_offline_code, CodeIndex, CodeKey, DeviceSlot, OfflineCodec, Prefix};
-use paycode_otp::{Algorithm, HotpKey, Secret};
+use paycode_client::{Client, ClientError};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+mod common;
+use common::{enroll_phones, Phone, PASSWORD};
+
 const ADMIN_KEY: &str = "admin-key-for-the-flood-tests";
-const PASSWORD: &str = "correct horse battery";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 /// A user may have ten active devices; each makes ten codes per 30-second step.
 const DEVICES_PER_USER: usize = 10;
@@ -116,37 +116,6 @@ impl Drop for Server {
     }
 }
 
-/// A wallet device the test makes codes for, and the code indexes it showed in this step.
-struct Phone {
-    codec: OfflineCodec,
-    key: HotpKey,
-    slot: DeviceSlot,
-    shown: Mutex<(u64, u8)>,
-}
-
-impl Phone {
-    fn next_code(&self) -> Option<String> {
-        let step = unix_now() / 30;
-        let mut shown = self.shown.lock().unwrap();
-        if shown.0 != step {
-            *shown = (step, 0);
-        }
-        if shown.1 > 9 {
-            return None;
-        }
-        let index = CodeIndex::new(shown.1).unwrap();
-        shown.1 += 1;
-        Some(make_offline_code(&self.codec, self.slot, index, &self.key, step).to_string())
-    }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// A merchant and enough devices for `payments` payments within two time steps.
 struct Shop {
     merchant: Client,
@@ -160,36 +129,14 @@ impl Shop {
         let admin = anonymous.with_bearer(ADMIN_KEY);
         let merchant = admin.create_merchant("Flood Cafe").await.unwrap();
         let devices = payments.div_ceil(10);
-        let mut phones = Vec::new();
-        for user_number in 0..devices.div_ceil(DEVICES_PER_USER) {
-            let username = format!("payer{user_number}");
-            let user = admin.create_user(&username, PASSWORD).await.unwrap();
-            admin
-                .topup(user.id, 100_000_000, &format!("topup-{username}"))
-                .await
-                .unwrap();
-            let session = anonymous.login(&username, PASSWORD).await.unwrap();
-            let wallet = anonymous.with_bearer(session.token);
-            for _ in 0..DEVICES_PER_USER {
-                let provisioning = wallet
-                    .enroll_device(None, Proof::Password(PASSWORD))
-                    .await
-                    .unwrap();
-                let prefix: Prefix = provisioning.prefix.parse().unwrap();
-                phones.push(Phone {
-                    codec: OfflineCodec::new(
-                        prefix,
-                        &CodeKey::from_base32(&provisioning.code_key).unwrap(),
-                    ),
-                    key: HotpKey::new(
-                        &Secret::from_base32(&provisioning.secret).unwrap(),
-                        Algorithm::Sha1,
-                    ),
-                    slot: DeviceSlot::new(u32::try_from(provisioning.slot).unwrap()).unwrap(),
-                    shown: Mutex::new((0, 0)),
-                });
-            }
-        }
+        let phones = enroll_phones(
+            &anonymous,
+            &admin,
+            "payer",
+            devices.div_ceil(DEVICES_PER_USER),
+            DEVICES_PER_USER,
+        )
+        .await;
         Shop {
             merchant: anonymous.with_bearer(merchant.api_key.unwrap()),
             phones,

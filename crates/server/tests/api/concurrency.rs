@@ -79,11 +79,7 @@ async fn fifty_payments_at_once_beyond_the_balance_never_take_it_below_zero(back
     let mut codes = Vec::with_capacity(PARALLEL_REQUESTS);
     let mut device_ids = Vec::new();
     for _ in 0..3 {
-        let provisioning = alice
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap();
+        let provisioning = alice.enroll().await;
         device_ids.push(provisioning.id);
         let phone = Phone::new(&provisioning);
         codes.extend((0..10).map(|index| phone.code(app.step(), index)));
@@ -130,11 +126,7 @@ async fn refunds_racing_payments_of_the_same_user_never_deadlock(backend: Backen
     const AMOUNT: i64 = 100;
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000_000).await;
-    alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    alice.enroll().await;
     let shop = app.merchant("Canteen").await;
     for index in 0..TRADES {
         let code = alice.client.online_code(None).await.unwrap().code;
@@ -209,11 +201,7 @@ async fn device_and_key_caps_hold_under_concurrent_requests(backend: Backend) {
     let shop = app.merchant("Canteen").await;
     let room = 2;
     for _ in 0..MAX_ACTIVE_DEVICES_PER_USER - room {
-        alice
-            .client
-            .enroll_device(None, Proof::Password(PASSWORD))
-            .await
-            .unwrap();
+        alice.enroll().await;
     }
     let mut enrollments = JoinSet::new();
     for _ in 0..AT_ONCE {

@@ -126,11 +126,7 @@ async fn a_session_alone_cannot_mint_a_device_secret(backend: Backend) {
         .enroll_device(None, Proof::Password("wrong horse battery"))
         .await;
     assert_eq!(status_and_code(wrong), (403, "FORBIDDEN".to_owned()));
-    let device = alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let device = alice.enroll().await;
 
     alice.client.set_pin(PIN, None).await.unwrap();
     let by_password = alice
@@ -198,11 +194,7 @@ async fn a_revoked_devices_online_codes_stop_working(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 50_000).await;
     let shop = app.merchant("Canteen").await;
-    let device = alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let device = alice.enroll().await;
     let code = alice.client.online_code(None).await.unwrap().code;
     alice.client.revoke_device(device.id).await.unwrap();
     let refused = shop.client.pay(&pay_request("order-1", &code, 100)).await;
@@ -218,11 +210,7 @@ async fn expired_sessions_are_pruned_after_their_retention(backend: Backend) {
     use paycode_core::limits::EXPIRED_CREDENTIAL_RETENTION_SECONDS;
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 0).await;
-    alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    alice.enroll().await;
     alice.client.online_code(None).await.unwrap();
     let user = paycode_core::ids::UserId(alice.user_id);
     // The store's and the domain's calls block (PostgreSQL's client does), so they run off

@@ -114,11 +114,7 @@ async fn a_wallet_pays_offline_and_online_and_the_merchant_refunds_and_cancels(b
 async fn the_history_lists_every_movement_newest_first_in_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 5_000).await;
-    alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    alice.enroll().await;
     let shop = app.merchant("Kiosk").await;
     for index in 0..3 {
         let code = alice.client.online_code(None).await.unwrap().code;
@@ -174,11 +170,7 @@ async fn a_rotated_device_pays_only_with_its_new_secret(backend: Backend) {
     let app = spawn_app(backend).await;
     let alice = app.wallet("alice", 1_000).await;
     let shop = app.merchant("Kiosk").await;
-    let old = alice
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let old = alice.enroll().await;
     let new = alice
         .client
         .rotate_device(old.id, Proof::Password(PASSWORD))

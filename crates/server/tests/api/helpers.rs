@@ -115,14 +115,18 @@ pub struct Wallet {
 }
 
 impl Wallet {
-    /// Enrolls a phone with the user's password (a test wallet sets no PIN unless it says so).
-    pub async fn enroll_phone(&self) -> Phone {
-        let provisioning = self
-            .client
+    /// Enrolls a device with the user's password (a test wallet sets no PIN unless it says so)
+    /// and returns its provisioning data.
+    pub async fn enroll(&self) -> DeviceProvisioning {
+        self.client
             .enroll_device(None, Proof::Password(PASSWORD))
             .await
-            .expect("device enrolled");
-        Phone::new(&provisioning)
+            .expect("device enrolled")
+    }
+
+    /// Enrolls a phone with the user's password: [`Wallet::enroll`] as a phone.
+    pub async fn enroll_phone(&self) -> Phone {
+        Phone::new(&self.enroll().await)
     }
 }
 

@@ -11,8 +11,7 @@ use tokio::sync::Barrier;
 use tokio::task::JoinSet;
 
 use crate::helpers::{
-    captured_log, code_of, pay_request, spawn_app_with, test_config, Backend, Phone, Proof,
-    PASSWORD,
+    captured_log, code_of, pay_request, spawn_app_with, test_config, Backend, Phone,
 };
 
 /// The exact attack of the issue: a wallet holder who knows the code key and a victim's slot
@@ -26,11 +25,7 @@ async fn forged_codes_through_one_merchant_do_not_lock_the_owner_out_at_another(
     };
     let app = spawn_app_with(backend, config).await;
     let victim = app.wallet("victim", 5_000).await;
-    let provisioning = victim
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = victim.enroll().await;
     let owner = Phone::new(&provisioning);
     let attacker = Phone::forger(&provisioning, provisioning.slot);
     let merchant_a = app.merchant("Merchant A").await;
@@ -79,11 +74,7 @@ async fn failures_at_many_merchants_lock_the_device_everywhere_and_alert_the_ope
     };
     let app = spawn_app_with(backend, config).await;
     let wallet = app.wallet("alice", 5_000).await;
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     let impostor = Phone::impostor(&provisioning);
     let shops = [
@@ -153,11 +144,7 @@ async fn failures_at_many_merchants_lock_the_device_everywhere_and_alert_the_ope
 async fn a_lockout_at_one_merchant_ends_after_the_lockout_period(backend: Backend) {
     let app = spawn_app_with(backend, test_config()).await;
     let wallet = app.wallet("alice", 5_000).await;
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     let impostor = Phone::impostor(&provisioning);
     let shop = app.merchant("Canteen").await;
@@ -205,11 +192,7 @@ async fn wrong_codes_sent_at_once_cannot_overshoot_the_merchant_failure_budget(b
     };
     let app = spawn_app_with(backend, config).await;
     let wallet = app.wallet("alice", 5_000).await;
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     let guesser = app.merchant("Guesser").await;
     let other = app.merchant("Canteen").await;

@@ -8,7 +8,6 @@ use crate::helpers::{
     code_of, json_request, pay_request, spawn_app, status_and_code, Backend, Merchant, Phone,
     TestApp, Wallet,
 };
-use crate::helpers::{Proof, PASSWORD};
 
 /// A test app with a topped-up wallet, one enrolled device, and a merchant.
 struct Scene {
@@ -82,12 +81,7 @@ async fn a_replayed_online_code_is_refused_as_used(backend: Backend) {
 
 async fn a_wrong_one_time_password_is_refused_as_invalid(backend: Backend) {
     let scene = scene(backend).await;
-    let provisioning = scene
-        .wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = scene.wallet.enroll().await;
     let impostor = Phone::impostor(&provisioning);
     let refused = scene
         .pay(&pay_request(
@@ -139,12 +133,7 @@ async fn a_device_locked_after_too_many_failures_pays_again_after_an_admin_unloc
     backend: Backend,
 ) {
     let scene = scene(backend).await;
-    let provisioning = scene
-        .wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = scene.wallet.enroll().await;
     let impostor = Phone::impostor(&provisioning);
     let phone = Phone::new(&provisioning);
     let step = scene.app.step();
@@ -394,11 +383,7 @@ async fn a_merchant_over_its_failure_budget_is_rate_limited_until_the_minute_end
     };
     let app = crate::helpers::spawn_app_with(backend, config).await;
     let wallet = app.wallet("alice", 1_000).await;
-    wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    wallet.enroll().await;
     let shop = app.merchant("Guesser").await;
     let before = app.balances(&wallet, &shop).await;
     // Online codes that were never issued: each is a failed verification of no device.

@@ -16,7 +16,6 @@ use crate::helpers::{
     assert_ledger_ok, balances, code_of, merchant_on, pay_request, wallet_on, Backend, Merchant,
     Phone, Wallet, START_MILLIS,
 };
-use crate::helpers::{Proof, PASSWORD};
 
 fn options(data_dir: &Path) -> ServeOptions {
     let config_file = data_dir.join("paycode.toml");
@@ -81,11 +80,7 @@ async fn first_life(
     let admin = anonymous.with_bearer(admin_key.clone());
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     let impostor = Phone::impostor(&provisioning);
     shop.client
@@ -377,11 +372,7 @@ async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working
     let admin = anonymous.with_bearer(admin_key.clone());
     let wallet = wallet_on(&admin, &anonymous, "alice", 5_000).await;
     let shop = merchant_on(&admin, "Canteen").await;
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     drop(opened);
     server.stop().await.unwrap();

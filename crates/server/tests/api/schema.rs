@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::helpers::{json_request, spawn_app, Backend, Proof, PASSWORD};
+use crate::helpers::{json_request, spawn_app, Backend, PASSWORD};
 
 /// A body that may be left out (asking for an online code) may also be sent as JSON `null`,
 /// which the document's optional body admits; a body that is required (enrolling a device,
@@ -11,11 +11,7 @@ use crate::helpers::{json_request, spawn_app, Backend, Proof, PASSWORD};
 async fn an_optional_body_may_be_null(backend: Backend) {
     let app = spawn_app(backend).await;
     let wallet = app.wallet("alice", 0).await;
-    wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    wallet.enroll().await;
     let token = app.anonymous.login("alice", PASSWORD).await.unwrap().token;
 
     let ask = json_request("POST", "/v1/wallet/codes", &token, "null");

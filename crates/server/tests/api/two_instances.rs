@@ -33,7 +33,6 @@ use crate::helpers::{
     assert_ledger_ok, balances, captured_log, init_log_capture, merchant_on, pay_request,
     wallet_on, Backend, Merchant, Phone, Wallet, ADMIN_KEY, START_MILLIS,
 };
-use crate::helpers::{Proof, PASSWORD};
 use crate::lockout::unknown_slot_code;
 
 /// Requests sent to each instance at once in the concurrency scenarios.
@@ -131,11 +130,7 @@ async fn customers(pair: &impl Pair, name: &str, balance: i64) -> Customers {
         .login(name, crate::helpers::PASSWORD)
         .await
         .expect("the user logs in on the other instance");
-    let provisioning = wallet
-        .client
-        .enroll_device(None, Proof::Password(PASSWORD))
-        .await
-        .unwrap();
+    let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
     let wallet_on_second = Wallet {
         client: second.as_caller(&session.token),
