@@ -1,8 +1,10 @@
 //! The web clients of SPEC section 6, served from files embedded in the binary.
 //!
 //! The sources live in the repository's top-level `web/` folder as plain ES modules with no
-//! build step, so the files embedded here are the files in the repository: `web/wallet/` is
-//! served at `/wallet/`, the code the pages share (`web/shared/`) at `/shared/`, and the
+//! build step, so the files embedded here are the files in the repository: the three pages
+//! `web/wallet/` (the wallet), `web/pos/` (the till) and `web/admin/` (the operator's console)
+//! are served at `/wallet/`, `/pos/` and `/admin/`, the code they share (`web/shared/`) at
+//! `/shared/`, and the
 //! vendored third-party libraries (`web/vendor/`) at `/vendor/`. Nothing else of `web/` (tests,
 //! scripts, `node_modules`) is embedded. Running paycode needs no Node.js and no network.
 //!
@@ -35,22 +37,36 @@ pub const CACHE_CONTROL_VALUE: &str = "no-cache";
 #[derive(RustEmbed)]
 #[folder = "../../web/"]
 #[include = "wallet/**"]
+#[include = "pos/**"]
+#[include = "admin/**"]
 #[include = "shared/**"]
 #[include = "vendor/**"]
 #[exclude = "**/.*"]
 struct WebFiles;
 
 /// The folders served, each under the URL path of the same name.
-const SERVED_FOLDERS: [&str; 3] = ["wallet", "shared", "vendor"];
+const SERVED_FOLDERS: [&str; 5] = ["wallet", "pos", "admin", "shared", "vendor"];
 
 /// The routes of the web clients, for any router state.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let mut router = Router::new()
-        .route("/wallet", get(|| async { redirect("/wallet/") }))
-        .route("/wallet/", get(wallet_index));
+    let mut router = Router::new();
+    for (_, path) in PAGES {
+        let folder = path.trim_matches('/');
+        router = router
+            .route(
+                path.trim_end_matches('/'),
+                get(move || async move { redirect(path) }),
+            )
+            .route(
+                path,
+                get(move |headers: HeaderMap| async move {
+                    serve(&format!("{folder}/index.html"), &headers)
+                }),
+            );
+    }
     for folder in SERVED_FOLDERS {
         router = router.route(
             &format!("/{folder}/{{*path}}"),
@@ -64,8 +80,13 @@ where
     router
 }
 
-/// The pages `paycode serve` offers, by name, with their URL paths.
-pub const PAGES: [(&str, &str); 1] = [("wallet", "/wallet/")];
+/// The pages `paycode serve` offers, by name, with their URL paths. Each page's files are in
+/// the `web/` folder named like its path.
+pub const PAGES: [(&str, &str); 3] = [
+    ("wallet", "/wallet/"),
+    ("till", "/pos/"),
+    ("console", "/admin/"),
+];
 
 /// The full URLs of [`PAGES`] under `base` (such as `http://127.0.0.1:8080`), for printing at
 /// start. A wildcard listen address is shown as loopback, which a browser on the same machine
@@ -79,10 +100,6 @@ pub fn page_urls(base: &str) -> Vec<(&'static str, String)> {
         .iter()
         .map(|(page, path)| (*page, format!("{base}{path}")))
         .collect()
-}
-
-async fn wallet_index(headers: HeaderMap) -> Response {
-    serve("wallet/index.html", &headers)
 }
 
 fn redirect(location: &'static str) -> Response {
@@ -232,18 +249,24 @@ mod tests {
     fn page_urls_name_a_browsable_address() {
         assert_eq!(
             page_urls("http://0.0.0.0:8080/"),
-            vec![("wallet", "http://127.0.0.1:8080/wallet/".to_owned())]
+            vec![
+                ("wallet", "http://127.0.0.1:8080/wallet/".to_owned()),
+                ("till", "http://127.0.0.1:8080/pos/".to_owned()),
+                ("console", "http://127.0.0.1:8080/admin/".to_owned()),
+            ]
         );
         assert_eq!(
-            page_urls("https://pay.example.com"),
-            vec![("wallet", "https://pay.example.com/wallet/".to_owned())]
+            page_urls("https://pay.example.com")[0],
+            ("wallet", "https://pay.example.com/wallet/".to_owned())
         );
     }
 
     #[tokio::test]
-    async fn the_bare_wallet_path_redirects_to_the_folder() {
-        let response = get("/wallet", None).await;
-        assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
-        assert_eq!(header(&response, "location"), "/wallet/");
+    async fn the_bare_page_paths_redirect_to_their_folders() {
+        for page in ["wallet", "pos", "admin"] {
+            let response = get(&format!("/{page}"), None).await;
+            assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+            assert_eq!(header(&response, "location"), format!("/{page}/"));
+        }
     }
 }
