@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::error::Error;
 use crate::limits::{
     MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS,
+    MAX_WEBHOOK_ALLOWED_HOSTS,
 };
 use crate::money::Currency;
 
@@ -58,6 +59,17 @@ pub struct Config {
     /// Threads that hash and check passwords and PINs; half the cores (at least one) when
     /// absent.
     pub password_threads: Option<u32>,
+    /// Hosts that merchants' webhooks may point at (exact names or IP addresses, compared
+    /// without case); any host when empty, loopback included (SPEC section 7). An operator
+    /// whose server can reach private services restricts it (docs/SECURITY.md).
+    pub webhook_allowed_hosts: Vec<String>,
+    /// Wait before the first retry of a failed delivery, in seconds; each further retry waits
+    /// twice as long as the one before, up to `webhook_retry_max_seconds`.
+    pub webhook_retry_initial_seconds: u32,
+    /// Longest wait between two attempts of a delivery, in seconds.
+    pub webhook_retry_max_seconds: u32,
+    /// How long after an event deliveries are retried before they are given up, in seconds.
+    pub webhook_give_up_seconds: u32,
 }
 
 impl Default for Config {
@@ -83,6 +95,10 @@ impl Default for Config {
             login_free_failures: 5,
             login_max_delay_seconds: 900,
             password_threads: None,
+            webhook_allowed_hosts: Vec::new(),
+            webhook_retry_initial_seconds: 5,
+            webhook_retry_max_seconds: 3_600,
+            webhook_give_up_seconds: 86_400,
         }
     }
 }
@@ -182,6 +198,26 @@ impl Config {
             self.password_threads
                 .is_none_or(|threads| (1..=MAX_PASSWORD_THREADS).contains(&threads)),
             "password_threads must be 1..=64",
+        )?;
+        check(
+            (1..=60).contains(&self.webhook_retry_initial_seconds),
+            "webhook_retry_initial_seconds must be 1..=60 (SPEC 7: the first retry within 10 s by default)",
+        )?;
+        check(
+            (self.webhook_retry_initial_seconds..=86_400).contains(&self.webhook_retry_max_seconds),
+            "webhook_retry_max_seconds must be at least webhook_retry_initial_seconds and at most 86400",
+        )?;
+        check(
+            (60..=7 * 86_400).contains(&self.webhook_give_up_seconds),
+            "webhook_give_up_seconds must be 60..=604800",
+        )?;
+        check(
+            self.webhook_allowed_hosts.len() <= MAX_WEBHOOK_ALLOWED_HOSTS
+                && self
+                    .webhook_allowed_hosts
+                    .iter()
+                    .all(|host| !host.is_empty() && host.len() <= 253),
+            "webhook_allowed_hosts: at most 1000 host names of 1 to 253 bytes",
         )?;
         Ok(())
     }

@@ -51,3 +51,7 @@ id_type!(
     /// A ledger transaction (a set of postings that sum to zero).
     LedgerTransactionId
 );
+id_type!(
+    /// An event of the outbox (a notification to a merchant).
+    EventId
+);

@@ -90,3 +90,17 @@ pub const PASSWORD_THREAD_NICE: i32 = 10;
 /// for the default parameters (19 MiB) and some more. A stored hash with larger parameters
 /// gets memory of its own for its check.
 pub const MAX_KEPT_PASSWORD_MEMORY_BLOCKS: usize = 64 * 1024;
+/// Longest webhook URL, in bytes.
+pub const MAX_WEBHOOK_URL_BYTES: usize = 2_048;
+/// Most hosts an operator may list in `webhook_allowed_hosts`.
+pub const MAX_WEBHOOK_ALLOWED_HOSTS: usize = 1_000;
+/// Random bytes in a webhook signing secret (256 bits).
+pub const WEBHOOK_SECRET_BYTES: usize = 32;
+/// Longest `last_error` kept for a failed delivery, in bytes.
+pub const MAX_EVENT_ERROR_BYTES: usize = 512;
+/// Events one delivery round takes at most.
+pub const EVENT_CLAIM_BATCH_SIZE: u32 = 64;
+/// How long an instance holds the events it took before another may try them, in seconds:
+/// longer than an attempt can take (its timeout is 10 s), so that a live instance never
+/// loses an event to another, short enough that a killed one's events are soon taken over.
+pub const EVENT_LEASE_SECONDS: u32 = 60;

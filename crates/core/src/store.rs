@@ -12,13 +12,15 @@ use rand::Rng;
 
 use crate::clock::UnixMillis;
 use crate::ids::{
-    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+    AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
+    UserId,
 };
 use crate::limits::{MAX_DEVICE_SLOT, MAX_SLOT_DRAWS};
 use crate::model::{
-    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
-    TopupRecord, TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
+    LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
+    UserRecord,
 };
 
 /// How a store operation failed.
@@ -584,4 +586,55 @@ pub trait Transaction {
     ) -> StoreResult<Option<RefundRecord>>;
     /// A trade's refunds, oldest first.
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>>;
+
+    // Webhooks and the outbox of notifications (SPEC section 7).
+
+    /// Sets the merchant's webhook, or removes it with `None`; false when there is no such
+    /// merchant.
+    fn set_merchant_webhook(
+        &mut self,
+        merchant: MerchantId,
+        webhook: Option<&MerchantWebhook>,
+    ) -> StoreResult<bool>;
+    /// Stores an event, due for delivery at its creation time.
+    fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()>;
+    /// [`Transaction::insert_event`] of every event, in order (their ids grow in that order).
+    fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        events.iter().try_for_each(|event| self.insert_event(event))
+    }
+    /// The merchant's events, newest first, strictly before `before` when given, at most
+    /// `limit`.
+    fn events_of_merchant(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Takes at most `limit` events due at `now` (not delivered, `next_attempt_at <= now`),
+    /// the longest due first, and leases them to the caller until `lease_until` by making
+    /// that their next attempt time: until then no other caller takes them, and if the caller
+    /// dies they come due again. Events another transaction is taking at the same moment are
+    /// skipped, not waited for (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so that two instances
+    /// never take the same event.
+    fn claim_due_events(
+        &mut self,
+        now: UnixMillis,
+        lease_until: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>>;
+    /// Records how attempts ended: each counts one attempt and is either delivered, due again
+    /// at its `retry_at`, or given up. An attempt whose event is no longer held under its
+    /// lease (the lease ran out and another attempt began) changes nothing. Returns how many
+    /// were recorded.
+    fn finish_event_attempts(&mut self, attempts: &[EventAttempt]) -> StoreResult<u64>;
+    /// Makes the merchant's event due again at `at`, delivered or given up as it may be;
+    /// returns it as it is now, or `None` when the merchant has no such event.
+    fn redeliver_event(
+        &mut self,
+        merchant: MerchantId,
+        event: EventId,
+        at: UnixMillis,
+    ) -> StoreResult<Option<EventRecord>>;
+    /// How many events wait for an attempt (neither delivered nor given up).
+    fn pending_event_count(&mut self) -> StoreResult<u64>;
 }

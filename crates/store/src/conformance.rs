@@ -29,6 +29,7 @@ mod accounts;
 mod bulk;
 mod concurrency;
 mod devices;
+mod events;
 mod failures;
 mod ledger;
 mod trades;
@@ -37,6 +38,7 @@ pub use accounts::*;
 pub use bulk::*;
 pub use concurrency::*;
 pub use devices::*;
+pub use events::*;
 pub use failures::*;
 pub use ledger::*;
 pub use trades::*;
@@ -121,6 +123,11 @@ macro_rules! conformance_tests {
             merchant_failure_counts_add_up_per_minute_and_old_minutes_are_deleted,
             old_verification_failures_are_deleted_oldest_first_up_to_the_limit,
             concurrent_checks_of_a_merchant_failure_count_never_overshoot,
+            a_merchants_webhook_is_set_replaced_and_removed,
+            events_are_listed_per_merchant_newest_first,
+            claimed_events_are_leased_until_their_lease_ends,
+            attempts_are_recorded_under_their_lease_and_events_can_be_redelivered,
+            concurrent_claims_never_take_one_event_twice,
         );
     };
     (optional: $fresh_store:expr) => {

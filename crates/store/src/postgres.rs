@@ -46,6 +46,7 @@
 mod codes;
 mod devices;
 mod error;
+mod events;
 mod failures;
 mod ledger;
 mod merchants;
@@ -62,12 +63,14 @@ use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{
-    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+    AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
+    UserId,
 };
 use paycode_core::model::{
-    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
-    TopupRecord, TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
+    LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
+    UserRecord,
 };
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
@@ -891,6 +894,57 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         self.run(|connection| trades::refunds_of_trade(connection, trade))
+    }
+
+    fn set_merchant_webhook(
+        &mut self,
+        merchant: MerchantId,
+        webhook: Option<&MerchantWebhook>,
+    ) -> StoreResult<bool> {
+        self.run(|connection| merchants::set_merchant_webhook(connection, merchant, webhook))
+    }
+
+    fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
+        self.insert_events(std::slice::from_ref(event))
+    }
+
+    fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        self.run(|connection| events::insert_events(connection, events))
+    }
+
+    fn events_of_merchant(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        self.run(|connection| events::events_of_merchant(connection, merchant, before, limit))
+    }
+
+    fn claim_due_events(
+        &mut self,
+        now: UnixMillis,
+        lease_until: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        self.run(|connection| events::claim_due_events(connection, now, lease_until, limit))
+    }
+
+    fn finish_event_attempts(&mut self, attempts: &[EventAttempt]) -> StoreResult<u64> {
+        self.run(|connection| events::finish_event_attempts(connection, attempts))
+    }
+
+    fn redeliver_event(
+        &mut self,
+        merchant: MerchantId,
+        event: EventId,
+        at: UnixMillis,
+    ) -> StoreResult<Option<EventRecord>> {
+        self.run(|connection| events::redeliver_event(connection, merchant, event, at))
+    }
+
+    fn pending_event_count(&mut self) -> StoreResult<u64> {
+        self.run(events::pending_event_count)
     }
 }
 

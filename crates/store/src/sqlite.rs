@@ -21,6 +21,7 @@
 
 mod codes;
 mod devices;
+mod events;
 mod failures;
 mod ledger;
 mod merchants;
@@ -36,12 +37,14 @@ use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{
-    AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+    AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
+    UserId,
 };
 use paycode_core::model::{
-    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
-    TopupRecord, TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
+    LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
+    UserRecord,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -702,5 +705,71 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         Ok(trades::refunds_of_trade(&self.connection, trade)?)
+    }
+
+    fn set_merchant_webhook(
+        &mut self,
+        merchant: MerchantId,
+        webhook: Option<&MerchantWebhook>,
+    ) -> StoreResult<bool> {
+        Ok(merchants::set_merchant_webhook(
+            &self.connection,
+            merchant,
+            webhook,
+        )?)
+    }
+
+    fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
+        Ok(events::insert_event(&self.connection, event)?)
+    }
+
+    fn events_of_merchant(
+        &mut self,
+        merchant: MerchantId,
+        before: Option<EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        Ok(events::events_of_merchant(
+            &self.connection,
+            merchant,
+            before,
+            limit,
+        )?)
+    }
+
+    fn claim_due_events(
+        &mut self,
+        now: UnixMillis,
+        lease_until: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        Ok(events::claim_due_events(
+            &self.connection,
+            now,
+            lease_until,
+            limit,
+        )?)
+    }
+
+    fn finish_event_attempts(&mut self, attempts: &[EventAttempt]) -> StoreResult<u64> {
+        Ok(events::finish_event_attempts(&self.connection, attempts)?)
+    }
+
+    fn redeliver_event(
+        &mut self,
+        merchant: MerchantId,
+        event: EventId,
+        at: UnixMillis,
+    ) -> StoreResult<Option<EventRecord>> {
+        Ok(events::redeliver_event(
+            &self.connection,
+            merchant,
+            event,
+            at,
+        )?)
+    }
+
+    fn pending_event_count(&mut self) -> StoreResult<u64> {
+        Ok(events::pending_event_count(&self.connection)?)
     }
 }

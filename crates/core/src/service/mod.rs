@@ -9,6 +9,7 @@ mod overlay;
 mod payments;
 mod verify;
 mod wallet;
+mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,6 +34,10 @@ pub use batch::{BatchCounts, PaymentDone};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
 pub use wallet::{OnlineCode, Provisioning};
+pub use webhooks::{
+    next_retry_at, signature_header, DeliveryOutcome, DueEvent, EventData, WebhookIssued,
+    WebhookUrl,
+};
 
 /// Setting that holds the keyed-hash key for online codes and payment codes in trades.
 const CODE_HASH_KEY_SETTING: &str = "code_hash_key";
@@ -71,6 +76,8 @@ pub struct Paycode {
     /// of payment batches.
     passwords: PasswordPool,
     logins: LoginThrottle,
+    /// Renders the `data` of merchants' notifications; none are stored without it.
+    event_data: Option<Arc<dyn webhooks::EventData>>,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -141,6 +148,7 @@ impl Paycode {
             merchant_keys: key_cache::KeyCache::default(),
             passwords,
             logins,
+            event_data: None,
         })
     }
 
@@ -267,7 +275,20 @@ impl Paycode {
                     count += resealed;
                     after = Some(last);
                 }
-                (resealed, None) => return Ok(count + resealed),
+                (resealed, None) => {
+                    count += resealed;
+                    break;
+                }
+            }
+        }
+        let mut after = None;
+        loop {
+            let (resealed, last) =
+                self.in_transaction(|transaction| self.reseal_webhook_page(transaction, after))?;
+            count += resealed;
+            match last {
+                Some(last) => after = Some(last),
+                None => return Ok(count),
             }
         }
     }

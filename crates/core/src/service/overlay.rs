@@ -24,12 +24,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::clock::{start_of_day, UnixMillis};
 use crate::ids::{
-    AccountId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
+    AccountId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
 use crate::model::{
-    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
-    MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
-    TopupRecord, TradeRecord, UserRecord,
+    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
+    LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
+    UserRecord,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -80,6 +81,8 @@ pub(super) struct Overlay<'t> {
     failures: Vec<VerificationFailure>,
     ledger: Vec<NewLedgerTransaction>,
     new_trades: Vec<TradeRecord>,
+    /// Notifications of the batch's payments, stored with their trades (the outbox).
+    new_events: Vec<NewEvent>,
 }
 
 /// How long each list of writes was when the savepoint was taken.
@@ -93,6 +96,7 @@ struct Mark {
     failures: usize,
     ledger: usize,
     new_trades: usize,
+    new_events: usize,
 }
 
 /// How to undo one change to the loaded state.
@@ -162,6 +166,7 @@ impl<'t> Overlay<'t> {
             failures: Vec::new(),
             ledger: Vec::new(),
             new_trades: Vec::new(),
+            new_events: Vec::new(),
         }
     }
 
@@ -309,6 +314,9 @@ impl<'t> Overlay<'t> {
         if !self.ledger.is_empty() {
             self.inner.post_transactions(&self.ledger)?;
         }
+        if !self.new_events.is_empty() {
+            self.inner.insert_events(&self.new_events)?;
+        }
         if self.new_trades.is_empty() {
             return Ok(HashMap::new());
         }
@@ -364,6 +372,7 @@ impl Transaction for Overlay<'_> {
             failures: self.failures.len(),
             ledger: self.ledger.len(),
             new_trades: self.new_trades.len(),
+            new_events: self.new_events.len(),
         });
         Ok(())
     }
@@ -425,6 +434,7 @@ impl Transaction for Overlay<'_> {
         self.failures.truncate(mark.failures);
         self.ledger.truncate(mark.ledger);
         self.new_trades.truncate(mark.new_trades);
+        self.new_events.truncate(mark.new_events);
         if std::mem::take(&mut self.inner_savepoint) {
             self.inner.rollback_to_savepoint()?;
         }
@@ -713,7 +723,50 @@ impl Transaction for Overlay<'_> {
         outside_batch("spent_offline_codes_from")
     }
 
+    fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
+        self.new_events.push(event.clone());
+        Ok(())
+    }
+
     // What no payment calls.
+
+    fn set_merchant_webhook(
+        &mut self,
+        _merchant: MerchantId,
+        _webhook: Option<&MerchantWebhook>,
+    ) -> StoreResult<bool> {
+        outside_batch("set_merchant_webhook")
+    }
+    fn events_of_merchant(
+        &mut self,
+        _merchant: MerchantId,
+        _before: Option<EventId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        outside_batch("events_of_merchant")
+    }
+    fn claim_due_events(
+        &mut self,
+        _now: UnixMillis,
+        _lease_until: UnixMillis,
+        _limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        outside_batch("claim_due_events")
+    }
+    fn finish_event_attempts(&mut self, _attempts: &[EventAttempt]) -> StoreResult<u64> {
+        outside_batch("finish_event_attempts")
+    }
+    fn redeliver_event(
+        &mut self,
+        _merchant: MerchantId,
+        _event: EventId,
+        _at: UnixMillis,
+    ) -> StoreResult<Option<EventRecord>> {
+        outside_batch("redeliver_event")
+    }
+    fn pending_event_count(&mut self) -> StoreResult<u64> {
+        outside_batch("pending_event_count")
+    }
 
     fn setting(&mut self, _name: &str) -> StoreResult<Option<Vec<u8>>> {
         outside_batch("setting")

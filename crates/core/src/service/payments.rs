@@ -14,7 +14,7 @@ use crate::limits::{
     MAX_REFUNDS_PER_TRADE,
 };
 use crate::model::{
-    LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
+    EventKind, LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
 };
 use crate::money::Amount;
 use crate::store::{StoreError, Transaction};
@@ -254,6 +254,9 @@ impl Paycode {
         trade.id = transaction
             .insert_trade(&trade)
             .map_err(in_progress_on_duplicate)?;
+        if trade.status == TradeStatus::Success {
+            self.notify_trade(transaction, EventKind::TradeSucceeded, &trade)?;
+        }
         Ok(Ok(trade))
     }
 
@@ -302,6 +305,7 @@ impl Paycode {
             trade.status = TradeStatus::Closed;
             trade.finished_at = Some(now);
             transaction.update_trade(trade)?;
+            self.notify_trade(transaction, EventKind::TradeClosed, trade)?;
         }
         Ok(())
     }
@@ -357,6 +361,12 @@ impl Paycode {
             }
             trade.finished_at = Some(now);
             transaction.update_trade(&trade)?;
+            let kind = if trade.status == TradeStatus::Reversed {
+                EventKind::TradeReversed
+            } else {
+                EventKind::TradeClosed
+            };
+            self.notify_trade(transaction, kind, &trade)?;
             Ok(trade)
         })
     }
@@ -410,6 +420,7 @@ impl Paycode {
                 reason.as_ref().map(Label::as_str),
             )?;
             transaction.update_trade(&trade)?;
+            self.notify_refund(transaction, &refund, &trade)?;
             Ok(refund)
         })
     }
@@ -536,6 +547,9 @@ impl Paycode {
                     trade.finished_at = Some(self.now());
                 }
                 transaction.update_trade(&trade)?;
+                if trade.status == TradeStatus::Closed {
+                    self.notify_trade(transaction, EventKind::TradeClosed, &trade)?;
+                }
                 return Ok(Err(check.refusal(secret)));
             }
             let payer = lock_user(transaction, user)?;
@@ -543,6 +557,7 @@ impl Paycode {
                 return Ok(Err(refusal));
             }
             transaction.update_trade(&trade)?;
+            self.notify_trade(transaction, EventKind::TradeSucceeded, &trade)?;
             Ok(Ok(trade))
         })
     }
@@ -557,6 +572,7 @@ impl Paycode {
             trade.status = TradeStatus::Closed;
             trade.finished_at = Some(self.now());
             transaction.update_trade(&trade)?;
+            self.notify_trade(transaction, EventKind::TradeClosed, &trade)?;
             Ok(Ok(trade))
         })
     }

@@ -224,6 +224,7 @@ pub fn api_keys_are_found_by_hash_and_revoked_once_by_their_own_merchant(store: 
             name: "cafe".to_owned(),
             account_id: cafe_account,
             created_at: NOW,
+            webhook: None,
         })
     );
     assert_eq!(

@@ -2,14 +2,16 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
-use paycode_core::model::{ApiKeyRecord, MerchantRecord};
+use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook, SealedSecret};
 use postgres::Row;
 
 use super::error::Result;
 use super::pool::Connection;
-use super::rows::column;
+use super::rows::{column, unsigned};
 
 const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
+const MERCHANT_COLUMNS: &str = "id, name, account_id, created_at, webhook_url, \
+     webhook_secret_key_id, webhook_secret_nonce, webhook_secret_ciphertext";
 
 pub(super) fn insert_merchant(
     connection: &mut Connection,
@@ -29,10 +31,8 @@ pub(super) fn merchant(
     connection: &mut Connection,
     id: MerchantId,
 ) -> Result<Option<MerchantRecord>> {
-    let row = connection.query_opt(
-        "SELECT id, name, account_id, created_at FROM merchants WHERE id = $1",
-        &[&id.0],
-    )?;
+    let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = $1");
+    let row = connection.query_opt(&sql, &[&id.0])?;
     row.as_ref().map(merchant_from_row).transpose()
 }
 
@@ -40,10 +40,8 @@ pub(super) fn lock_merchant(
     connection: &mut Connection,
     id: MerchantId,
 ) -> Result<Option<MerchantRecord>> {
-    let row = connection.query_opt(
-        "SELECT id, name, account_id, created_at FROM merchants WHERE id = $1 FOR UPDATE",
-        &[&id.0],
-    )?;
+    let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = $1 FOR UPDATE");
+    let row = connection.query_opt(&sql, &[&id.0])?;
     row.as_ref().map(merchant_from_row).transpose()
 }
 
@@ -52,10 +50,9 @@ pub(super) fn merchants_page(
     after: Option<MerchantId>,
     limit: u32,
 ) -> Result<Vec<MerchantRecord>> {
-    let rows = connection.query(
-        "SELECT id, name, account_id, created_at FROM merchants WHERE id > $1 ORDER BY id LIMIT $2",
-        &[&after.map_or(0, |id| id.0), &i64::from(limit)],
-    )?;
+    let sql =
+        format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id > $1 ORDER BY id LIMIT $2");
+    let rows = connection.query(&sql, &[&after.map_or(0, |id| id.0), &i64::from(limit)])?;
     rows.iter().map(merchant_from_row).collect()
 }
 
@@ -64,20 +61,51 @@ pub(super) fn merchants(
     ids: &[MerchantId],
 ) -> Result<Vec<MerchantRecord>> {
     let ids = column(ids, |id| id.0);
-    let rows = connection.query(
-        "SELECT id, name, account_id, created_at FROM merchants WHERE id = ANY($1)",
-        &[&ids],
-    )?;
+    let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = ANY($1)");
+    let rows = connection.query(&sql, &[&ids])?;
     rows.iter().map(merchant_from_row).collect()
 }
 
 fn merchant_from_row(row: &Row) -> Result<MerchantRecord> {
+    let url: Option<String> = row.try_get("webhook_url")?;
+    let webhook = match url {
+        Some(url) => Some(MerchantWebhook {
+            url,
+            secret: SealedSecret {
+                key_id: unsigned(row, "webhook_secret_key_id")?,
+                nonce: row.try_get("webhook_secret_nonce")?,
+                ciphertext: row.try_get("webhook_secret_ciphertext")?,
+            },
+        }),
+        None => None,
+    };
     Ok(MerchantRecord {
         id: MerchantId(row.try_get(0)?),
         name: row.try_get(1)?,
         account_id: AccountId(row.try_get(2)?),
         created_at: row.try_get(3)?,
+        webhook,
     })
+}
+
+pub(super) fn set_merchant_webhook(
+    connection: &mut Connection,
+    merchant: MerchantId,
+    webhook: Option<&MerchantWebhook>,
+) -> Result<bool> {
+    let changed = connection.execute(
+        "UPDATE merchants SET webhook_url = $2, webhook_secret_key_id = $3,
+             webhook_secret_nonce = $4, webhook_secret_ciphertext = $5
+         WHERE id = $1",
+        &[
+            &merchant.0,
+            &webhook.map(|webhook| webhook.url.as_str()),
+            &webhook.map(|webhook| i64::from(webhook.secret.key_id)),
+            &webhook.map(|webhook| webhook.secret.nonce.as_slice()),
+            &webhook.map(|webhook| webhook.secret.ciphertext.as_slice()),
+        ],
+    )?;
+    Ok(changed == 1)
 }
 
 pub(super) fn insert_api_key(

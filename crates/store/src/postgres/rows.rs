@@ -2,7 +2,7 @@
 //! numbers that PostgreSQL holds as `BIGINT`, sums it returns as text, and the array
 //! parameters of statements over many rows.
 
-use paycode_core::model::{DeviceStatus, TradeStatus};
+use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
 use paycode_otp::Algorithm;
 use postgres::Row;
 
@@ -27,6 +27,13 @@ impl StoredName for TradeStatus {
     const WHAT: &'static str = "trade status";
     fn from_name(name: &str) -> Option<Self> {
         TradeStatus::parse(name)
+    }
+}
+
+impl StoredName for EventKind {
+    const WHAT: &'static str = "event type";
+    fn from_name(name: &str) -> Option<Self> {
+        EventKind::parse(name)
     }
 }
 

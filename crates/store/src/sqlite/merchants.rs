@@ -2,12 +2,39 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
-use paycode_core::model::{ApiKeyRecord, MerchantRecord};
+use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook, SealedSecret};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::Result;
 
 const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
+const MERCHANT_COLUMNS: &str = "id, name, account_id, created_at, webhook_url, \
+     webhook_secret_key_id, webhook_secret_nonce, webhook_secret_ciphertext";
+
+fn merchant_from_row(row: &Row<'_>) -> rusqlite::Result<MerchantRecord> {
+    let url: Option<String> = row.get(4)?;
+    let key_id: Option<u32> = row.get(5)?;
+    let nonce: Option<Vec<u8>> = row.get(6)?;
+    let ciphertext: Option<Vec<u8>> = row.get(7)?;
+    let webhook = match (url, key_id, nonce, ciphertext) {
+        (Some(url), Some(key_id), Some(nonce), Some(ciphertext)) => Some(MerchantWebhook {
+            url,
+            secret: SealedSecret {
+                key_id,
+                nonce,
+                ciphertext,
+            },
+        }),
+        _ => None,
+    };
+    Ok(MerchantRecord {
+        id: MerchantId(row.get(0)?),
+        name: row.get(1)?,
+        account_id: AccountId(row.get(2)?),
+        created_at: row.get(3)?,
+        webhook,
+    })
+}
 
 pub(super) fn insert_merchant(
     connection: &Connection,
@@ -25,18 +52,33 @@ pub(super) fn insert_merchant(
 }
 
 pub(super) fn merchant(connection: &Connection, id: MerchantId) -> Result<Option<MerchantRecord>> {
+    let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = ?1");
     let merchant = connection
-        .prepare_cached("SELECT id, name, account_id, created_at FROM merchants WHERE id = ?1")?
-        .query_row([id.0], |row| {
-            Ok(MerchantRecord {
-                id: MerchantId(row.get(0)?),
-                name: row.get(1)?,
-                account_id: AccountId(row.get(2)?),
-                created_at: row.get(3)?,
-            })
-        })
+        .prepare_cached(&sql)?
+        .query_row([id.0], merchant_from_row)
         .optional()?;
     Ok(merchant)
+}
+
+pub(super) fn set_merchant_webhook(
+    connection: &Connection,
+    merchant: MerchantId,
+    webhook: Option<&MerchantWebhook>,
+) -> Result<bool> {
+    let changed = connection
+        .prepare_cached(
+            "UPDATE merchants SET webhook_url = ?2, webhook_secret_key_id = ?3,
+                 webhook_secret_nonce = ?4, webhook_secret_ciphertext = ?5
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            merchant.0,
+            webhook.map(|webhook| webhook.url.as_str()),
+            webhook.map(|webhook| webhook.secret.key_id),
+            webhook.map(|webhook| webhook.secret.nonce.as_slice()),
+            webhook.map(|webhook| webhook.secret.ciphertext.as_slice()),
+        ])?;
+    Ok(changed == 1)
 }
 
 pub(super) fn merchants_page(
@@ -44,18 +86,14 @@ pub(super) fn merchants_page(
     after: Option<MerchantId>,
     limit: u32,
 ) -> Result<Vec<MerchantRecord>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT id, name, account_id, created_at FROM merchants WHERE id > ?1 ORDER BY id LIMIT ?2",
-    )?;
+    let sql =
+        format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id > ?1 ORDER BY id LIMIT ?2");
+    let mut statement = connection.prepare_cached(&sql)?;
     let merchants = statement
-        .query_map(params![after.map_or(0, |id| id.0), limit], |row| {
-            Ok(MerchantRecord {
-                id: MerchantId(row.get(0)?),
-                name: row.get(1)?,
-                account_id: AccountId(row.get(2)?),
-                created_at: row.get(3)?,
-            })
-        })?
+        .query_map(
+            params![after.map_or(0, |id| id.0), limit],
+            merchant_from_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(merchants)
 }

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "failure_counts",
         sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
     },
+    Migration {
+        version: 7,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0007_webhooks.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.

@@ -1,7 +1,7 @@
 //! Conversions between the domain's values and SQLite's: stored names of enums, steps and
 //! limits that SQLite holds as `i64`.
 
-use paycode_core::model::{DeviceStatus, TradeStatus};
+use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
 use paycode_otp::Algorithm;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
@@ -38,6 +38,13 @@ impl StoredName for TradeStatus {
     const WHAT: &'static str = "trade status";
     fn from_name(name: &str) -> Option<Self> {
         TradeStatus::parse(name)
+    }
+}
+
+impl StoredName for EventKind {
+    const WHAT: &'static str = "event type";
+    fn from_name(name: &str) -> Option<Self> {
+        EventKind::parse(name)
     }
 }
 
