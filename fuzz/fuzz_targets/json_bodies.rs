@@ -20,7 +20,7 @@ use libfuzzer_sys::fuzz_target;
 use paycode_api::{
     ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, EnrollDeviceRequest,
     LoginRequest, OnlineCodeRequest, PayRequest, RefundRequest, RotateDeviceRequest, SetPinRequest,
-    TopupRequest,
+    SetWebhookRequest, TopupRequest,
 };
 use paycode_server::extract::{Json, OptionalJson};
 use paycode_server::ApiError;
@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         8 => required::<CreateMerchantRequest>(content_type, body),
         9 => required::<TopupRequest>(content_type, body),
         10 => required::<RotateDeviceRequest>(content_type, body),
+        11 => required::<SetWebhookRequest>(content_type, body),
         _ => {}
     }
 });

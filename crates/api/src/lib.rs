@@ -24,6 +24,7 @@ pub mod admin;
 pub mod error;
 pub mod payments;
 pub mod wallet;
+pub mod webhooks;
 
 pub use admin::{
     CreateMerchantRequest, CreateUserRequest, LedgerCheck, Merchant, MerchantKey, MerchantKeyInfo,
@@ -37,6 +38,9 @@ pub use wallet::{
     EnrollDeviceRequest, LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery,
     RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
     Transaction, TransactionsPage, TransactionsQuery,
+};
+pub use webhooks::{
+    Event, EventInfo, EventPage, EventsQuery, SetWebhookRequest, Webhook, WebhookWithSecret,
 };
 
 use serde::{Deserialize, Serialize};

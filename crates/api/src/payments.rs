@@ -139,6 +139,10 @@ pub struct RefundRequest {
 pub struct Refund {
     /// paycode's own refund number (20 digits).
     pub refund_no: String,
+    /// The merchant's reference of the refunded trade, so that a notification of the refund
+    /// says which trade it belongs to.
+    #[serde(default)]
+    pub out_trade_no: String,
     /// The merchant's reference (`#cancel` for the refund of a cancellation).
     pub out_refund_no: String,
     /// Minor units.

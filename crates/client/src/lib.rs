@@ -20,11 +20,12 @@ use std::time::Duration;
 
 use paycode_api::{
     Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
-    DeviceProvisioning, EnrollDeviceRequest, ErrorBody, Health, LedgerCheck, LoginRequest,
-    Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage, OnlineCode,
-    OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest, RotateDeviceRequest, Session,
-    SessionInfo, SessionList, SessionsEnded, SetPinRequest, Topup, TopupRequest, Trade, TradeList,
-    TradeStatus, TransactionsPage, User, UserOverview, UserPage,
+    DeviceProvisioning, EnrollDeviceRequest, ErrorBody, EventInfo, EventPage, Health, LedgerCheck,
+    LoginRequest, Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage,
+    OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest,
+    RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
+    SetWebhookRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus, TransactionsPage, User,
+    UserOverview, UserPage, WebhookWithSecret,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -302,6 +303,32 @@ impl Client {
         let id = merchant_id.to_string();
         let builder = self.request(Method::POST, &["v1", "admin", "merchants", &id, "keys"])?;
         self.send_json(builder).await
+    }
+
+    /// `PUT /v1/admin/merchants/{id}/webhook`: the webhook with its signing secret, shown once.
+    pub async fn set_merchant_webhook(
+        &self,
+        merchant_id: i64,
+        url: &str,
+    ) -> Result<WebhookWithSecret> {
+        let id = merchant_id.to_string();
+        let body = SetWebhookRequest {
+            url: url.to_owned(),
+        };
+        let builder = self
+            .request(Method::PUT, &["v1", "admin", "merchants", &id, "webhook"])?
+            .json(&body);
+        self.send_json(builder).await
+    }
+
+    /// `DELETE /v1/admin/merchants/{id}/webhook`.
+    pub async fn delete_merchant_webhook(&self, merchant_id: i64) -> Result<()> {
+        let id = merchant_id.to_string();
+        let builder = self.request(
+            Method::DELETE,
+            &["v1", "admin", "merchants", &id, "webhook"],
+        )?;
+        self.send_empty(builder).await
     }
 
     /// `DELETE /v1/admin/merchants/{id}/keys/{key_id}`.
@@ -585,6 +612,41 @@ impl Client {
     pub async fn merchant_balance(&self) -> Result<Balance> {
         self.send_json(self.get(&["v1", "merchant", "balance"])?)
             .await
+    }
+
+    /// `PUT /v1/merchant/webhook`: the webhook with its signing secret, shown once.
+    pub async fn set_webhook(&self, url: &str) -> Result<WebhookWithSecret> {
+        let body = SetWebhookRequest {
+            url: url.to_owned(),
+        };
+        let builder = self
+            .request(Method::PUT, &["v1", "merchant", "webhook"])?
+            .json(&body);
+        self.send_json(builder).await
+    }
+
+    /// `DELETE /v1/merchant/webhook`.
+    pub async fn delete_webhook(&self) -> Result<()> {
+        let builder = self.request(Method::DELETE, &["v1", "merchant", "webhook"])?;
+        self.send_empty(builder).await
+    }
+
+    /// `GET /v1/merchant/events`: a page of the merchant's events, newest first.
+    pub async fn events(&self, before: Option<i64>, limit: Option<u32>) -> Result<EventPage> {
+        let builder = self
+            .get(&["v1", "merchant", "events"])?
+            .query(&page_query("before", before, limit));
+        self.send_json(builder).await
+    }
+
+    /// `POST /v1/merchant/events/{id}/redeliver`.
+    pub async fn redeliver_event(&self, event_id: i64) -> Result<EventInfo> {
+        let id = event_id.to_string();
+        let builder = self.request(
+            Method::POST,
+            &["v1", "merchant", "events", &id, "redeliver"],
+        )?;
+        self.send_json(builder).await
     }
 
     // Public calls.

@@ -5,8 +5,8 @@ use paycode_api as api;
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::SessionId;
 use paycode_core::model::{
-    DeviceRecord, DeviceStatus, LedgerEntry, LedgerTotals, MerchantRecord, RefundRecord,
-    SessionRecord, TopupRecord, TradeRecord, TradeStatus, UserRecord,
+    DeviceRecord, DeviceStatus, EventRecord, LedgerEntry, LedgerTotals, MerchantRecord,
+    RefundRecord, SessionRecord, TopupRecord, TradeRecord, TradeStatus, UserRecord,
 };
 use paycode_core::service::{MerchantCreated, OnlineCode, Provisioning, Session};
 
@@ -222,15 +222,59 @@ pub fn trade(record: &TradeRecord, currency: &str) -> api::Trade {
     }
 }
 
-/// A refund.
-pub fn refund(record: &RefundRecord) -> api::Refund {
+/// A refund of the trade whose merchant's reference is `out_trade_no`.
+pub fn refund(record: &RefundRecord, out_trade_no: &str) -> api::Refund {
     api::Refund {
         refund_no: record.refund_no.clone(),
+        out_trade_no: out_trade_no.to_owned(),
         out_refund_no: record.out_refund_no.clone(),
         amount: record.amount,
         created_at: timestamp(record.created_at),
         reason: record.reason.clone(),
     }
+}
+
+/// An event's stored `data`, the JSON of a trade or refund. The domain stored what
+/// [`crate::webhooks::WireEventData`] rendered, so it parses; if a row were damaged, the
+/// event still goes out, with `null` data, rather than block the queue.
+fn event_data(record: &EventRecord) -> serde_json::Value {
+    serde_json::from_str(&record.data).unwrap_or_else(|error| {
+        tracing::error!(event = record.id.0, %error, "an event's data is not JSON");
+        serde_json::Value::Null
+    })
+}
+
+/// The body of a notification, as posted to the webhook.
+pub fn event(record: &EventRecord) -> api::Event {
+    api::Event {
+        id: record.id.0,
+        kind: record.kind.as_str().to_owned(),
+        created_at: timestamp(record.created_at),
+        data: event_data(record),
+    }
+}
+
+/// An event with its delivery state, for the merchant's list.
+pub fn event_info(record: &EventRecord) -> api::EventInfo {
+    api::EventInfo {
+        id: record.id.0,
+        kind: record.kind.as_str().to_owned(),
+        created_at: timestamp(record.created_at),
+        data: event_data(record),
+        delivered: record.delivered_at.is_some(),
+        delivered_at: optional_timestamp(record.delivered_at),
+        attempts: record.attempts,
+        last_error: record.last_error.clone(),
+        next_attempt_at: optional_timestamp(record.next_attempt_at),
+    }
+}
+
+/// A page of events; `next_before` is set when the page is full, since more may follow.
+pub fn event_page(records: &[EventRecord], limit: u32) -> api::EventPage {
+    let items: Vec<api::EventInfo> = records.iter().map(event_info).collect();
+    let full = usize::try_from(limit).is_ok_and(|limit| items.len() >= limit);
+    let next_before = items.last().filter(|_| full).map(|last| last.id);
+    api::EventPage { items, next_before }
 }
 
 #[cfg(test)]

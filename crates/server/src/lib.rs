@@ -30,6 +30,7 @@ pub mod routes;
 mod startup;
 pub mod state;
 pub mod web;
+pub mod webhooks;
 
 pub use connections::{tls_acceptor, ConnectionLimits, TlsFiles};
 pub use error::ApiError;

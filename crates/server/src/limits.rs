@@ -53,3 +53,11 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(3_600);
 /// How long the accept loop pauses after a failed accept (out of file descriptors, say), so
 /// that it does not spin.
 pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
+
+/// Time one webhook delivery attempt may take, connecting included (SPEC section 7: 10 s).
+pub const WEBHOOK_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an instance looks for due webhook events when the last look found none: the
+/// delay of a first delivery, at most.
+pub const WEBHOOK_IDLE_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Webhook attempts one instance has in flight at once.
+pub const WEBHOOK_CONCURRENT_ATTEMPTS: usize = 32;

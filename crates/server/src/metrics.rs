@@ -8,13 +8,16 @@
 //! - `paycode_verification_failures_total{code}`: codes that did not verify
 //! - `paycode_payment_batches_total` and `paycode_batched_payments_total`: group commit
 //! - `paycode_device_global_lockouts_total`: devices locked at every merchant (an alert)
+//! - `paycode_webhook_queue_depth`: events waiting for a delivery attempt (gauge)
+//! - `paycode_webhook_deliveries_total{outcome}`: attempts of this instance, `delivered` or
+//!   `failed`
 //!
 //! Routes are the matched patterns (`/v1/payments/{out_trade_no}`), never raw paths, so that
 //! neither references nor the paths of unknown routes become labels.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -73,6 +76,12 @@ pub struct Metrics {
     series: Mutex<Series>,
     /// Connections accepted and not yet closed.
     open_connections: AtomicUsize,
+    /// Events waiting for a delivery attempt, as this instance last counted them.
+    webhook_queue_depth: AtomicU64,
+    /// Webhook attempts that got a 2xx.
+    webhook_delivered: AtomicU64,
+    /// Webhook attempts that did not.
+    webhook_failed: AtomicU64,
 }
 
 fn increment<K: Ord>(map: &mut BTreeMap<K, u64>, key: K) {
@@ -126,6 +135,21 @@ impl Metrics {
         self.open_connections.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Counts one webhook delivery attempt.
+    pub fn observe_delivery(&self, delivered: bool) {
+        let counter = if delivered {
+            &self.webhook_delivered
+        } else {
+            &self.webhook_failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records how many events wait for a delivery attempt.
+    pub fn set_webhook_queue_depth(&self, depth: u64) {
+        self.webhook_queue_depth.store(depth, Ordering::Relaxed);
+    }
+
     /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
         let series = self.series();
@@ -153,7 +177,27 @@ impl Metrics {
             "code",
             &series.verification_failures,
         );
+        self.render_webhooks(&mut out);
         out
+    }
+
+    fn render_webhooks(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP paycode_webhook_queue_depth Events waiting for a delivery attempt.\n\
+             # TYPE paycode_webhook_queue_depth gauge\n\
+             paycode_webhook_queue_depth {}",
+            self.webhook_queue_depth.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP paycode_webhook_deliveries_total Webhook delivery attempts by outcome.\n\
+             # TYPE paycode_webhook_deliveries_total counter\n\
+             paycode_webhook_deliveries_total{{outcome=\"delivered\"}} {}\n\
+             paycode_webhook_deliveries_total{{outcome=\"failed\"}} {}",
+            self.webhook_delivered.load(Ordering::Relaxed),
+            self.webhook_failed.load(Ordering::Relaxed)
+        );
     }
 }
 
@@ -275,6 +319,19 @@ mod tests {
         assert!(text.contains("paycode_payments_total{outcome=\"SUCCESS\"} 1"));
         assert!(text.contains("paycode_verification_failures_total{code=\"CODE_USED\"} 1"));
         assert!(!text.contains("paycode_verification_failures_total{code=\"INSUFFICIENT_FUNDS\"}"));
+    }
+
+    #[test]
+    fn webhook_deliveries_and_the_queue_depth_are_rendered() {
+        let metrics = Metrics::default();
+        metrics.observe_delivery(true);
+        metrics.observe_delivery(false);
+        metrics.observe_delivery(false);
+        metrics.set_webhook_queue_depth(7);
+        let text = metrics.render();
+        assert!(text.contains("paycode_webhook_queue_depth 7\n"));
+        assert!(text.contains("paycode_webhook_deliveries_total{outcome=\"delivered\"} 1\n"));
+        assert!(text.contains("paycode_webhook_deliveries_total{outcome=\"failed\"} 2\n"));
     }
 
     #[test]

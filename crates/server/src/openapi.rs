@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use paycode_api::ErrorBody;
 
-use crate::routes::{admin, merchant, public, wallet};
+use crate::routes::{admin, merchant, public, wallet, webhooks};
 
 /// The API's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -53,6 +53,12 @@ use crate::routes::{admin, merchant, public, wallet};
         merchant::refund,
         merchant::refunds,
         merchant::balance,
+        webhooks::set_webhook,
+        webhooks::delete_webhook,
+        webhooks::events,
+        webhooks::redeliver_event,
+        webhooks::admin_set_webhook,
+        webhooks::admin_delete_webhook,
         public::healthz,
         public::metrics,
         public::openapi,

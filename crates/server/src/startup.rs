@@ -20,6 +20,7 @@ use crate::key_file;
 use crate::limits::{CLOSE_OVERDUE_INTERVAL, POSTGRES_POOL_SIZE, PRUNE_INTERVAL};
 use crate::routes::router;
 use crate::state::AppState;
+use crate::webhooks::{spawn_deliverer, WireEventData};
 
 /// Name of the master key file in the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";
@@ -94,8 +95,10 @@ pub fn open(options: &ServeOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Ope
     let keys = key_file::load_or_create(&options.data_dir.join(MASTER_KEY_FILE))?;
     let config = load_config(options.config_file.as_deref())?;
     let store = open_store(options)?;
+    let currency = config.currency.as_str().to_owned();
     let paycode = Paycode::open(Arc::clone(&store), clock, config, keys)
-        .context("could not open paycode over the database")?;
+        .context("could not open paycode over the database")?
+        .with_event_data(WireEventData::new(&currency));
     let generated_admin_key = paycode
         .install_admin_key(options.admin_key.as_deref())
         .context("could not install the admin key")?;
@@ -251,8 +254,8 @@ pub async fn run(
 }
 
 /// Serves `state` on `listener` under `limits`, over TLS when `tls` is given, until `shutdown`
-/// completes, with the background task that closes overdue `USER_PAYING` trades. In-flight
-/// requests finish before it returns.
+/// completes, with the background tasks that close overdue `USER_PAYING` trades and deliver
+/// merchants' webhook events. In-flight requests finish before it returns.
 pub async fn run_with(
     listener: TcpListener,
     state: AppState,
@@ -261,14 +264,23 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let (stop_closer, stopped) = watch::channel(false);
-    let closer = spawn_closer(Arc::clone(&state.paycode), stopped);
+    let closer = spawn_closer(Arc::clone(&state.paycode), stopped.clone());
+    let deliverer = spawn_deliverer(
+        Arc::clone(&state.paycode),
+        Arc::clone(&state.metrics),
+        stopped,
+    );
     let metrics = Arc::clone(&state.metrics);
     serve_connections(listener, router(state), metrics, limits, tls, shutdown).await;
     // The closer may be in the middle of a sweep; let it finish so that the store is not
-    // dropped under it.
+    // dropped under it. The deliverer drops the attempts it has in flight: their events'
+    // leases run out and they are sent again.
     let _ = stop_closer.send(true);
     if let Err(error) = closer.await {
         tracing::error!(%error, "the overdue trade closer panicked");
+    }
+    if let Err(error) = deliverer.await {
+        tracing::error!(%error, "the webhook deliverer panicked");
     }
 }
 

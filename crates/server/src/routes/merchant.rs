@@ -152,9 +152,12 @@ pub async fn refund(
         reason: request.reason,
     };
     let record = state
-        .run(move |paycode| paycode.refund(merchant, &out_trade_no, &request))
+        .run({
+            let out_trade_no = out_trade_no.clone();
+            move |paycode| paycode.refund(merchant, &out_trade_no, &request)
+        })
         .await?;
-    Ok(axum::Json(convert::refund(&record)))
+    Ok(axum::Json(convert::refund(&record, &out_trade_no)))
 }
 
 /// A trade's refunds, oldest first.
@@ -175,10 +178,16 @@ pub async fn refunds(
     Path(out_trade_no): Path<String>,
 ) -> Result<axum::Json<RefundList>, ApiError> {
     let records = state
-        .run(move |paycode| paycode.refunds(merchant, &out_trade_no))
+        .run({
+            let out_trade_no = out_trade_no.clone();
+            move |paycode| paycode.refunds(merchant, &out_trade_no)
+        })
         .await?;
     Ok(axum::Json(RefundList {
-        items: records.iter().map(convert::refund).collect(),
+        items: records
+            .iter()
+            .map(|record| convert::refund(record, &out_trade_no))
+            .collect(),
     }))
 }
 

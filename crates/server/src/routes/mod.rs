@@ -4,6 +4,7 @@ pub mod admin;
 pub mod merchant;
 pub mod public;
 pub mod wallet;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
@@ -53,6 +54,10 @@ fn admin_routes() -> Router<AppState> {
         .route(
             "/v1/admin/merchants/{id}/keys/{key_id}",
             delete(admin::revoke_merchant_key),
+        )
+        .route(
+            "/v1/admin/merchants/{id}/webhook",
+            put(webhooks::admin_set_webhook).delete(webhooks::admin_delete_webhook),
         )
         .route("/v1/admin/topups", post(admin::topup))
         .route("/v1/admin/devices/{id}/unlock", post(admin::unlock_device))
@@ -107,4 +112,13 @@ fn merchant_routes() -> Router<AppState> {
             post(merchant::refund).get(merchant::refunds),
         )
         .route("/v1/merchant/balance", get(merchant::balance))
+        .route(
+            "/v1/merchant/webhook",
+            put(webhooks::set_webhook).delete(webhooks::delete_webhook),
+        )
+        .route("/v1/merchant/events", get(webhooks::events))
+        .route(
+            "/v1/merchant/events/{id}/redeliver",
+            post(webhooks::redeliver_event),
+        )
 }

@@ -13,6 +13,7 @@ use paycode_core::crypto::{MasterKey, MasterKeys};
 use paycode_core::store::Store;
 use paycode_core::{Clock, Config, ManualClock, Paycode};
 use paycode_otp::{Algorithm, HotpKey, Secret};
+use paycode_server::webhooks::WireEventData;
 use paycode_server::{spawn, AppState, RunningServer};
 use tower::ServiceExt as _;
 
@@ -85,8 +86,10 @@ pub async fn spawn_app_over(
         let (database, store) = TestDatabase::open(backend);
         let store = wrap(store);
         let keys = MasterKeys::new(1, vec![MasterKey::generate(1)]).expect("a key ring");
-        let paycode =
-            Paycode::open(Arc::clone(&store), domain_clock, config, keys).expect("paycode opens");
+        let currency = config.currency.as_str().to_owned();
+        let paycode = Paycode::open(Arc::clone(&store), domain_clock, config, keys)
+            .expect("paycode opens")
+            .with_event_data(WireEventData::new(&currency));
         paycode
             .install_admin_key(Some(ADMIN_KEY))
             .expect("the admin key installs");

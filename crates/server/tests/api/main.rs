@@ -54,3 +54,4 @@ mod restart;
 mod schema;
 mod step_up;
 mod two_instances;
+mod webhooks;
