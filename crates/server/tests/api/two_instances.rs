@@ -56,7 +56,7 @@ const PROCESS_START_TIMEOUT: Duration = Duration::from_secs(30);
 const PROCESS_STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// One instance as its callers see it.
-struct Endpoint {
+pub(crate) struct Endpoint {
     anonymous: Client,
     admin: Client,
 }
@@ -77,11 +77,11 @@ impl Endpoint {
 }
 
 /// A wallet and a merchant seen through both instances.
-struct Customers {
-    wallet: [Wallet; 2],
-    shop: [Merchant; 2],
+pub(crate) struct Customers {
+    pub(crate) wallet: [Wallet; 2],
+    pub(crate) shop: [Merchant; 2],
     provisioning: DeviceProvisioning,
-    phone: Phone,
+    pub(crate) phone: Phone,
 }
 
 /// The answers to a batch of requests, counted by `(status, code)`; a payment that went
@@ -112,7 +112,7 @@ fn expected(entries: &[(u16, &str, usize)]) -> Tally {
 }
 
 /// Two instances on one database, however they were started.
-trait Pair {
+pub(crate) trait Pair {
     /// The two instances, first and second.
     fn endpoints(&self) -> [&Endpoint; 2];
     /// The current time step of a 30-second device, by the instances' clock.
@@ -121,7 +121,7 @@ trait Pair {
 
 /// Creates a user through the first instance and a merchant through the second, logs the
 /// user in on both, and enrolls a device through the first.
-async fn customers(pair: &impl Pair, name: &str, balance: i64) -> Customers {
+pub(crate) async fn customers(pair: &impl Pair, name: &str, balance: i64) -> Customers {
     let [first, second] = pair.endpoints();
     let wallet = wallet_on(&first.admin, &first.anonymous, name, balance).await;
     let shop = merchant_on(&second.admin, &format!("{name}'s shop")).await;
@@ -395,10 +395,10 @@ async fn a_mixed_run_through_both_instances_keeps_the_ledger_whole(pair: &impl P
 // In-process instances.
 
 /// Two instances opened as `serve` opens them, in this process, on one scratch schema.
-struct InProcessPair {
+pub(crate) struct InProcessPair {
     instances: [(Opened, RunningServer); 2],
     endpoints: [Endpoint; 2],
-    clock: ManualClock,
+    pub(crate) clock: ManualClock,
     _directory: TempDir,
     /// Dropped after the servers were told to stop.
     _schema: ScratchSchema,
@@ -416,7 +416,7 @@ impl Pair for InProcessPair {
 
 impl InProcessPair {
     /// Opens two instances, or `None` when the PostgreSQL tests are skipped.
-    async fn start() -> Option<InProcessPair> {
+    pub(crate) async fn start() -> Option<InProcessPair> {
         if !Backend::Postgres.is_available() {
             return None;
         }
@@ -449,7 +449,7 @@ impl InProcessPair {
     }
 
     /// The ledger check over HTTP and in the domain, through each instance.
-    async fn assert_ledger_ok(&self) {
+    pub(crate) async fn assert_ledger_ok(&self) {
         for (endpoint, (opened, _)) in self.endpoints.iter().zip(&self.instances) {
             assert_ledger_ok(&endpoint.admin, &opened.state.paycode).await;
         }

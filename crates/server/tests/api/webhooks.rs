@@ -421,3 +421,173 @@ on_both_backends!(
     redelivery_sends_an_event_again_and_a_removed_webhook_gets_nothing,
     webhook_urls_and_event_queries_are_checked,
 );
+
+// Restarts and instances that die.
+
+/// Starts a server the way `serve` does on `options`, with a manual clock.
+async fn start_served(
+    options: &paycode_server::ServeOptions,
+    clock: &paycode_core::ManualClock,
+) -> (paycode_server::Opened, paycode_server::RunningServer) {
+    let (options, clock) = (options.clone(), Arc::new(clock.clone()));
+    let opened = tokio::task::spawn_blocking(move || paycode_server::open(&options, clock))
+        .await
+        .unwrap()
+        .expect("the server opens");
+    let server = paycode_server::spawn(opened.state.clone()).await.unwrap();
+    (opened, server)
+}
+
+/// A server stops after a failed attempt; while it is down, another instance takes the event
+/// and dies holding it (its lease is taken and never finished). The restarted server
+/// delivers the event once that lease ends, and nothing was lost.
+async fn an_event_outlives_a_restart_and_an_instance_that_died_holding_it(
+    options: paycode_server::ServeOptions,
+) {
+    use paycode_core::Clock as _;
+    let clock = paycode_core::ManualClock::new(crate::helpers::START_MILLIS);
+    let receiver = Receiver::start(&[503]).await;
+
+    let (opened, server) = start_served(&options, &clock).await;
+    let anonymous = paycode_client::Client::new(server.url()).unwrap();
+    let admin = anonymous.with_bearer(crate::helpers::ADMIN_KEY);
+    let wallet = crate::helpers::wallet_on(&admin, &anonymous, "alice", 5_000).await;
+    wallet.enroll().await;
+    let shop = crate::helpers::merchant_on(&admin, "Canteen").await;
+    let secret = shop.client.set_webhook(&receiver.url).await.unwrap().secret;
+    pay(&wallet, &shop, "order-1", 1_000).await;
+    receiver.wait_for(1).await;
+    wait_attempts(&shop, 1).await;
+    drop(opened);
+    server.stop().await.unwrap();
+
+    // The retry falls due while no server runs; an instance takes it and dies. The domain
+    // is opened here and takes the event before the restarted server (and its worker) runs.
+    clock.advance_seconds(5);
+    let (reopening, domain_clock) = (options.clone(), Arc::new(clock.clone()));
+    let opened = tokio::task::spawn_blocking(move || {
+        let opened = paycode_server::open(&reopening, domain_clock).expect("the server opens");
+        let taken = opened.state.paycode.claim_due_events().unwrap();
+        (opened, taken)
+    })
+    .await
+    .unwrap();
+    let (opened, taken) = opened;
+    assert_eq!(taken.len(), 1, "the event was due");
+    let server = paycode_server::spawn(opened.state.clone()).await.unwrap();
+    let anonymous = paycode_client::Client::new(server.url()).unwrap();
+    let admin = anonymous.with_bearer(crate::helpers::ADMIN_KEY);
+    let shop = crate::helpers::Merchant {
+        client: anonymous.with_bearer(shop.api_key.clone()),
+        ..shop
+    };
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "held by the dead instance's lease"
+    );
+    clock.advance_seconds(61);
+    assert!(clock.now() > taken[0].lease_until);
+    let received = receiver.wait_for(2).await;
+    let delivered = wait_delivered(&shop, 1).await;
+    assert_eq!(
+        delivered[0].attempts, 2,
+        "the dead instance's attempt never counted"
+    );
+    assert_eq!(received[0].body, received[1].body);
+    assert_signed(&received[1], &secret);
+    crate::helpers::assert_ledger_ok(&admin, &opened.state.paycode).await;
+    drop(opened);
+    server.stop().await.unwrap();
+}
+
+fn served_options(
+    directory: &std::path::Path,
+    database: Option<String>,
+) -> paycode_server::ServeOptions {
+    paycode_server::ServeOptions {
+        listen: std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        data_dir: directory.join("data"),
+        database,
+        config_file: None,
+        admin_key: Some(crate::helpers::ADMIN_KEY.to_owned()),
+        connections: paycode_server::ConnectionLimits::default(),
+        tls: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_outlives_a_restart_and_a_dead_instance_on_sqlite() {
+    let directory = tempfile::tempdir().unwrap();
+    an_event_outlives_a_restart_and_an_instance_that_died_holding_it(served_options(
+        directory.path(),
+        None,
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_outlives_a_restart_and_a_dead_instance_on_postgres() {
+    if !Backend::Postgres.is_available() {
+        return;
+    }
+    let schema = tokio::task::spawn_blocking(crate::databases::ScratchSchema::new)
+        .await
+        .unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    an_event_outlives_a_restart_and_an_instance_that_died_holding_it(served_options(
+        directory.path(),
+        Some(schema.url()),
+    ))
+    .await;
+}
+
+/// Two instances on one PostgreSQL database, both delivering: payments through both, every
+/// event arrives, each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_deliver_each_event_once() {
+    use crate::two_instances::{customers, InProcessPair, Pair as _};
+    const PAYMENTS: usize = 40;
+    let Some(pair) = InProcessPair::start().await else {
+        return;
+    };
+    let customers = customers(&pair, "alice", 100_000).await;
+    let receiver = Receiver::start(&[]).await;
+    customers.shop[0]
+        .client
+        .set_webhook(&receiver.url)
+        .await
+        .unwrap();
+    let mut payments = tokio::task::JoinSet::new();
+    for index in 0..PAYMENTS {
+        let client = customers.shop[index % 2].client.clone();
+        let code = customers
+            .phone
+            .code(pair.step(), u8::try_from(index % 10).unwrap());
+        payments.spawn(async move {
+            // Codes of one step repeat their index every ten payments: move through steps.
+            client
+                .pay(&pay_request(&format!("order-{index}"), &code, 10))
+                .await
+        });
+        if index % 10 == 9 {
+            while let Some(paid) = payments.join_next().await {
+                paid.unwrap().unwrap();
+            }
+            pair.clock.advance_seconds(30);
+        }
+    }
+    receiver.wait_for(PAYMENTS).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received_now = receiver.received();
+    let mut ids: Vec<String> = received_now
+        .iter()
+        .map(|event| event.header("paycode-event-id").to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), PAYMENTS, "every event arrived");
+    assert_eq!(received_now.len(), PAYMENTS, "none twice");
+    pair.assert_ledger_ok().await;
+}
