@@ -98,7 +98,7 @@ pub fn open(options: &ServeOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Ope
     let currency = config.currency.as_str().to_owned();
     let paycode = Paycode::open(Arc::clone(&store), clock, config, keys)
         .context("could not open paycode over the database")?
-        .with_event_data(WireEventData::new(&currency));
+        .with_event_data(WireEventData::shared(&currency));
     let generated_admin_key = paycode
         .install_admin_key(options.admin_key.as_deref())
         .context("could not install the admin key")?;

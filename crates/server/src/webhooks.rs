@@ -36,7 +36,7 @@ pub struct WireEventData {
 
 impl WireEventData {
     /// Renders in `currency`.
-    pub fn new(currency: &str) -> Arc<dyn EventData> {
+    pub fn shared(currency: &str) -> Arc<dyn EventData> {
         Arc::new(Self {
             currency: currency.to_owned(),
         })

@@ -89,7 +89,7 @@ pub async fn spawn_app_over(
         let currency = config.currency.as_str().to_owned();
         let paycode = Paycode::open(Arc::clone(&store), domain_clock, config, keys)
             .expect("paycode opens")
-            .with_event_data(WireEventData::new(&currency));
+            .with_event_data(WireEventData::shared(&currency));
         paycode
             .install_admin_key(Some(ADMIN_KEY))
             .expect("the admin key installs");
