@@ -32,6 +32,7 @@ mod report;
 pub mod rss;
 pub mod server_metrics;
 pub mod stats;
+pub mod webhooks;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -239,6 +240,23 @@ async fn measure(
     population: Arc<Population>,
     target: &Target,
 ) -> Result<Report, Error> {
+    let receiver = if options.webhooks {
+        let receiver = webhooks::NoOpReceiver::start().await?;
+        say(
+            options,
+            &format!("pointing every merchant's webhook at {}", receiver.url),
+        );
+        webhooks::set_webhooks(
+            &target.url,
+            &target.admin_key,
+            &population.merchants,
+            &receiver,
+        )
+        .await?;
+        Some(receiver)
+    } else {
+        None
+    };
     let baseline = measure_baseline(options, workspace).await?;
     let metrics = paycode_client::Client::new(&target.url)?;
     let counters_before = BatchCounters::read(&metrics).await;
@@ -276,6 +294,7 @@ async fn measure(
         }
     };
     let findings = Findings {
+        webhook_deliveries: receiver.as_ref().map(webhooks::NoOpReceiver::received),
         population: &population,
         baseline: &baseline,
         load: &load,
@@ -366,6 +385,8 @@ async fn drive(
 
 /// What a run measured and checked, before it becomes a [`Report`].
 struct Findings<'a> {
+    /// Requests the no-op receiver got, when the merchants had webhooks.
+    webhook_deliveries: Option<u64>,
     population: &'a Population,
     baseline: &'a Baseline,
     load: &'a LoadResult,
@@ -377,6 +398,7 @@ struct Findings<'a> {
 
 fn report(options: &Options, target: &Target, findings: &Findings<'_>) -> Report {
     let Findings {
+        webhook_deliveries,
         population,
         baseline,
         load,
@@ -435,6 +457,8 @@ fn report(options: &Options, target: &Target, findings: &Findings<'_>) -> Report
             }
             (Process::Own, _) => "this process: the load generator only".to_owned(),
         },
+        webhooks: options.webhooks,
+        webhook_deliveries,
         peak_rss_bytes,
         rss_samples_bytes: load
             .rss_samples

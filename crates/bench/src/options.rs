@@ -94,6 +94,9 @@ pub struct Options {
     pub baseline: Duration,
     /// Whether to print progress on standard error.
     pub progress: bool,
+    /// Whether every merchant gets a webhook, pointing at a receiver in this process that
+    /// answers at once, so that the run includes writing and delivering the events.
+    pub webhooks: bool,
 }
 
 impl Default for Options {
@@ -108,6 +111,7 @@ impl Default for Options {
             merchants: DEFAULT_MERCHANTS,
             baseline: Duration::from_secs(DEFAULT_BASELINE_SECONDS),
             progress: true,
+            webhooks: false,
         }
     }
 }

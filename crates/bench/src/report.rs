@@ -86,6 +86,10 @@ pub struct Report {
     pub peak_rss_bytes: u64,
     /// Its resident set size sampled during the load, in bytes.
     pub rss_samples_bytes: Vec<u64>,
+    /// Whether every merchant had a webhook during the run.
+    pub webhooks: bool,
+    /// Events the no-op receiver got by the end of the checks, when there were webhooks.
+    pub webhook_deliveries: Option<u64>,
     /// When each sample was taken, in seconds since the load started.
     pub rss_sample_seconds: Vec<u64>,
 }
@@ -176,6 +180,12 @@ impl fmt::Display for Report {
             "ledger:      {}",
             if self.ledger_ok { "ok" } else { "FAILED" }
         )?;
+        if let Some(deliveries) = self.webhook_deliveries {
+            writeln!(
+                out,
+                "webhooks:    every merchant has one; {deliveries} events received by then"
+            )?;
+        }
         let samples: Vec<String> = self
             .rss_sample_seconds
             .iter()

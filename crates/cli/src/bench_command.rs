@@ -51,6 +51,10 @@ pub struct BenchArguments {
     /// Print one JSON object on stdout instead of text (progress still goes to stderr).
     #[arg(long)]
     json: bool,
+    /// Give every merchant a webhook pointing at a receiver in this process that answers at
+    /// once, to measure payments with their events written and delivered.
+    #[arg(long)]
+    webhooks: bool,
 }
 
 pub fn run(arguments: BenchArguments) -> Result<Outcome> {
@@ -76,6 +80,7 @@ pub fn run(arguments: BenchArguments) -> Result<Outcome> {
         merchants: arguments.merchants,
         baseline: Duration::from_secs(arguments.baseline_seconds),
         progress: true,
+        webhooks: arguments.webhooks,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(paycode_bench::run(options))?;
