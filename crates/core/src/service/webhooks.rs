@@ -448,10 +448,10 @@ mod tests {
         // Computed independently: printf '1700000000.{"id":1}' |
         //   openssl dgst -sha256 -hmac whsec_test
         let header = signature_header(b"whsec_test", 1_700_000_000, br#"{"id":1}"#);
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"whsec_test").unwrap();
-        mac.update(br#"1700000000.{"id":1}"#);
-        let expected = data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes());
-        assert_eq!(header, format!("t=1700000000,v1={expected}"));
+        assert_eq!(
+            header,
+            "t=1700000000,v1=2f441ba4b3b2d50d28a9ab9d9fd8880376ecd1eb5d0435401553f5d8d0a5dcf8"
+        );
         assert_ne!(
             header,
             signature_header(b"whsec_test", 1_700_000_001, br#"{"id":1}"#)
