@@ -642,7 +642,7 @@ async fn two_instances_starting_at_once_on_a_new_database_share_their_keys() {
 /// The `paycode` binary built beside this test binary (`target/<profile>/paycode`), if any.
 /// Cargo builds it when the whole workspace is tested, as CI does; a test of this package
 /// alone may find none, or an old one.
-fn paycode_binary() -> Option<PathBuf> {
+pub(crate) fn paycode_binary() -> Option<PathBuf> {
     let test_binary = std::env::current_exe().ok()?;
     // target/<profile>/deps/api-<hash> → target/<profile>/paycode
     let profile_dir = test_binary.parent()?.parent()?;
@@ -651,13 +651,13 @@ fn paycode_binary() -> Option<PathBuf> {
 }
 
 /// Skips a test for a reason that must not pass unnoticed in CI.
-fn skip_unless_ci(reason: &str) {
+pub(crate) fn skip_unless_ci(reason: &str) {
     assert!(std::env::var_os("CI").is_none(), "{reason}");
     eprintln!("{reason}; skipping");
 }
 
 /// A `paycode serve` process, killed when dropped unless it was stopped.
-struct ServeProcess {
+pub(crate) struct ServeProcess {
     child: Child,
     address: SocketAddr,
     /// Everything it wrote to standard error.
@@ -665,7 +665,7 @@ struct ServeProcess {
 }
 
 /// Why a process did not start.
-enum StartFailure {
+pub(crate) enum StartFailure {
     /// The binary predates PostgreSQL support.
     Outdated,
     /// Anything else, with its log.
@@ -673,7 +673,10 @@ enum StartFailure {
 }
 
 impl ServeProcess {
-    fn start(binary: &Path, options: &ServeOptions) -> Result<ServeProcess, StartFailure> {
+    pub(crate) fn start(
+        binary: &Path,
+        options: &ServeOptions,
+    ) -> Result<ServeProcess, StartFailure> {
         let mut command = Command::new(binary);
         command
             .arg("serve")
@@ -754,7 +757,7 @@ impl ServeProcess {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.address)
     }
 
@@ -779,6 +782,14 @@ impl ServeProcess {
         let log = self.log.lock().unwrap().clone();
         assert!(status.success(), "paycode exited with {status}:\n{log}");
         log
+    }
+}
+
+impl ServeProcess {
+    /// Kills it with SIGKILL, as a crash or the OOM killer does: nothing runs after.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().expect("SIGKILL sent");
+        self.child.wait().expect("the process is reaped");
     }
 }
 

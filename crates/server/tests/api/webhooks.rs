@@ -591,3 +591,90 @@ async fn two_instances_deliver_each_event_once() {
     assert_eq!(received_now.len(), PAYMENTS, "none twice");
     pair.assert_ledger_ok().await;
 }
+
+/// A real `paycode serve` process is killed with SIGKILL the moment a payment is answered,
+/// before its event can have been delivered; started again on the same data directory, it
+/// delivers the event (at once, or when the killed process's lease ends if it had taken it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_after_a_payment_delivers_its_event_after_a_restart() {
+    use crate::two_instances::{paycode_binary, skip_unless_ci, ServeProcess, StartFailure};
+    let Some(binary) = paycode_binary() else {
+        skip_unless_ci(
+            "no paycode binary beside the test binary (cargo test --workspace builds it)",
+        );
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let config_file = directory.path().join("paycode.toml");
+    std::fs::write(&config_file, "").unwrap();
+    let options = paycode_server::ServeOptions {
+        database: Some(
+            directory
+                .path()
+                .join("paycode.sqlite")
+                .display()
+                .to_string(),
+        ),
+        config_file: Some(config_file),
+        ..served_options(directory.path(), None)
+    };
+    let start = |options: paycode_server::ServeOptions| {
+        let binary = binary.clone();
+        async move {
+            match tokio::task::spawn_blocking(move || ServeProcess::start(&binary, &options))
+                .await
+                .unwrap()
+            {
+                Ok(process) => process,
+                Err(StartFailure::Outdated) => panic!("the paycode binary is outdated"),
+                Err(StartFailure::Failed(log)) => panic!("paycode did not start: {log}"),
+            }
+        }
+    };
+    let receiver = Receiver::start(&[]).await;
+    let first = start(options.clone()).await;
+    let anonymous = paycode_client::Client::new(first.url()).unwrap();
+    let admin = anonymous.with_bearer(crate::helpers::ADMIN_KEY);
+    let wallet = crate::helpers::wallet_on(&admin, &anonymous, "alice", 5_000).await;
+    wallet.enroll().await;
+    let shop = crate::helpers::merchant_on(&admin, "Canteen").await;
+    let secret = shop.client.set_webhook(&receiver.url).await.unwrap().secret;
+    let trade_no = pay(&wallet, &shop, "order-1", 1_000).await;
+    tokio::task::spawn_blocking(move || first.kill())
+        .await
+        .unwrap();
+
+    let second = start(options).await;
+    let shop = crate::helpers::Merchant {
+        client: paycode_client::Client::new(second.url())
+            .unwrap()
+            .with_bearer(shop.api_key.clone()),
+        ..shop
+    };
+    // Up to the 60-second lease, should the killed process have taken the event.
+    for _ in 0..75 {
+        if events_of(&shop)
+            .await
+            .first()
+            .is_some_and(|event| event.delivered)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let events = events_of(&shop).await;
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].delivered,
+        "delivered after the restart: {events:?}"
+    );
+    let received = receiver.received();
+    assert!(!received.is_empty());
+    assert!(received
+        .iter()
+        .all(|event| event.json()["data"]["trade_no"] == trade_no.as_str()));
+    received
+        .iter()
+        .for_each(|event| assert_signed(event, &secret));
+    drop(second);
+}
