@@ -104,3 +104,5 @@ pub const EVENT_CLAIM_BATCH_SIZE: u32 = 64;
 /// longer than an attempt can take (its timeout is 10 s), so that a live instance never
 /// loses an event to another, short enough that a killed one's events are soon taken over.
 pub const EVENT_LEASE_SECONDS: u32 = 60;
+/// Most lines a statement holds: a day with more is refused rather than answered in part.
+pub const MAX_STATEMENT_LINES: u32 = 100_000;

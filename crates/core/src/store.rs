@@ -19,8 +19,8 @@ use crate::limits::{MAX_DEVICE_SLOT, MAX_SLOT_DRAWS};
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
-    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
+    TopupRecord, TradeRecord, UserRecord,
 };
 
 /// How a store operation failed.
@@ -637,4 +637,26 @@ pub trait Transaction {
     ) -> StoreResult<Option<EventRecord>>;
     /// How many events wait for an attempt (neither delivered nor given up).
     fn pending_event_count(&mut self) -> StoreResult<u64>;
+
+    // Statements and settlements (SPEC section 7).
+
+    /// The ledger transactions that moved money to or from the merchant's account at a time
+    /// in `[from, to)`, in transaction order, at most `limit`: its payments, refunds and
+    /// reversals (refunds whose `out_refund_no` is
+    /// [`CANCEL_REFUND_REFERENCE`](crate::model::CANCEL_REFUND_REFERENCE)).
+    fn statement_lines(
+        &mut self,
+        merchant: MerchantId,
+        from: UnixMillis,
+        to: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<StatementLine>>;
+    /// Each merchant's totals of the ledger transactions at a time in `[from, to)`, computed
+    /// from the postings to its account (payments are `gross`, refunds and reversals
+    /// `refunds`), for the merchants that have any, in merchant order.
+    fn settlement_lines(
+        &mut self,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> StoreResult<Vec<SettlementLine>>;
 }

@@ -32,6 +32,7 @@ mod devices;
 mod events;
 mod failures;
 mod ledger;
+mod statements;
 mod trades;
 
 pub use accounts::*;
@@ -41,6 +42,7 @@ pub use devices::*;
 pub use events::*;
 pub use failures::*;
 pub use ledger::*;
+pub use statements::*;
 pub use trades::*;
 
 use paycode_core::clock::UnixMillis;
@@ -128,6 +130,7 @@ macro_rules! conformance_tests {
             claimed_events_are_leased_until_their_lease_ends,
             attempts_are_recorded_under_their_lease_and_events_can_be_redelivered,
             concurrent_claims_never_take_one_event_twice,
+            statements_and_settlements_read_a_days_ledger,
         );
     };
     (optional: $fresh_store:expr) => {

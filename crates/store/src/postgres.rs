@@ -54,6 +54,7 @@ mod migrations;
 mod pool;
 mod rows;
 mod settings;
+mod statements;
 mod trades;
 mod users;
 
@@ -69,8 +70,8 @@ use paycode_core::ids::{
 use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
-    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
@@ -945,6 +946,23 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         self.run(events::pending_event_count)
+    }
+    fn statement_lines(
+        &mut self,
+        merchant: MerchantId,
+        from: UnixMillis,
+        to: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<StatementLine>> {
+        self.run(|connection| statements::statement_lines(connection, merchant, from, to, limit))
+    }
+
+    fn settlement_lines(
+        &mut self,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> StoreResult<Vec<SettlementLine>> {
+        self.run(|connection| statements::settlement_lines(connection, from, to))
     }
 }
 

@@ -28,6 +28,7 @@ mod merchants;
 mod migrations;
 mod rows;
 mod settings;
+mod statements;
 mod trades;
 mod users;
 
@@ -43,8 +44,8 @@ use paycode_core::ids::{
 use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
-    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -771,5 +772,28 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         Ok(events::pending_event_count(&self.connection)?)
+    }
+    fn statement_lines(
+        &mut self,
+        merchant: MerchantId,
+        from: UnixMillis,
+        to: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<Vec<StatementLine>> {
+        Ok(statements::statement_lines(
+            &self.connection,
+            merchant,
+            from,
+            to,
+            limit,
+        )?)
+    }
+
+    fn settlement_lines(
+        &mut self,
+        from: UnixMillis,
+        to: UnixMillis,
+    ) -> StoreResult<Vec<SettlementLine>> {
+        Ok(statements::settlement_lines(&self.connection, from, to)?)
     }
 }

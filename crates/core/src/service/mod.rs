@@ -7,6 +7,7 @@ mod credentials;
 mod key_cache;
 mod overlay;
 mod payments;
+mod statements;
 mod verify;
 mod wallet;
 mod webhooks;
@@ -33,6 +34,7 @@ pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
+pub use statements::{totals_of, Statement};
 pub use wallet::{OnlineCode, Provisioning};
 pub use webhooks::{
     next_retry_at, signature_header, DeliveryOutcome, DueEvent, EventData, WebhookIssued,

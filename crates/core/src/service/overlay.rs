@@ -29,8 +29,8 @@ use crate::ids::{
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
-    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, TopupRecord, TradeRecord,
-    UserRecord,
+    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
+    TopupRecord, TradeRecord, UserRecord,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -766,6 +766,22 @@ impl Transaction for Overlay<'_> {
     }
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         outside_batch("pending_event_count")
+    }
+    fn statement_lines(
+        &mut self,
+        _merchant: MerchantId,
+        _from: UnixMillis,
+        _to: UnixMillis,
+        _limit: u32,
+    ) -> StoreResult<Vec<StatementLine>> {
+        outside_batch("statement_lines")
+    }
+    fn settlement_lines(
+        &mut self,
+        _from: UnixMillis,
+        _to: UnixMillis,
+    ) -> StoreResult<Vec<SettlementLine>> {
+        outside_batch("settlement_lines")
     }
 
     fn setting(&mut self, _name: &str) -> StoreResult<Option<Vec<u8>>> {

@@ -15,6 +15,7 @@ use crate::limits::{
 };
 use crate::model::{
     EventKind, LedgerKind, MerchantRecord, RefundRecord, TradeRecord, TradeStatus, UserRecord,
+    CANCEL_REFUND_REFERENCE,
 };
 use crate::money::Amount;
 use crate::store::{StoreError, Transaction};
@@ -31,10 +32,6 @@ pub struct PendingPayment {
     /// The merchant's name.
     pub merchant_name: String,
 }
-
-/// The `out_refund_no` under which a cancellation's refund is recorded. It contains `#`, which
-/// merchants' references may not, so it cannot collide with theirs.
-const CANCEL_REFUND_REFERENCE: &str = "#cancel";
 
 /// A merchant's request to charge a code.
 #[derive(Debug, Clone)]

@@ -33,8 +33,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 7,
-        name: "webhooks",
-        sql: include_str!("../migrations/sqlite/0007_webhooks.sql"),
+        name: "webhooks_and_statements",
+        sql: include_str!("../migrations/sqlite/0007_webhooks_and_statements.sql"),
     },
 ];
 
