@@ -23,6 +23,7 @@
 pub mod admin;
 pub mod error;
 pub mod payments;
+pub mod statements;
 pub mod wallet;
 pub mod webhooks;
 
@@ -33,6 +34,9 @@ pub use admin::{
 };
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};
+pub use statements::{
+    Settlement, SettlementItem, Statement, StatementLine, StatementQuery, StatementTotals,
+};
 pub use wallet::{
     Balance, ConfirmPaymentRequest, Device, DeviceList, DeviceProvisioning, DeviceStatus,
     EnrollDeviceRequest, LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery,

@@ -8,7 +8,8 @@ use paycode_core::model::{
     DeviceRecord, DeviceStatus, EventRecord, LedgerEntry, LedgerTotals, MerchantRecord,
     RefundRecord, SessionRecord, TopupRecord, TradeRecord, TradeStatus, UserRecord,
 };
-use paycode_core::service::{MerchantCreated, OnlineCode, Provisioning, Session};
+use paycode_core::model::{SettlementLine, StatementLine, StatementTotals};
+use paycode_core::service::{MerchantCreated, OnlineCode, Provisioning, Session, Statement};
 
 /// Milliseconds in a day.
 const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -277,6 +278,128 @@ pub fn event_page(records: &[EventRecord], limit: u32) -> api::EventPage {
     api::EventPage { items, next_before }
 }
 
+/// A statement's or settlement's totals.
+pub fn statement_totals(totals: &StatementTotals) -> api::StatementTotals {
+    api::StatementTotals {
+        gross: totals.gross,
+        refunds: totals.refunds,
+        net: totals.net,
+        count: totals.count,
+    }
+}
+
+/// One line of a statement.
+pub fn statement_line(line: &StatementLine) -> api::StatementLine {
+    api::StatementLine {
+        kind: line.kind.as_str().to_owned(),
+        transaction_id: line.transaction_id.0,
+        at: timestamp(line.at),
+        amount: line.amount,
+        trade_no: line.trade_no.clone(),
+        out_trade_no: line.out_trade_no.clone(),
+        refund_no: line.refund_no.clone(),
+        out_refund_no: line.out_refund_no.clone(),
+    }
+}
+
+/// A merchant's statement of the day `date` in `time_zone`, which covers `[from, to)`.
+pub fn statement(
+    statement: &Statement,
+    date: &str,
+    time_zone: &str,
+    (from, to): (UnixMillis, UnixMillis),
+    currency: &str,
+) -> api::Statement {
+    api::Statement {
+        date: date.to_owned(),
+        time_zone: time_zone.to_owned(),
+        from: timestamp(from),
+        to: timestamp(to),
+        currency: currency.to_owned(),
+        totals: statement_totals(&statement.totals),
+        items: statement.lines.iter().map(statement_line).collect(),
+    }
+}
+
+/// The columns of a CSV statement.
+const STATEMENT_CSV_HEADER: &str =
+    "type,transaction_id,at,trade_no,out_trade_no,refund_no,out_refund_no,amount";
+
+/// A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). A field
+/// that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a `'` before it,
+/// since references are the merchant's text.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// A statement as CSV: a header, one line per movement, then one line each for the totals
+/// `gross`, `refunds`, `net` and `count`, with the value in the `amount` column. Lines end
+/// with CRLF (RFC 4180).
+pub fn statement_csv(statement: &api::Statement) -> String {
+    let mut out = String::with_capacity(64 * (statement.items.len() + 6));
+    out.push_str(STATEMENT_CSV_HEADER);
+    out.push_str("\r\n");
+    for line in &statement.items {
+        let fields = [
+            line.kind.clone(),
+            line.transaction_id.to_string(),
+            line.at.clone(),
+            line.trade_no.clone(),
+            line.out_trade_no.clone(),
+            line.refund_no.clone().unwrap_or_default(),
+            line.out_refund_no.clone().unwrap_or_default(),
+            line.amount.to_string(),
+        ];
+        let fields: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    let totals = &statement.totals;
+    for (name, value) in [
+        ("gross", totals.gross.to_string()),
+        ("refunds", totals.refunds.to_string()),
+        ("net", totals.net.to_string()),
+        ("count", totals.count.to_string()),
+    ] {
+        out.push_str(&format!("{name},,,,,,,{value}\r\n"));
+    }
+    out
+}
+
+/// The settlement of the day `date` in `time_zone`, which covers `[from, to)`.
+pub fn settlement(
+    lines: &[SettlementLine],
+    date: &str,
+    time_zone: &str,
+    (from, to): (UnixMillis, UnixMillis),
+    currency: &str,
+) -> api::Settlement {
+    api::Settlement {
+        date: date.to_owned(),
+        time_zone: time_zone.to_owned(),
+        from: timestamp(from),
+        to: timestamp(to),
+        currency: currency.to_owned(),
+        items: lines
+            .iter()
+            .map(|line| api::SettlementItem {
+                merchant_id: line.merchant_id.0,
+                merchant_name: line.merchant_name.clone(),
+                totals: statement_totals(&line.totals),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +429,66 @@ mod tests {
             assert_eq!(timestamp(at)[..19], expected[..19], "{at}");
             at += 987_654_321_013;
         }
+    }
+
+    #[test]
+    fn a_csv_statement_quotes_what_needs_it_and_ends_with_the_totals() {
+        let statement = api::Statement {
+            date: "2027-01-15".to_owned(),
+            time_zone: "UTC".to_owned(),
+            from: timestamp(0),
+            to: timestamp(86_400_000),
+            currency: "CNY".to_owned(),
+            totals: api::StatementTotals {
+                gross: 500,
+                refunds: 100,
+                net: 400,
+                count: 2,
+            },
+            items: vec![
+                api::StatementLine {
+                    kind: "payment".to_owned(),
+                    transaction_id: 7,
+                    at: timestamp(1_000),
+                    amount: 500,
+                    trade_no: "123".to_owned(),
+                    out_trade_no: "=HYPERLINK(1)".to_owned(),
+                    refund_no: None,
+                    out_refund_no: None,
+                },
+                api::StatementLine {
+                    kind: "refund".to_owned(),
+                    transaction_id: 8,
+                    at: timestamp(2_000),
+                    amount: 100,
+                    trade_no: "123".to_owned(),
+                    out_trade_no: "a,b".to_owned(),
+                    refund_no: Some("9".to_owned()),
+                    out_refund_no: Some("say \"hi\"".to_owned()),
+                },
+            ],
+        };
+        let csv = statement_csv(&statement);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], STATEMENT_CSV_HEADER);
+        assert_eq!(
+            lines[1],
+            "payment,7,1970-01-01T00:00:01.000Z,123,'=HYPERLINK(1),,,500"
+        );
+        assert_eq!(
+            lines[2],
+            "refund,8,1970-01-01T00:00:02.000Z,123,\"a,b\",9,\"say \"\"hi\"\"\",100"
+        );
+        assert_eq!(
+            &lines[3..],
+            [
+                "gross,,,,,,,500",
+                "refunds,,,,,,,100",
+                "net,,,,,,,400",
+                "count,,,,,,,2",
+                ""
+            ]
+        );
     }
 
     #[test]
