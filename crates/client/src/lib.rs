@@ -269,6 +269,18 @@ impl Client {
         Err(error_from(status, &bytes))
     }
 
+    /// Sends a request and reads a text answer (a CSV statement).
+    async fn send_text(&self, builder: RequestBuilder) -> Result<String> {
+        let response = builder.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if status.is_success() {
+            Ok(text)
+        } else {
+            Err(error_from(status, text.as_bytes()))
+        }
+    }
+
     fn post<B: Serialize>(&self, segments: &[&str], body: &B) -> Result<RequestBuilder> {
         Ok(self.request(Method::POST, segments)?.json(body))
     }
@@ -303,6 +315,12 @@ impl Client {
         let id = merchant_id.to_string();
         let builder = self.request(Method::POST, &["v1", "admin", "merchants", &id, "keys"])?;
         self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/settlements/{date}`: every merchant's totals of a day (`YYYY-MM-DD`).
+    pub async fn settlement(&self, date: &str) -> Result<Settlement> {
+        self.send_json(self.get(&["v1", "admin", "settlements", date])?)
+            .await
     }
 
     /// `PUT /v1/admin/merchants/{id}/webhook`: the webhook with its signing secret, shown once.
@@ -612,6 +630,20 @@ impl Client {
     pub async fn merchant_balance(&self) -> Result<Balance> {
         self.send_json(self.get(&["v1", "merchant", "balance"])?)
             .await
+    }
+
+    /// `GET /v1/merchant/statements/{date}`: the merchant's statement of a day (`YYYY-MM-DD`).
+    pub async fn statement(&self, date: &str) -> Result<Statement> {
+        self.send_json(self.get(&["v1", "merchant", "statements", date])?)
+            .await
+    }
+
+    /// `GET /v1/merchant/statements/{date}?format=csv`: the statement as CSV text.
+    pub async fn statement_csv(&self, date: &str) -> Result<String> {
+        let builder = self
+            .get(&["v1", "merchant", "statements", date])?
+            .query(&[("format", "csv")]);
+        self.send_text(builder).await
     }
 
     /// `PUT /v1/merchant/webhook`: the webhook with its signing secret, shown once.
