@@ -24,8 +24,8 @@ use paycode_api::{
     LoginRequest, Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage,
     OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest,
     RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
-    SetWebhookRequest, Topup, TopupRequest, Trade, TradeList, TradeStatus, TransactionsPage, User,
-    UserOverview, UserPage, WebhookWithSecret,
+    SetWebhookRequest, Settlement, Statement, Topup, TopupRequest, Trade, TradeList, TradeStatus,
+    TransactionsPage, User, UserOverview, UserPage, WebhookWithSecret,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
