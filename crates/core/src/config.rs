@@ -70,6 +70,8 @@ pub struct Config {
     pub webhook_retry_max_seconds: u32,
     /// How long after an event deliveries are retried before they are given up, in seconds.
     pub webhook_give_up_seconds: u32,
+    /// How long delivered and given-up events stay listed, in days.
+    pub event_retention_days: u32,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             webhook_retry_initial_seconds: 5,
             webhook_retry_max_seconds: 3_600,
             webhook_give_up_seconds: 86_400,
+            event_retention_days: 30,
         }
     }
 }
@@ -210,6 +213,12 @@ impl Config {
         check(
             (60..=7 * 86_400).contains(&self.webhook_give_up_seconds),
             "webhook_give_up_seconds must be 60..=604800",
+        )?;
+        check(
+            (1..=3_650).contains(&self.event_retention_days)
+                && u64::from(self.event_retention_days) * 86_400
+                    > u64::from(self.webhook_give_up_seconds),
+            "event_retention_days must be 1..=3650 and longer than webhook_give_up_seconds",
         )?;
         check(
             self.webhook_allowed_hosts.len() <= MAX_WEBHOOK_ALLOWED_HOSTS

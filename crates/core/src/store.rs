@@ -637,6 +637,10 @@ pub trait Transaction {
     ) -> StoreResult<Option<EventRecord>>;
     /// How many events wait for an attempt (neither delivered nor given up).
     fn pending_event_count(&mut self) -> StoreResult<u64>;
+    /// Deletes at most `limit` events created before `before` that no longer wait for an
+    /// attempt (delivered or given up), oldest first; returns how many.
+    fn delete_finished_events_before(&mut self, before: UnixMillis, limit: u32)
+        -> StoreResult<u64>;
 
     // Statements and settlements (SPEC section 7).
 

@@ -947,6 +947,14 @@ impl Transaction for PostgresTransaction<'_> {
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         self.run(events::pending_event_count)
     }
+
+    fn delete_finished_events_before(
+        &mut self,
+        before: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.run(|connection| events::delete_finished_events_before(connection, before, limit))
+    }
     fn statement_lines(
         &mut self,
         merchant: MerchantId,

@@ -773,6 +773,18 @@ impl Transaction for SqliteTransaction<'_> {
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         Ok(events::pending_event_count(&self.connection)?)
     }
+
+    fn delete_finished_events_before(
+        &mut self,
+        before: UnixMillis,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        Ok(events::delete_finished_events_before(
+            &self.connection,
+            before,
+            limit,
+        )?)
+    }
     fn statement_lines(
         &mut self,
         merchant: MerchantId,

@@ -256,14 +256,19 @@ impl Paycode {
     /// Deletes what is kept of failed verifications past its time: the audit trail's rows
     /// older than `verification_failure_retention_seconds` (at most [`PRUNE_BATCH_SIZE`] per
     /// call, so call it until it returns less), and the merchants' per-minute failure counts
-    /// older than [`MERCHANT_FAILURE_MINUTES_KEPT`] minutes. Returns how many audit rows went.
+    /// older than [`MERCHANT_FAILURE_MINUTES_KEPT`] minutes, and merchants' events that were
+    /// delivered or given up more than `event_retention_days` ago (at most
+    /// [`PRUNE_BATCH_SIZE`] per call). Returns how many audit rows went.
     /// The server calls it periodically.
     pub fn prune_failure_records(&self) -> Result<u64, Error> {
         let now = self.now();
         let before = now - Self::seconds(self.config.verification_failure_retention_seconds);
         let minute = now.div_euclid(MILLIS_PER_MINUTE) - MERCHANT_FAILURE_MINUTES_KEPT;
+        let events_before = now - Self::seconds(self.config.event_retention_days) * 86_400;
         self.in_transaction(|transaction| {
             transaction.delete_merchant_failures_before(minute)?;
+            // Delivered and given-up events past their retention go in the same sweep.
+            transaction.delete_finished_events_before(events_before, PRUNE_BATCH_SIZE)?;
             Ok(transaction.delete_verification_failures_before(before, PRUNE_BATCH_SIZE)?)
         })
     }

@@ -767,6 +767,13 @@ impl Transaction for Overlay<'_> {
     fn pending_event_count(&mut self) -> StoreResult<u64> {
         outside_batch("pending_event_count")
     }
+    fn delete_finished_events_before(
+        &mut self,
+        _before: UnixMillis,
+        _limit: u32,
+    ) -> StoreResult<u64> {
+        outside_batch("delete_finished_events_before")
+    }
     fn statement_lines(
         &mut self,
         _merchant: MerchantId,

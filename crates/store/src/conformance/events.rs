@@ -239,6 +239,33 @@ pub fn attempts_are_recorded_under_their_lease_and_events_can_be_redelivered(sto
         (None, Some(NOW + 9))
     );
     assert_eq!(transaction.pending_event_count().unwrap(), 3);
+    transaction.commit().unwrap();
+
+    // Only events that no longer wait, created before the cut, are deleted.
+    let mut transaction = begin(store);
+    let finished = transaction.claim_due_events(NOW + 9, lease, 1).unwrap();
+    transaction
+        .finish_event_attempts(&[EventAttempt {
+            at: NOW + 10,
+            ..attempt(finished[0].id, None, None)
+        }])
+        .unwrap();
+    assert_eq!(
+        transaction.delete_finished_events_before(NOW, 10).unwrap(),
+        0
+    );
+    assert_eq!(
+        transaction
+            .delete_finished_events_before(NOW + 1, 10)
+            .unwrap(),
+        1
+    );
+    let left: Vec<EventId> = events_of(&mut *transaction, cafe)
+        .iter()
+        .map(|event| event.id)
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(!left.contains(&finished[0].id));
 }
 
 /// Claims from many threads at once never take the same event twice.

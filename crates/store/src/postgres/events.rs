@@ -128,6 +128,20 @@ pub(super) fn redeliver_event(
     row.as_ref().map(event_from_row).transpose()
 }
 
+pub(super) fn delete_finished_events_before(
+    connection: &mut Connection,
+    before: UnixMillis,
+    limit: u32,
+) -> Result<u64> {
+    connection.execute(
+        "DELETE FROM events WHERE id IN (
+             SELECT id FROM events
+             WHERE created_at < $1 AND next_attempt_at IS NULL
+             ORDER BY id LIMIT $2)",
+        &[&before, &i64::from(limit)],
+    )
+}
+
 pub(super) fn pending_event_count(connection: &mut Connection) -> Result<u64> {
     let row = connection.query_one(
         "SELECT count(*) FROM events WHERE next_attempt_at IS NOT NULL",

@@ -125,6 +125,22 @@ pub(super) fn redeliver_event(
     Ok(event)
 }
 
+pub(super) fn delete_finished_events_before(
+    connection: &Connection,
+    before: UnixMillis,
+    limit: u32,
+) -> Result<u64> {
+    let deleted = connection
+        .prepare_cached(
+            "DELETE FROM events WHERE id IN (
+                 SELECT id FROM events
+                 WHERE created_at < ?1 AND next_attempt_at IS NULL
+                 ORDER BY id LIMIT ?2)",
+        )?
+        .execute(params![before, limit])?;
+    Ok(deleted as u64)
+}
+
 pub(super) fn pending_event_count(connection: &Connection) -> Result<u64> {
     let count: i64 = connection
         .prepare_cached("SELECT count(*) FROM events WHERE next_attempt_at IS NOT NULL")?
