@@ -98,8 +98,10 @@ pub const MAX_WEBHOOK_ALLOWED_HOSTS: usize = 1_000;
 pub const WEBHOOK_SECRET_BYTES: usize = 32;
 /// Longest `last_error` kept for a failed delivery, in bytes.
 pub const MAX_EVENT_ERROR_BYTES: usize = 512;
-/// Events one delivery round takes at most.
-pub const EVENT_CLAIM_BATCH_SIZE: u32 = 64;
+/// Events one delivery round takes at most. A round costs the database one commit (the
+/// previous round's results and this round's claim), so large rounds keep the worker's share
+/// of the database's commits small under load.
+pub const EVENT_CLAIM_BATCH_SIZE: u32 = 512;
 /// How long an instance holds the events it took before another may try them, in seconds:
 /// longer than an attempt can take (its timeout is 10 s), so that a live instance never
 /// loses an event to another, short enough that a killed one's events are soon taken over.

@@ -59,5 +59,7 @@ pub const WEBHOOK_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an instance looks for due webhook events when the last look found none: the
 /// delay of a first delivery, at most.
 pub const WEBHOOK_IDLE_POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How often an instance counts the events waiting, for `paycode_webhook_queue_depth`.
+pub const WEBHOOK_QUEUE_DEPTH_INTERVAL: Duration = Duration::from_secs(1);
 /// Webhook attempts one instance has in flight at once.
 pub const WEBHOOK_CONCURRENT_ATTEMPTS: usize = 32;

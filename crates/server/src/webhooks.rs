@@ -10,6 +10,7 @@
 //! tells by `Paycode-Event-Id`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use paycode_core::model::{RefundRecord, TradeRecord};
 use paycode_core::service::{signature_header, DeliveryOutcome, DueEvent, EventData};
@@ -19,7 +20,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::convert;
 use crate::limits::{
-    WEBHOOK_CONCURRENT_ATTEMPTS, WEBHOOK_IDLE_POLL_INTERVAL, WEBHOOK_REQUEST_TIMEOUT,
+    WEBHOOK_CONCURRENT_ATTEMPTS, WEBHOOK_IDLE_POLL_INTERVAL, WEBHOOK_QUEUE_DEPTH_INTERVAL,
+    WEBHOOK_REQUEST_TIMEOUT,
 };
 use crate::metrics::Metrics;
 
@@ -67,8 +69,10 @@ pub fn http_client() -> reqwest::Client {
         .expect("the webhook HTTP client builds")
 }
 
-/// Starts the delivery task; it stops when `stopped` turns true. Events it was sending then
-/// are taken again by an instance once their lease runs out.
+/// Starts the delivery task; it stops when `stopped` turns true. Each round records the
+/// previous round's results and takes the events now due in one transaction, then sends them.
+/// Attempts in flight at the stop are dropped: their events are taken again by an instance
+/// once their lease runs out.
 pub fn spawn_deliverer(
     paycode: Arc<Paycode>,
     metrics: Arc<Metrics>,
@@ -76,61 +80,81 @@ pub fn spawn_deliverer(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let client = http_client();
+        let mut finished: Vec<DeliveryOutcome> = Vec::new();
+        let mut depth_counted: Option<Instant> = None;
         loop {
-            let round = deliver_round(&paycode, &metrics, &client);
-            let claimed = tokio::select! {
-                claimed = round => claimed,
+            let due = tokio::select! {
+                due = finish_and_claim(&paycode, &mut finished) => due,
                 _ = stopped.changed() => return,
             };
-            // A full round means more may be due at once; otherwise wait a little.
-            if claimed == 0 {
+            if depth_counted.is_none_or(|at| at.elapsed() >= WEBHOOK_QUEUE_DEPTH_INTERVAL) {
+                count_queue(&paycode, &metrics).await;
+                depth_counted = Some(Instant::now());
+            }
+            if due.is_empty() {
                 tokio::select! {
                     () = tokio::time::sleep(WEBHOOK_IDLE_POLL_INTERVAL) => {}
                     _ = stopped.changed() => return,
                 }
+                continue;
+            }
+            finished = tokio::select! {
+                outcomes = send_all(&paycode, &client, due) => outcomes,
+                _ = stopped.changed() => return,
+            };
+            for outcome in &finished {
+                metrics.observe_delivery(outcome.error.is_none());
+            }
+            if *stopped.borrow() {
+                record(&paycode, finished).await;
+                return;
             }
         }
     })
 }
 
-/// Takes the due events, sends them, records the results; returns how many it took.
-async fn deliver_round(
+/// Records `finished` and takes the events due now. `finished` is emptied once recorded; if
+/// the database fails, it is kept for the next round (and the events due wait for it too).
+async fn finish_and_claim(
     paycode: &Arc<Paycode>,
-    metrics: &Metrics,
-    client: &reqwest::Client,
-) -> usize {
-    let claiming = Arc::clone(paycode);
-    let due = match tokio::task::spawn_blocking(move || claiming.claim_due_events()).await {
-        Ok(Ok(due)) => due,
+    finished: &mut Vec<DeliveryOutcome>,
+) -> Vec<DueEvent> {
+    let (claiming, outcomes) = (Arc::clone(paycode), finished.clone());
+    match tokio::task::spawn_blocking(move || claiming.finish_and_claim(&outcomes)).await {
+        Ok(Ok(due)) => {
+            finished.clear();
+            due
+        }
         Ok(Err(error)) => {
-            tracing::warn!(%error, "could not take due webhook events");
-            return 0;
+            tracing::warn!(%error, "could not record webhook deliveries or take due events");
+            Vec::new()
         }
         Err(error) => {
-            tracing::error!(%error, "taking due webhook events panicked");
-            return 0;
-        }
-    };
-    let claimed = due.len();
-    if claimed > 0 {
-        let outcomes = send_all(paycode, client, due).await;
-        for outcome in &outcomes {
-            metrics.observe_delivery(outcome.error.is_none());
-        }
-        let finishing = Arc::clone(paycode);
-        match tokio::task::spawn_blocking(move || finishing.finish_deliveries(&outcomes)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "could not record webhook deliveries"),
-            Err(error) => tracing::error!(%error, "recording webhook deliveries panicked"),
+            tracing::error!(%error, "recording webhook deliveries panicked");
+            finished.clear();
+            Vec::new()
         }
     }
+}
+
+/// Records the last round's results at a stop.
+async fn record(paycode: &Arc<Paycode>, finished: Vec<DeliveryOutcome>) {
+    let finishing = Arc::clone(paycode);
+    match tokio::task::spawn_blocking(move || finishing.finish_deliveries(&finished)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "could not record webhook deliveries"),
+        Err(error) => tracing::error!(%error, "recording webhook deliveries panicked"),
+    }
+}
+
+/// Counts the events waiting, for `paycode_webhook_queue_depth`.
+async fn count_queue(paycode: &Arc<Paycode>, metrics: &Metrics) {
     let counting = Arc::clone(paycode);
     if let Ok(Ok(pending)) =
         tokio::task::spawn_blocking(move || counting.pending_event_count()).await
     {
         metrics.set_webhook_queue_depth(pending);
     }
-    claimed
 }
 
 /// Sends every event, at most [`WEBHOOK_CONCURRENT_ATTEMPTS`] at once.

@@ -271,9 +271,20 @@ impl Paycode {
     /// Takes the events due now for delivery by this caller, each under a lease of
     /// [`EVENT_LEASE_SECONDS`], with their merchants' webhooks.
     pub fn claim_due_events(&self) -> Result<Vec<DueEvent>, Error> {
+        self.finish_and_claim(&[])
+    }
+
+    /// Records how the previous round's attempts ended (see [`Paycode::finish_deliveries`])
+    /// and takes the next round's events (see [`Paycode::claim_due_events`]), in one
+    /// transaction: a delivery round costs the database one commit.
+    pub fn finish_and_claim(&self, outcomes: &[DeliveryOutcome]) -> Result<Vec<DueEvent>, Error> {
         let now = self.now();
         let lease_until = now + Self::seconds(EVENT_LEASE_SECONDS);
+        let attempts = self.attempts_of(outcomes, now);
         let (events, merchants) = self.in_transaction(|transaction| {
+            if !attempts.is_empty() {
+                transaction.finish_event_attempts(&attempts)?;
+            }
             let events = transaction.claim_due_events(now, lease_until, EVENT_CLAIM_BATCH_SIZE)?;
             let mut ids: Vec<MerchantId> = events.iter().map(|event| event.merchant_id).collect();
             ids.sort();
@@ -317,8 +328,13 @@ impl Paycode {
         if outcomes.is_empty() {
             return Ok(0);
         }
-        let now = self.now();
-        let attempts: Vec<EventAttempt> = outcomes
+        let attempts = self.attempts_of(outcomes, self.now());
+        self.in_transaction(|transaction| Ok(transaction.finish_event_attempts(&attempts)?))
+    }
+
+    /// The attempts to record for `outcomes` seen at `now`, with their next attempt times.
+    fn attempts_of(&self, outcomes: &[DeliveryOutcome], now: UnixMillis) -> Vec<EventAttempt> {
+        outcomes
             .iter()
             .map(|outcome| EventAttempt {
                 id: outcome.event,
@@ -334,8 +350,7 @@ impl Paycode {
                 }),
                 error: outcome.error.clone().map(bounded_error),
             })
-            .collect();
-        self.in_transaction(|transaction| Ok(transaction.finish_event_attempts(&attempts)?))
+            .collect()
     }
 
     /// Events waiting for an attempt, for the queue depth metric.
