@@ -38,3 +38,52 @@ export function formatMoney(minor, currency, locale) {
   // Intl formats decimal strings exactly (no floating point on the way).
   return format.format(/** @type {`${number}`} */ (majorUnits(minor, currency)));
 }
+
+/** The largest amount the API takes, in minor units (the CLI's `MAX_AMOUNT_MINOR`). */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+
+/** The longest amount text read (the CLI's `MAX_AMOUNT_TEXT_BYTES`). */
+export const MAX_AMOUNT_TEXT_LENGTH = 32;
+
+/**
+ * Why a typed amount was refused, as the CLI's `AmountError` says it.
+ * @typedef {'empty' | 'too_long' | 'negative' | 'syntax' | 'too_many_decimals' | 'too_large' | 'zero'} AmountProblem
+ */
+
+/**
+ * Reads an amount typed in major units (`12.50`) into minor units, exactly, with the CLI's
+ * rules (`paycode_wallet::parse_amount`): ASCII digits, optionally a point and 1 to `decimals`
+ * digits; no signs, spaces, exponents or separators; more than zero and at most
+ * {@link MAX_AMOUNT_MINOR}. The digits are read as BigInt, never as a floating-point number.
+ * @param {string} text
+ * @param {number} decimals the currency's digits after the point (see {@link currencyDecimals})
+ * @returns {{minor: number} | {problem: AmountProblem}}
+ */
+export function parseAmount(text, decimals) {
+  if (text === '') {
+    return { problem: 'empty' };
+  }
+  if (text.length > MAX_AMOUNT_TEXT_LENGTH) {
+    return { problem: 'too_long' };
+  }
+  if (text.startsWith('-')) {
+    return { problem: 'negative' };
+  }
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  if (!match) {
+    return { problem: 'syntax' };
+  }
+  const whole = match[1];
+  const fraction = match[2] ?? '';
+  if (fraction.length > decimals) {
+    return { problem: 'too_many_decimals' };
+  }
+  const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  if (minor > BigInt(MAX_AMOUNT_MINOR)) {
+    return { problem: 'too_large' };
+  }
+  if (minor === 0n) {
+    return { problem: 'zero' };
+  }
+  return { minor: Number(minor) };
+}
