@@ -194,12 +194,14 @@ export function render({ till, root, navigate, notice }) {
   }
 
   /**
-   * Shows an outcome: `headline` in large words, as a status or, for a refusal, an alert.
-   * @param {{headline: string, detail?: string, refused?: boolean, finished: boolean}} shown
+   * Shows an outcome: `headline` in large words, as a status or, for a refusal, an alert;
+   * `state` picks its colour.
+   * @param {{state: 'sending' | 'checking' | 'paid' | 'waiting' | 'closed' | 'refused', headline: string, detail?: string, finished: boolean}} shown
    */
-  function showOutcome({ headline, detail = '', refused = false, finished }) {
+  function showOutcome({ state, headline, detail = '', finished }) {
+    const refused = state === 'refused';
     showOnly(outcome);
-    outcome.dataset.state = refused ? 'refused' : headline;
+    outcome.dataset.state = state;
     outcomeStatus.textContent = refused ? '' : headline;
     outcomeAlert.textContent = refused ? headline : '';
     outcomeDetail.textContent = detail;
@@ -234,14 +236,14 @@ export function render({ till, root, navigate, notice }) {
       await waitForCustomer(pending.request.out_trade_no, pending.confirm_deadline);
       return;
     }
-    showOutcome({ headline: t('sending'), finished: false });
+    showOutcome({ state: 'sending', headline: t('sending'), finished: false });
     /** @type {import('../till.js').Trade} */
     let trade;
     try {
       trade = await till.untilAnswered('POST', '/v1/payments', pending.request, {
         isStopped: () => stopped,
         onRetry: (attempt) => {
-          showOutcome({ headline: t('checking'), detail: t('checking_detail', { reference: pending.request.out_trade_no, attempt }), finished: false });
+          showOutcome({ state: 'checking', headline: t('checking'), detail: t('checking_detail', { reference: pending.request.out_trade_no, attempt }), finished: false });
         },
       });
     } catch (error) {
@@ -270,7 +272,7 @@ export function render({ till, root, navigate, notice }) {
       navigate('setup', t('key_revoked'));
       return;
     }
-    showOutcome({ headline: t('refused'), detail: refusalText(code), refused: true, finished: true });
+    showOutcome({ state: 'refused', headline: t('refused'), detail: refusalText(code), finished: true });
   }
 
   /**
@@ -281,11 +283,11 @@ export function render({ till, root, navigate, notice }) {
     till.clearPendingCharge();
     const amount = money(trade.amount);
     if (trade.status === 'SUCCESS') {
-      showOutcome({ headline: t('paid'), detail: t('paid_detail', { amount, trade_no: trade.trade_no }), finished: true });
+      showOutcome({ state: 'paid', headline: t('paid'), detail: t('paid_detail', { amount, trade_no: trade.trade_no }), finished: true });
     } else if (trade.status === 'REVERSED') {
-      showOutcome({ headline: t('reversed'), detail: t('reversed_detail', { amount }), finished: true });
+      showOutcome({ state: 'closed', headline: t('reversed'), detail: t('reversed_detail', { amount }), finished: true });
     } else {
-      showOutcome({ headline: t('closed'), detail: t('closed_detail', { amount }), finished: true });
+      showOutcome({ state: 'closed', headline: t('closed'), detail: t('closed_detail', { amount }), finished: true });
     }
   }
 
@@ -302,7 +304,7 @@ export function render({ till, root, navigate, notice }) {
     const path = `/v1/payments/${encodeURIComponent(outTradeNo)}`;
     const createdAt = firstTrade ? Date.parse(firstTrade.created_at) : till.serverNow();
     const deadline = deadlineText ? Date.parse(deadlineText) : createdAt + DEFAULT_CONFIRM_SECONDS * 1000;
-    showOutcome({ headline: t('waiting'), detail: t('waiting_detail', { amount: money(amountMinor) }), finished: false });
+    showOutcome({ state: 'waiting', headline: t('waiting'), detail: t('waiting_detail', { amount: money(amountMinor) }), finished: false });
     cancelButton.hidden = false;
     cancelButton.disabled = false;
     let cancelRequested = false;
