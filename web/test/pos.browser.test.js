@@ -388,9 +388,14 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     assert.match(refunds.body.items[0].out_refund_no, /^R-till-1-\d{14}-\d+$/);
   });
 
-  test('at 360 px the keypad and the outcome fit the width', async () => {
+  test('the keypad fits a 360 px phone’s width and a 1024 × 768 tablet’s screen', async () => {
+    await till.getByRole('button', { name: 'Charge', exact: true }).first().click();
+    const takePayment = till.getByRole('button', { name: 'Take payment' });
+    await takePayment.waitFor();
+    const box = await takePayment.boundingBox();
+    assert.ok(box && box.y + box.height <= 768, `Take payment ends at ${box && box.y + box.height} px`);
+    await screenshot(till, 'till-keypad-1024');
     await till.setViewportSize({ width: 360, height: 740 });
-    await till.getByRole('button', { name: 'Charge' }).first().click();
     const overflow = await till.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, 'nothing sticks out sideways');
     await screenshot(till, 'till-keypad-360');

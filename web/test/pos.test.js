@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { runInThisContext } from 'node:vm';
+import { runInNewContext, runInThisContext } from 'node:vm';
 
 import { ApiError, UNREACHABLE } from '../shared/api.js';
 import { MAX_AMOUNT_MINOR, parseAmount } from '../shared/money.js';
@@ -186,6 +186,37 @@ test('the vendored decoder reads a QR code of a payment code, and nothing from a
   const decode = zxingDecoder(zxing);
   assert.equal(decode(luminance(rgba, side, side), side, side), code);
   assert.equal(decode(new Uint8ClampedArray(side * side).fill(255), side, side), null);
+});
+
+/**
+ * The modules (1 dark, 0 light) of `digits` in Code 128 set C, from the vendored encoder the
+ * wallet draws with (its object renderer needs no canvas).
+ * @param {string} digits
+ */
+function code128Modules(digits) {
+  const sandbox = /** @type {{window: any, self?: any}} */ ({ window: {} });
+  sandbox.self = sandbox.window;
+  runInNewContext(readFileSync(new URL('../vendor/jsbarcode.code128.min.js', import.meta.url), 'utf8'), sandbox);
+  /** @type {{encodings?: {data: string}[]}} */
+  const rendered = {};
+  sandbox.window.JsBarcode(rendered, digits, { format: 'CODE128C' });
+  return rendered.encodings?.map((encoding) => encoding.data).join('') ?? '';
+}
+
+test('the vendored decoder reads the wallet’s Code 128 barcode of a payment code', () => {
+  const code = '812345678901234567';
+  const quiet = '0'.repeat(10);
+  const modules = quiet + code128Modules(code) + quiet;
+  const scale = 3;
+  const width = modules.length * scale;
+  const height = 60;
+  const gray = new Uint8ClampedArray(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      gray[y * width + x] = modules[Math.floor(x / scale)] === '1' ? 0 : 255;
+    }
+  }
+  assert.equal(zxingDecoder(zxing)(gray, width, height), code);
 });
 
 test('luminance weighs green most and takes transparent pixels as white', () => {

@@ -88,7 +88,9 @@ export function render({ till, root, navigate }) {
         navigate('setup', t('key_revoked'));
         return;
       }
-      alert.textContent = t('trades_unavailable', { message: refusalText(error instanceof ApiError ? error.code : 'INTERNAL') });
+      const code = error instanceof ApiError ? error.code : 'INTERNAL';
+      // NOT_FOUND here is a server without the list, not an unknown trade.
+      alert.textContent = t('trades_unavailable', { message: code === 'NOT_FOUND' ? t('error_other', { code }) : refusalText(code) });
     } finally {
       more.disabled = false;
     }
