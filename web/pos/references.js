@@ -101,13 +101,3 @@ export function retryDelayMilliseconds(attempt) {
 export function secondsLeft(deadlineMilliseconds, serverNowMilliseconds) {
   return Math.max(0, Math.ceil((deadlineMilliseconds - serverNowMilliseconds) / 1000));
 }
-
-/**
- * A calendar day as `YYYY-MM-DD`, in the till's local time: the day the cashier means by
- * "today".
- * @param {Date} date
- */
-export function localDay(date) {
-  const pad = (/** @type {number} */ value) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-}

@@ -371,11 +371,29 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
   });
 
   test('today’s trades: the totals, paging, and a refund clicked twice refunds once', async () => {
+    // More trades than a page holds, charged through the API as another till would.
+    for (let number = 1; number <= 15; number++) {
+      const paid = await call(`${server.url}/v1/payments`, 'POST', merchantKey, { out_trade_no: `api-${number}`, auth_code: await freshCode(), amount: 100 + number, terminal_id: 'till-2' });
+      assert.equal(paid.body.status, 'SUCCESS', JSON.stringify(paid.body));
+    }
+    const day = (await call(`${server.url}/v1/merchant/trades?limit=100`, 'GET', merchantKey)).body;
+    assert.ok(day.items.length > 20, `${day.items.length} trades today`);
+
     await till.getByRole('button', { name: 'Today' }).click();
     const rows = till.locator('ul.trades li[data-out-trade-no]');
-    await rows.first().waitFor();
-    await assert.doesNotReject(till.locator('dl.totals').getByText('Taken').waitFor());
-    const first = rows.first();
+    await till.waitForFunction(() => document.querySelectorAll('ul.trades li[data-out-trade-no]').length === 20);
+    const totals = till.locator('dl.totals');
+    await assert.doesNotReject(totals.locator('div').filter({ hasText: 'Paid' }).getByText(String(day.totals.paid_count), { exact: true }).waitFor());
+    const gross = (day.totals.gross / 100).toLocaleString('en-US', { minimumFractionDigits: 2 });
+    await assert.doesNotReject(totals.locator('div').filter({ hasText: 'Taken' }).getByText(`CN¥${gross}`).waitFor());
+    assert.equal(await rows.first().getAttribute('data-out-trade-no'), day.items[0].out_trade_no, 'newest first');
+    await till.getByRole('button', { name: 'More' }).click();
+    await till.waitForFunction((count) => document.querySelectorAll('ul.trades li[data-out-trade-no]').length === count, day.items.length);
+    assert.ok(await till.getByRole('button', { name: 'More' }).isHidden(), 'no More after the last page');
+    assert.deepEqual(await rows.evaluateAll((items) => items.map((item) => item.getAttribute('data-out-trade-no'))), day.items.map((/** @type {{out_trade_no: string}} */ trade) => trade.out_trade_no));
+
+    // The till's first payment of the day: CN¥12.50, of which CN¥1.00 goes back.
+    const first = till.locator('ul.trades li[data-out-trade-no]').filter({ hasText: 'CN¥12.50' });
     const outTradeNo = /** @type {string} */ (await first.getAttribute('data-out-trade-no'));
     await first.getByRole('button', { name: 'Refund' }).click();
     await first.getByLabel('Amount to refund (CNY)').fill('1.00');
@@ -386,6 +404,7 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     assert.equal(refunds.body.items.length, 1, JSON.stringify(refunds.body));
     assert.equal(refunds.body.items[0].amount, 100);
     assert.match(refunds.body.items[0].out_refund_no, /^R-till-1-\d{14}-\d+$/);
+    await assert.doesNotReject(till.locator('ul.trades li').filter({ hasText: 'CN¥1.00 refunded' }).first().waitFor());
   });
 
   test('the keypad fits a 360 px phone’s width and a 1024 × 768 tablet’s screen', async () => {

@@ -8,7 +8,7 @@ import { runInNewContext, runInThisContext } from 'node:vm';
 
 import { ApiError, UNREACHABLE } from '../shared/api.js';
 import { MAX_AMOUNT_MINOR, parseAmount } from '../shared/money.js';
-import { localDay, outRefundNo, outTradeNo, paymentCodeFrom, REFERENCE_PATTERN, retryDelayMilliseconds, secondsLeft } from '../pos/references.js';
+import { outRefundNo, outTradeNo, paymentCodeFrom, REFERENCE_PATTERN, retryDelayMilliseconds, secondsLeft } from '../pos/references.js';
 import { luminance, zxingDecoder } from '../pos/scanner.js';
 import { refusalText, t, TABLES } from '../pos/strings.js';
 import { outcomeUnknown, Till } from '../pos/till.js';
@@ -96,10 +96,6 @@ test('the countdown rounds up and stops at zero', () => {
   assert.equal(secondsLeft(10_000, 9_001), 1);
   assert.equal(secondsLeft(10_000, 10_000), 0);
   assert.equal(secondsLeft(10_000, 20_000), 0);
-});
-
-test('today is the local calendar day', () => {
-  assert.equal(localDay(new Date(2026, 0, 5, 23, 59)), '2026-01-05');
 });
 
 test('only a lost answer is asked again', () => {

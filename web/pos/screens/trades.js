@@ -1,10 +1,10 @@
-// Today's trades of this merchant, newest first, a page at a time, with the day's totals and a
+// Today's trades of this merchant (today in the server's time zone, as its statements cut
+// days), newest first, a page at a time, with the day's totals and a
 // refund form under each paid trade. A refund's reference is written down before it is sent and
 // kept until its answer comes, so a double click, a retry or a reload refunds once.
 import { ApiError } from '../../shared/api.js';
 import { field, h, valueOf } from '../../shared/dom.js';
 import { currencyDecimals, formatMoney, parseAmount, majorUnits, MAX_AMOUNT_MINOR } from '../../shared/money.js';
-import { localDay } from '../references.js';
 import { LANGUAGE, refusalText, t } from '../strings.js';
 
 /** Trades per page. */
@@ -26,17 +26,17 @@ export const TRADES_PAGE_SIZE = 20;
 export function render({ till, root, navigate }) {
   const settings = till.requireSettings();
   let currency = settings.currency;
-  const day = localDay(new Date());
   const alert = h('p', { role: 'alert', class: 'alert' });
   const status = h('p', { role: 'status', class: 'status' });
+  const heading = h('h1', {}, t('trades_title'));
   const totals = h('dl', { class: 'totals' });
   const list = h('ul', { class: 'trades' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('more'));
   const refresh = h('button', { type: 'button', class: 'secondary' }, t('refresh'));
-  root.append(h('section', { class: 'card' }, h('h1', {}, `${t('trades_title')} · ${day}`), totals, status, alert, list, more, refresh));
+  root.append(h('section', { class: 'card' }, heading, totals, status, alert, list, more, refresh));
 
   /** The cursor of the next page, or null at the end. */
-  let nextBefore = /** @type {string | null} */ (null);
+  let nextBefore = /** @type {number | null} */ (null);
   let stopped = false;
 
   /** @param {number} minor */
@@ -59,9 +59,10 @@ export function render({ till, root, navigate }) {
   /** @param {boolean} first whether to start again from the newest */
   async function load(first) {
     alert.textContent = '';
-    const query = new URLSearchParams({ date: day, limit: String(TRADES_PAGE_SIZE) });
-    if (!first && nextBefore) {
-      query.set('before', nextBefore);
+    // No date: the server's today, in the time zone its statements use.
+    const query = new URLSearchParams({ limit: String(TRADES_PAGE_SIZE) });
+    if (!first && nextBefore !== null) {
+      query.set('before', String(nextBefore));
     }
     more.disabled = true;
     try {
@@ -70,6 +71,7 @@ export function render({ till, root, navigate }) {
         return;
       }
       currency = page.currency ?? currency;
+      heading.textContent = `${t('trades_title')} · ${page.date}`;
       if (first) {
         list.replaceChildren();
       }
