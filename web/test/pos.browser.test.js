@@ -430,6 +430,19 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     assert.equal(stored, null);
   });
 
+  test('Chinese browsers get the Chinese strings', async () => {
+    const chinese = await browser.newContext({ locale: 'zh-CN', viewport: { width: 360, height: 700 } });
+    try {
+      const page = await chinese.newPage();
+      await page.goto(`${server.url}/pos/`);
+      await assert.doesNotReject(page.getByLabel('商户 API 密钥').waitFor());
+      await assert.doesNotReject(page.getByRole('button', { name: '保存并验证密钥' }).waitFor());
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    } finally {
+      await chinese.close();
+    }
+  });
+
   test('the pages broke no Content-Security-Policy rule and threw no error', () => {
     assert.deepEqual(pageProblems, []);
   });

@@ -168,7 +168,8 @@ export function render({ till, root, navigate }) {
       if (outcome.refunded !== undefined) {
         trade.refunded_amount += outcome.refunded;
         refundedLine.textContent = t('refunded_part', { amount: money(trade.refunded_amount) });
-        formStatus.textContent = t('refunded', { amount: money(outcome.refunded) });
+        // Said above the list, which is read again (with the new totals) and redrawn.
+        status.textContent = t('refunded', { amount: money(outcome.refunded) });
         load(true);
       } else {
         formAlert.textContent = outcome.message;
