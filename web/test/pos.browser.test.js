@@ -93,6 +93,7 @@ async function setUpTill(page) {
  * @param {string} amount
  */
 async function enterAmount(page, amount) {
+  // Back to the amount from an outcome or from the code step, whichever is on the screen.
   for (const name of ['Next customer', 'Change the amount']) {
     const back = page.getByRole('button', { name });
     if (await back.isVisible()) {
@@ -234,6 +235,12 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(till.getByRole('alert').filter({ hasText: 'Not paid' }).waitFor());
     await assert.doesNotReject(outcome(till).getByText('This code was already used. Ask the customer to refresh the code.').waitFor());
     await screenshot(till, 'till-code-used');
+
+    // The same amount, charged again with the refreshed code.
+    await till.getByRole('button', { name: 'Scan a new code' }).click();
+    await assert.doesNotReject(till.getByRole('heading', { name: /Charge CN¥3\.00/ }).waitFor());
+    await scan(till, await freshCode());
+    await assert.doesNotReject(till.getByRole('status').filter({ hasText: /^Paid$/ }).waitFor());
 
     // A code of the wrong length never leaves the till.
     await enterAmount(till, '1');

@@ -38,7 +38,9 @@ export function render({ till, root, navigate, notice }) {
   const amountForm = h(
     'form',
     { class: 'card', novalidate: true },
-    field('amount', t('amount', { currency }), { type: 'text', inputmode: 'decimal', autocomplete: 'off', maxlength: 32, class: 'amount-input' }),
+    // The on-screen keypad is the tablet's keyboard: `inputmode: none` keeps the system's from
+    // covering it, while a real keyboard still types into the field.
+    field('amount', t('amount', { currency }), { type: 'text', inputmode: 'none', autocomplete: 'off', maxlength: 32, class: 'amount-input' }),
     keypad(),
     amountAlert,
     h('button', { type: 'submit', class: 'big' }, t('take_payment')),
@@ -72,8 +74,9 @@ export function render({ till, root, navigate, notice }) {
   const outcomeDetail = h('p', { class: 'outcome-detail' });
   const countdown = h('p', { class: 'countdown' });
   const cancelButton = h('button', { type: 'button', class: 'danger', hidden: true }, t('cancel_button'));
+  const newCodeButton = h('button', { type: 'button', class: 'big', hidden: true, onclick: () => showCode() }, t('scan_new_code'));
   const nextButton = h('button', { type: 'button', class: 'big', hidden: true, onclick: () => showAmount() }, t('next_customer'));
-  const outcome = h('section', { class: 'card outcome', hidden: true }, outcomeStatus, outcomeAlert, outcomeDetail, countdown, cancelButton, nextButton);
+  const outcome = h('section', { class: 'card outcome', hidden: true }, outcomeStatus, outcomeAlert, outcomeDetail, countdown, cancelButton, newCodeButton, nextButton);
 
   root.append(amountForm, codeForm, outcome);
 
@@ -207,8 +210,12 @@ export function render({ till, root, navigate, notice }) {
     outcomeDetail.textContent = detail;
     countdown.textContent = '';
     cancelButton.hidden = true;
+    // After a refusal the same amount is usually charged again with a new code.
+    newCodeButton.hidden = !refused;
     nextButton.hidden = !finished;
-    if (finished) {
+    if (refused) {
+      newCodeButton.focus();
+    } else if (finished) {
       nextButton.focus();
     }
   }
