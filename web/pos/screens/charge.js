@@ -18,11 +18,40 @@ export const WAITING_POLL_MILLISECONDS = 2000;
 /** How often the countdown is redrawn. */
 const TICK_MILLISECONDS = 250;
 
-/** The keypad's keys, in the order of a telephone pad with the point and zero below. */
+/** The keypad's keys in a calculator's order (7 8 9 on top), the point and zero below. */
 const KEYPAD_DIGITS = ['7', '8', '9', '4', '5', '6', '1', '2', '3', '.', '0'];
 
 /** @param {number} milliseconds */
 const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * The keypad: real buttons that type into `input` (digits and the point), delete its last
+ * character, or clear it; `afterPress` runs after each.
+ * @param {HTMLInputElement} input
+ * @param {() => void} afterPress
+ */
+function keypad(input, afterPress) {
+  /** @param {string} key a digit, `.`, `backspace` or `clear` */
+  const press = (key) => {
+    if (key === 'clear') {
+      input.value = '';
+    } else if (key === 'backspace') {
+      input.value = input.value.slice(0, -1);
+    } else if (input.value.length < input.maxLength) {
+      input.value += key;
+    }
+    afterPress();
+  };
+  /** @param {string} text */
+  const key = (text) => h('button', { type: 'button', class: 'key', onclick: () => press(text) }, text);
+  return h(
+    'div',
+    { class: 'keypad', role: 'group', 'aria-label': t('keypad') },
+    ...KEYPAD_DIGITS.map(key),
+    h('button', { type: 'button', class: 'key', 'aria-label': t('backspace_label'), onclick: () => press('backspace') }, '⌫'),
+    h('button', { type: 'button', class: 'key wide secondary', onclick: () => press('clear') }, t('clear')),
+  );
+}
 
 /** @param {import('../app.js').ScreenContext} context */
 export function render({ till, root, navigate, notice }) {
@@ -41,11 +70,11 @@ export function render({ till, root, navigate, notice }) {
     // The on-screen keypad is the tablet's keyboard: `inputmode: none` keeps the system's from
     // covering it, while a real keyboard still types into the field.
     field('amount', t('amount', { currency }), { type: 'text', inputmode: 'none', autocomplete: 'off', maxlength: 32, class: 'amount-input' }),
-    keypad(),
     amountAlert,
     h('button', { type: 'submit', class: 'big' }, t('take_payment')),
   );
   const amountInput = /** @type {HTMLInputElement} */ (amountForm.querySelector('#amount'));
+  amountAlert.before(keypad(amountInput, () => (amountAlert.textContent = '')));
 
   // The code.
   const chargeTitle = h('h1', {});
@@ -82,30 +111,6 @@ export function render({ till, root, navigate, notice }) {
 
   /** The amount being charged, in minor units. */
   let amountMinor = 0;
-
-  function keypad() {
-    /** @param {string} text */
-    const key = (text) => h('button', { type: 'button', class: 'key', onclick: () => press(text) }, text);
-    return h(
-      'div',
-      { class: 'keypad', role: 'group', 'aria-label': t('keypad') },
-      ...KEYPAD_DIGITS.map(key),
-      h('button', { type: 'button', class: 'key', 'aria-label': t('backspace_label'), onclick: () => press('backspace') }, '⌫'),
-      h('button', { type: 'button', class: 'key wide secondary', onclick: () => press('clear') }, t('clear')),
-    );
-  }
-
-  /** @param {string} key a digit, `.`, `backspace` or `clear` */
-  function press(key) {
-    if (key === 'clear') {
-      amountInput.value = '';
-    } else if (key === 'backspace') {
-      amountInput.value = amountInput.value.slice(0, -1);
-    } else if (amountInput.value.length < 32) {
-      amountInput.value += key;
-    }
-    amountAlert.textContent = '';
-  }
 
   /** @param {HTMLElement} visible */
   function showOnly(visible) {
