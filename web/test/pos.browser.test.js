@@ -202,6 +202,14 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
 
   test('amounts are read with the CLI’s rules; bad ones are explained and go no further', async () => {
     const amount = till.getByLabel('Amount (CNY)');
+    const keypad = till.getByRole('group', { name: 'Keypad' });
+    for (const key of ['9', '.', '5', '0']) {
+      await keypad.getByRole('button', { name: key, exact: true }).click();
+    }
+    await keypad.getByRole('button', { name: 'Delete the last digit' }).click();
+    assert.equal(await amount.inputValue(), '9.5');
+    await keypad.getByRole('button', { name: 'Clear' }).click();
+    assert.equal(await amount.inputValue(), '');
     const cases = [
       ['12.505', 'An amount has at most 2 digits after the decimal point.'],
       ['-1', 'An amount cannot be negative.'],
