@@ -1,6 +1,7 @@
 // Every text the till shows, in English and Simplified Chinese, chosen by the browser's
 // language. `{name}` marks a value filled in when shown. Refusals from the API are keyed by
 // their stable code (`error_CODE_USED`), each saying what the cashier should do next.
+import { AmountError, currencyDecimals, formatMoney, MAX_AMOUNT_MINOR } from '../shared/money.js';
 
 const STRINGS = {
   en: {
@@ -28,10 +29,9 @@ const STRINGS = {
     clear: 'Clear',
     take_payment: 'Take payment',
     amount_empty: 'Type an amount, such as 12.50.',
-    amount_too_long: 'An amount has at most 32 characters.',
     amount_negative: 'An amount cannot be negative.',
     amount_syntax: 'An amount is written as digits with at most one decimal point, such as 12.50.',
-    amount_too_many_decimals: 'An amount has at most {decimals} digits after the decimal point.',
+    amount_decimals: 'An amount has at most {decimals} digits after the decimal point.',
     amount_too_large: 'An amount is at most {limit}.',
     amount_zero: 'An amount must be more than zero.',
     charge_title: 'Charge {amount}',
@@ -128,10 +128,9 @@ const STRINGS = {
     clear: '清除',
     take_payment: '收款',
     amount_empty: '请输入金额，例如 12.50。',
-    amount_too_long: '金额最多 32 个字符。',
     amount_negative: '金额不能为负数。',
     amount_syntax: '金额只能由数字和最多一个小数点组成，例如 12.50。',
-    amount_too_many_decimals: '金额小数点后最多 {decimals} 位。',
+    amount_decimals: '金额小数点后最多 {decimals} 位。',
     amount_too_large: '金额最多为 {limit}。',
     amount_zero: '金额必须大于零。',
     charge_title: '收款 {amount}',
@@ -247,6 +246,18 @@ export function t(key, values = {}, language = LANGUAGE) {
 export function refusalText(code) {
   const key = `error_${code}`;
   return key in STRINGS.en ? t(/** @type {StringKey} */ (key)) : t('error_other', { code });
+}
+
+/**
+ * What to tell the cashier about an amount `parseMajorUnits` refused.
+ * @param {unknown} error
+ * @param {string} currency
+ */
+export function amountRefusalText(error, currency) {
+  if (!(error instanceof AmountError)) {
+    throw error;
+  }
+  return t(`amount_${error.problem}`, { decimals: currencyDecimals(currency), limit: formatMoney(MAX_AMOUNT_MINOR, currency, LANGUAGE) });
 }
 
 /** Every key of every language, for the test that checks the tables agree. */

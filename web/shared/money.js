@@ -39,51 +39,58 @@ export function formatMoney(minor, currency, locale) {
   return format.format(/** @type {`${number}`} */ (majorUnits(minor, currency)));
 }
 
-/** The largest amount the API takes, in minor units (the CLI's `MAX_AMOUNT_MINOR`). */
+/** The largest amount the API accepts, in minor units (`MAX_AMOUNT_MINOR` of the server). */
 export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
 
-/** The longest amount text read (the CLI's `MAX_AMOUNT_TEXT_BYTES`). */
-export const MAX_AMOUNT_TEXT_LENGTH = 32;
-
 /**
- * Why a typed amount was refused, as the CLI's `AmountError` says it.
- * @typedef {'empty' | 'too_long' | 'negative' | 'syntax' | 'too_many_decimals' | 'too_large' | 'zero'} AmountProblem
+ * Why a typed amount was refused: `empty`, `negative`, `syntax` (not digits with at most one
+ * decimal point), `decimals` (more decimals than the currency has), `too_large` or `zero`.
+ * @typedef {'empty' | 'negative' | 'syntax' | 'decimals' | 'too_large' | 'zero'} AmountProblem
  */
 
+/** A typed amount that cannot be read; `problem` says why, for a message people understand. */
+export class AmountError extends Error {
+  /** @param {AmountProblem} problem */
+  constructor(problem) {
+    super(`invalid amount: ${problem}`);
+    this.problem = problem;
+  }
+}
+
 /**
- * Reads an amount typed in major units (`12.50`) into minor units, exactly, with the CLI's
- * rules (`paycode_wallet::parse_amount`): ASCII digits, optionally a point and 1 to `decimals`
- * digits; no signs, spaces, exponents or separators; more than zero and at most
- * {@link MAX_AMOUNT_MINOR}. The digits are read as BigInt, never as a floating-point number.
+ * Reads an amount typed in major units ("12.50") into minor units (1250 for CNY), exactly and
+ * with the CLI's rules: digits with at most one decimal point and at most the currency's
+ * decimals, more than zero, at most {@link MAX_AMOUNT_MINOR}. Spaces around it are ignored;
+ * signs, exponents and separators are refused.
  * @param {string} text
- * @param {number} decimals the currency's digits after the point (see {@link currencyDecimals})
- * @returns {{minor: number} | {problem: AmountProblem}}
+ * @param {string} currency ISO 4217 code
+ * @returns {number} minor units, a safe integer
+ * @throws {AmountError}
  */
-export function parseAmount(text, decimals) {
-  if (text === '') {
-    return { problem: 'empty' };
+export function parseMajorUnits(text, currency) {
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    throw new AmountError('empty');
   }
-  if (text.length > MAX_AMOUNT_TEXT_LENGTH) {
-    return { problem: 'too_long' };
+  if (trimmed.startsWith('-')) {
+    throw new AmountError('negative');
   }
-  if (text.startsWith('-')) {
-    return { problem: 'negative' };
-  }
-  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(trimmed);
   if (!match) {
-    return { problem: 'syntax' };
+    throw new AmountError('syntax');
   }
-  const whole = match[1];
-  const fraction = match[2] ?? '';
+  const [, whole, fraction = ''] = match;
+  const decimals = currencyDecimals(currency);
   if (fraction.length > decimals) {
-    return { problem: 'too_many_decimals' };
+    throw new AmountError('decimals');
   }
+  // BigInt, so that no number of digits can lose precision before the limit is checked.
   const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
   if (minor > BigInt(MAX_AMOUNT_MINOR)) {
-    return { problem: 'too_large' };
+    throw new AmountError('too_large');
   }
   if (minor === 0n) {
-    return { problem: 'zero' };
+    throw new AmountError('zero');
   }
-  return { minor: Number(minor) };
+  return Number(minor);
 }

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { runInNewContext, runInThisContext } from 'node:vm';
 
 import { ApiError, UNREACHABLE } from '../shared/api.js';
-import { MAX_AMOUNT_MINOR, parseAmount } from '../shared/money.js';
+import { AmountError, MAX_AMOUNT_MINOR, parseMajorUnits } from '../shared/money.js';
 import { outRefundNo, outTradeNo, paymentCodeFrom, REFERENCE_PATTERN, retryDelayMilliseconds, secondsLeft } from '../pos/references.js';
 import { luminance, zxingDecoder } from '../pos/scanner.js';
-import { refusalText, t, TABLES } from '../pos/strings.js';
+import { amountRefusalText, refusalText, t, TABLES } from '../pos/strings.js';
 import { outcomeUnknown, Till } from '../pos/till.js';
 import { encode } from '../vendor/uqr.mjs';
 
@@ -25,43 +25,52 @@ const zxing = loadZxing();
 
 test('typed amounts become exact minor units, as the CLI reads them', () => {
   const accepted = [
-    ['12.50', 2, 1250],
-    ['12.5', 2, 1250],
-    ['3', 2, 300],
-    ['0.01', 2, 1],
-    ['0.29', 2, 29],
-    ['007', 2, 700],
-    ['88', 0, 88],
-    ['10000000000', 2, MAX_AMOUNT_MINOR],
+    ['12.50', 'CNY', 1250],
+    ['12.5', 'CNY', 1250],
+    ['3', 'CNY', 300],
+    ['0.01', 'CNY', 1],
+    ['0.29', 'CNY', 29],
+    ['007', 'CNY', 700],
+    ['88', 'JPY', 88],
+    ['10000000000', 'CNY', MAX_AMOUNT_MINOR],
   ];
-  for (const [text, decimals, minor] of accepted) {
-    assert.deepEqual(parseAmount(/** @type {string} */ (text), /** @type {number} */ (decimals)), { minor }, String(text));
+  for (const [text, currency, minor] of accepted) {
+    assert.equal(parseMajorUnits(String(text), String(currency)), minor, String(text));
   }
 });
 
-test('bad amounts are refused with the CLI’s reasons', () => {
+test('bad amounts are refused with the CLI’s reasons, each with its message', () => {
   const refused = [
-    ['12.505', 'too_many_decimals'],
-    ['1.5', 'too_many_decimals', 0],
-    ['-1', 'negative'],
-    ['abc', 'syntax'],
-    ['0', 'zero'],
+    ['12.505', 'decimals', 'An amount has at most 2 digits after the decimal point.'],
+    ['1.5', 'decimals', 'An amount has at most 0 digits after the decimal point.', 'JPY'],
+    ['-1', 'negative', 'An amount cannot be negative.'],
+    ['abc', 'syntax', 'An amount is written as digits with at most one decimal point, such as 12.50.'],
+    ['0', 'zero', 'An amount must be more than zero.'],
     ['0.00', 'zero'],
-    ['', 'empty'],
+    ['', 'empty', 'Type an amount, such as 12.50.'],
     ['12.', 'syntax'],
     ['.5', 'syntax'],
     ['1e3', 'syntax'],
     ['1,000', 'syntax'],
-    [' 12', 'syntax'],
     ['+1', 'syntax'],
     ['١٢', 'syntax'],
-    ['10000000000.01', 'too_large'],
-    ['9'.repeat(32), 'too_large'],
-    ['9'.repeat(33), 'too_long'],
+    ['10000000000.01', 'too_large', 'An amount is at most CN¥10,000,000,000.00.'],
+    ['9'.repeat(40), 'too_large'],
   ];
-  for (const [text, problem, decimals = 2] of refused) {
-    assert.deepEqual(parseAmount(/** @type {string} */ (text), /** @type {number} */ (decimals)), { problem }, JSON.stringify(text));
+  for (const [text, problem, message, currency = 'CNY'] of refused) {
+    assert.throws(
+      () => parseMajorUnits(/** @type {string} */ (text), currency),
+      (/** @type {unknown} */ error) => {
+        assert.ok(error instanceof AmountError);
+        assert.equal(error.problem, problem, JSON.stringify(text));
+        if (message) {
+          assert.equal(amountRefusalText(error, currency), message);
+        }
+        return true;
+      },
+    );
   }
+  assert.throws(() => amountRefusalText(new Error('a bug'), 'CNY'), /a bug/);
 });
 
 test('a reference is the terminal id, the UTC second and the counter, within the API’s rule', () => {

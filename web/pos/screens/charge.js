@@ -6,10 +6,10 @@
 // these was under way.
 import { ApiError } from '../../shared/api.js';
 import { field, h, valueOf } from '../../shared/dom.js';
-import { currencyDecimals, formatMoney, MAX_AMOUNT_MINOR, parseAmount } from '../../shared/money.js';
+import { formatMoney, parseMajorUnits } from '../../shared/money.js';
 import { paymentCodeFrom, secondsLeft } from '../references.js';
 import { startCamera } from '../scanner.js';
-import { LANGUAGE, refusalText, t } from '../strings.js';
+import { amountRefusalText, LANGUAGE, refusalText, t } from '../strings.js';
 import { DEFAULT_CONFIRM_SECONDS } from '../till.js';
 
 /** How often a payment waiting for the customer is asked about. */
@@ -57,7 +57,6 @@ function keypad(input, afterPress) {
 export function render({ till, root, navigate, notice }) {
   const settings = till.requireSettings();
   const currency = settings.currency;
-  const decimals = currencyDecimals(currency);
   let stopped = false;
   /** @type {(() => void) | null} */
   let stopCamera = null;
@@ -142,12 +141,12 @@ export function render({ till, root, navigate, notice }) {
 
   amountForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const parsed = parseAmount(valueOf(amountForm, 'amount'), decimals);
-    if ('problem' in parsed) {
-      amountAlert.textContent = t(`amount_${parsed.problem}`, { decimals, limit: money(MAX_AMOUNT_MINOR) });
+    try {
+      amountMinor = parseMajorUnits(valueOf(amountForm, 'amount'), currency);
+    } catch (error) {
+      amountAlert.textContent = amountRefusalText(error, currency);
       return;
     }
-    amountMinor = parsed.minor;
     showCode();
   });
 

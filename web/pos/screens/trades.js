@@ -4,8 +4,8 @@
 // kept until its answer comes, so a double click, a retry or a reload refunds once.
 import { ApiError } from '../../shared/api.js';
 import { field, h, valueOf } from '../../shared/dom.js';
-import { currencyDecimals, formatMoney, parseAmount, majorUnits, MAX_AMOUNT_MINOR } from '../../shared/money.js';
-import { LANGUAGE, refusalText, t } from '../strings.js';
+import { formatMoney, majorUnits, parseMajorUnits } from '../../shared/money.js';
+import { amountRefusalText, LANGUAGE, refusalText, t } from '../strings.js';
 
 /** Trades per page. */
 export const TRADES_PAGE_SIZE = 20;
@@ -130,7 +130,6 @@ export function render({ till, root, navigate }) {
    */
   function refundForm(trade, refundedLine) {
     const id = `refund-${trade.out_trade_no}`;
-    const decimals = currencyDecimals(currency);
     const open = h('button', { type: 'button', class: 'secondary' }, t('refund_button'));
     const formAlert = h('p', { role: 'alert', class: 'alert' });
     const formStatus = h('p', { role: 'status', class: 'status' });
@@ -154,15 +153,17 @@ export function render({ till, root, navigate }) {
       if (submit.disabled) {
         return;
       }
-      const parsed = parseAmount(valueOf(form, id), decimals);
-      if ('problem' in parsed) {
-        formAlert.textContent = t(`amount_${parsed.problem}`, { decimals, limit: money(MAX_AMOUNT_MINOR) });
+      let amount;
+      try {
+        amount = parseMajorUnits(valueOf(form, id), currency);
+      } catch (error) {
+        formAlert.textContent = amountRefusalText(error, currency);
         return;
       }
       formAlert.textContent = '';
       submit.disabled = true;
       formStatus.textContent = t('refunding');
-      const outcome = await sendRefund(trade, parsed.minor);
+      const outcome = await sendRefund(trade, amount);
       formStatus.textContent = '';
       submit.disabled = false;
       if (outcome.refunded !== undefined) {
