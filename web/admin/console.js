@@ -75,8 +75,8 @@ export const PAGE_SIZE = 20;
  * @property {string | null} paid_at
  * @property {number} merchant_id
  * @property {string} merchant_name
- * @property {number | null} user_id
- * @property {string | null} username
+ * @property {number} user_id
+ * @property {string} username
  * @property {string | null} terminal_id
  * @property {string | null} subject
  */
@@ -302,8 +302,8 @@ export class AdminClient {
 
   /**
    * @param {TradeFilter} filter
-   * @param {string | number | null} [before]
-   * @returns {Promise<{items: Trade[], next_before: string | number | null}>}
+   * @param {number | null} [before]
+   * @returns {Promise<{items: Trade[], next_before: number | null}>}
    */
   trades(filter, before) {
     return this.call('GET', `/v1/admin/trades${queryString({ ...filter, before, limit: PAGE_SIZE })}`);
@@ -315,7 +315,7 @@ export class AdminClient {
   }
 
   /**
-   * @param {string} date YYYY-MM-DD
+   * @param {string} date YYYY-MM-DD in the deployment's time zone, or empty for its today
    * @returns {Promise<Summary>}
    */
   summary(date) {

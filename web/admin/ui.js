@@ -77,13 +77,6 @@ export function localTime(timestamp) {
   return new Intl.DateTimeFormat(LANGUAGE, { dateStyle: 'medium', timeStyle: 'medium' }).format(date);
 }
 
-/** Today's date in this browser's time zone, as YYYY-MM-DD. */
-export function today() {
-  const now = new Date();
-  const pad = (/** @type {number} */ value) => String(value).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 /**
  * A line for outcomes: `role="status"` for news, `role="alert"` for errors. Empty lines are
  * hidden by the style sheet.

@@ -1,9 +1,10 @@
 // Health: whether the server and its database answer, the ledger check in plain words (the
-// failing counts listed when it fails), and a day's figures (`#health?date=2026-12-02`,
-// today by default) from the admin summary.
+// failing counts listed when it fails), and a day's figures (`#health?date=2026-12-02`) from
+// the admin summary: by default the server's today, since days are cut in the deployment's
+// time zone, which need not be this browser's.
 import { h } from '../../shared/dom.js';
-import { t } from '../strings.js';
-import { MessageLine, card, errorMessage, money, today, whileBusy } from '../ui.js';
+import { TABLES, t } from '../strings.js';
+import { MessageLine, card, errorMessage, money, whileBusy } from '../ui.js';
 
 /** The invariants of the ledger check that must be zero, in the order they are listed. */
 const LEDGER_INVARIANTS = /** @type {const} */ ([
@@ -17,8 +18,17 @@ const LEDGER_INVARIANTS = /** @type {const} */ ([
 
 /** @param {import('../app.js').ScreenContext} context */
 export function render({ admin, root, navigate, parameters }) {
-  const date = parameters.get('date') || today();
+  const date = parameters.get('date') ?? '';
   root.append(h('h1', {}, t('health_title')), h('div', { class: 'columns' }, serverCard(admin), ledgerCard(admin)), summaryCard(admin, date, navigate));
+}
+
+/**
+ * What a refusal code means, in words, or nothing for a code this console does not know.
+ * @param {string} code
+ */
+function refusalReason(code) {
+  const key = `refusal_${code}`;
+  return key in TABLES.en ? t(/** @type {import('../strings.js').StringKey} */ (key)) : '';
 }
 
 /** @param {import('../console.js').AdminClient} admin */
@@ -58,7 +68,7 @@ function ledgerCard(admin) {
 
 /**
  * @param {import('../console.js').AdminClient} admin
- * @param {string} date YYYY-MM-DD
+ * @param {string} date YYYY-MM-DD, or empty for the server's today
  * @param {import('../app.js').Navigate} navigate
  */
 function summaryCard(admin, date, navigate) {
@@ -76,6 +86,7 @@ function summaryCard(admin, date, navigate) {
     .summary(date)
     .then((summary) => {
       message.clear();
+      dayInput.value = summary.date;
       heading.textContent = t('summary_day', { date: summary.date, time_zone: summary.time_zone });
       const figure = (/** @type {string} */ label, /** @type {string} */ value, /** @type {string} */ name) =>
         h('div', { class: 'figure', 'data-figure': name }, h('span', { class: 'figure-label' }, label), h('strong', { class: 'figure-value' }, value));
@@ -94,7 +105,7 @@ function summaryCard(admin, date, navigate) {
         h('h3', {}, t('summary_refusals')),
         refusals.length === 0
           ? h('p', {}, t('summary_no_refusals'))
-          : h('ul', { class: 'rows refusals' }, ...refusals.map(([code, count]) => h('li', {}, h('code', {}, code), h('strong', {}, String(count))))),
+          : h('ul', { class: 'rows refusals' }, ...refusals.map(([code, count]) => h('li', {}, h('span', { class: 'what' }, h('code', {}, code), h('small', {}, refusalReason(code))), h('strong', {}, String(count))))),
       );
     })
     .catch((error) => message.fail(errorMessage(error)));

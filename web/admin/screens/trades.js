@@ -1,9 +1,9 @@
 // Trades: search by merchant, order number, trade number, status and day. The search lives in
 // the URL (`#trades?merchant_id=3&date=2026-12-02`), so a reload or a shared link shows the
-// same trades; opening the screen with no search shows today's trades.
+// same trades; opening the screen with no search shows the newest trades of every day.
 import { field, h, valueOf } from '../../shared/dom.js';
 import { t } from '../strings.js';
-import { MessageLine, card, localTime, money, pagedList, today } from '../ui.js';
+import { MessageLine, card, localTime, money, pagedList } from '../ui.js';
 
 /** The filters of the search form, in the order of the form, as named in the API. */
 const FILTERS = /** @type {const} */ (['merchant_id', 'out_trade_no', 'trade_no', 'status', 'date']);
@@ -13,10 +13,6 @@ const STATUSES = /** @type {const} */ (['SUCCESS', 'USER_PAYING', 'CLOSED', 'REV
 
 /** @param {import('../app.js').ScreenContext} context */
 export function render({ admin, root, navigate, parameters }) {
-  if ([...parameters.keys()].length === 0) {
-    navigate('trades', { date: today() }, undefined, true);
-    return;
-  }
   /** @type {import('../console.js').TradeFilter} */
   const filter = {};
   for (const name of FILTERS) {
@@ -77,9 +73,7 @@ function searchForm(filter, message, navigate) {
       wanted[name] = name === 'status' ? status.value : valueOf(form, name).trim();
     }
     message.clear();
-    // An empty search is kept in the URL as `search=all`, so that it does not fall back to
-    // today's trades.
-    navigate('trades', Object.values(wanted).some(Boolean) ? wanted : { search: 'all' });
+    navigate('trades', wanted);
   });
   return form;
 }
@@ -93,7 +87,7 @@ function results(admin, filter) {
     listClass: 'trades',
     empty: t('no_trades'),
     load: async (before) => {
-      const page = await admin.trades(filter, before);
+      const page = await admin.trades(filter, typeof before === 'number' ? before : null);
       return { items: page.items, next: page.next_before };
     },
     row: tradeRow,
@@ -102,7 +96,7 @@ function results(admin, filter) {
 
 /** @param {import('../console.js').Trade} trade */
 function tradeRow(trade) {
-  const payer = trade.user_id ? h('a', { href: `#user/${trade.user_id}` }, trade.username ?? String(trade.user_id)) : '—';
+  const payer = h('a', { href: `#user/${trade.user_id}` }, trade.username);
   return h(
     'li',
     { class: 'trade', 'data-trade-no': trade.trade_no },
