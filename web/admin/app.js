@@ -13,8 +13,9 @@ import { LANGUAGE, t } from './strings.js';
 
 /**
  * Goes to `screen` (with `/id` for one user or merchant) with `parameters` in the fragment;
- * `notice` is shown by the next screen; `replace` leaves no history entry.
- * @typedef {(screen: string, parameters?: Record<string, string>, notice?: string, replace?: boolean) => void} Navigate
+ * `notice` is shown by the next screen (as an alert when given as `{problem}`); `replace` leaves
+ * no history entry.
+ * @typedef {(screen: string, parameters?: Record<string, string>, notice?: string | {problem: string}, replace?: boolean) => void} Navigate
  */
 
 /**
@@ -25,7 +26,8 @@ import { LANGUAGE, t } from './strings.js';
  * @property {Navigate} navigate
  * @property {URLSearchParams} parameters from the fragment, after `?`
  * @property {number} id of the user or merchant, for `#user/ID` and `#merchant/ID`
- * @property {string} [notice] a message the previous screen left for this one
+ * @property {string} [notice] news the previous screen left for this one
+ * @property {string} [problem] a problem the previous screen left for this one
  */
 
 /** @type {Record<string, (context: ScreenContext) => void>} */
@@ -49,12 +51,12 @@ const SECTIONS = /** @type {const} */ ([
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const navigation = /** @type {HTMLElement} */ (document.getElementById('navigation'));
-/** @type {string | undefined} */
+/** @type {string | {problem: string} | undefined} */
 let pendingNotice;
 
 const admin = new AdminClient(() => {
   if (!location.hash.startsWith('#login')) {
-    navigate('login', {}, t('error_key_refused'));
+    navigate('login', {}, { problem: t('error_key_refused') });
   }
 });
 
@@ -113,9 +115,11 @@ function show() {
   }
   main.replaceChildren();
   drawNavigation(screen);
-  const notice = pendingNotice;
+  const left = pendingNotice;
   pendingNotice = undefined;
-  SCREENS[screen]({ admin, root: main, navigate, parameters, id, notice });
+  const notice = typeof left === 'string' ? left : undefined;
+  const problem = typeof left === 'object' ? left.problem : undefined;
+  SCREENS[screen]({ admin, root: main, navigate, parameters, id, notice, problem });
   window.scrollTo(0, 0);
 }
 

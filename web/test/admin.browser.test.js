@@ -465,7 +465,8 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     // first call.
     await page.evaluate(() => sessionStorage.setItem('paycode-admin-key', 'stale-key'));
     await page.goto(`${server.url}/admin/#merchants`);
-    await assert.doesNotReject(alertLine('no longer accepts this admin key').or(statusLine('no longer accepts this admin key')).waitFor());
+    await assert.doesNotReject(alertLine('no longer accepts this admin key').waitFor());
+    await assert.doesNotReject(page.getByLabel('Admin key').waitFor());
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   });
 

@@ -5,10 +5,13 @@ import { t } from '../strings.js';
 import { MessageLine, errorMessage, whileBusy } from '../ui.js';
 
 /** @param {import('../app.js').ScreenContext} context */
-export function render({ admin, root, navigate, notice }) {
+export function render({ admin, root, navigate, notice, problem }) {
   const message = new MessageLine();
   if (notice) {
     message.ok(notice);
+  }
+  if (problem) {
+    message.fail(problem);
   }
   const button = h('button', { type: 'submit' }, t('login_button'));
   const form = h(
