@@ -231,6 +231,7 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     const rows = page.locator('ul.users li');
     await assert.doesNotReject(rows.nth(1).waitFor());
     assert.deepEqual(await page.locator('ul.users li strong').allTextContents(), ['alice', 'alfred']);
+    await screenshot('admin-users');
 
     await page.getByLabel('Username starts with').fill('member-');
     await page.getByRole('button', { name: 'Search' }).click();
