@@ -370,6 +370,17 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     assert.equal(check.body.ok, true);
     await assert.doesNotReject(page.getByText(`${check.body.accounts} accounts, ${check.body.transactions} transactions`).waitFor());
     assert.equal(await page.locator('#ledger-result').getByRole('alert').count(), 0);
+
+    // A broken ledger (made up here: the real one holds) is said plainly, with what is wrong.
+    await page.route('**/v1/admin/ledger/check', (route) =>
+      route.fulfill({ json: { ...check.body, ok: false, sum_of_balances: -500, negative_user_accounts: 1 } }),
+    );
+    await page.getByRole('button', { name: 'Check again' }).click();
+    const result = page.locator('#ledger-result');
+    await assert.doesNotReject(result.getByRole('alert').filter({ hasText: 'The ledger check FAILED' }).waitFor());
+    assert.deepEqual(await result.locator('ul.failures li').allTextContents(), ['Sum of all balances: -500 (must be 0)', 'User accounts below zero: 1']);
+    await screenshot('admin-ledger-broken');
+    await page.unroute('**/v1/admin/ledger/check');
   });
 
   test('the trade search finds a payment by its merchant and order number', async () => {
