@@ -2,7 +2,7 @@
 // lines, "Show more" paging and the confirmation dialog.
 import { ApiError, UNREACHABLE } from '../shared/api.js';
 import { h } from '../shared/dom.js';
-import { AmountError, currencyDecimals, formatMoney } from '../shared/money.js';
+import { currencyDecimals, formatMoney } from '../shared/money.js';
 import { LANGUAGE, t } from './strings.js';
 
 /**
@@ -31,7 +31,7 @@ export function errorMessage(error) {
 
 /**
  * What to tell the operator about an amount that could not be read.
- * @param {AmountError} error
+ * @param {import('../shared/money.js').AmountError} error
  * @param {string} currency
  */
 export function amountMessage(error, currency) {
@@ -50,8 +50,6 @@ export function amountMessage(error, currency) {
       return t('amount_syntax');
   }
 }
-
-export { AmountError };
 
 /**
  * `minor` minor units for people: "CN¥12.34".

@@ -5,9 +5,9 @@
 // retry after an answer that was lost, sends the same reference and gets the first top-up back.
 import { ApiError, UNREACHABLE } from '../../shared/api.js';
 import { field, h, valueOf } from '../../shared/dom.js';
-import { parseMajorUnits } from '../../shared/money.js';
+import { AmountError, parseMajorUnits } from '../../shared/money.js';
 import { t } from '../strings.js';
-import { AmountError, MessageLine, amountMessage, card, confirmAction, errorMessage, factList, localTime, money, pagedList, whileBusy } from '../ui.js';
+import { MessageLine, amountMessage, card, confirmAction, errorMessage, factList, localTime, money, pagedList, whileBusy } from '../ui.js';
 
 /** @typedef {import('../console.js').AdminClient} AdminClient */
 /** @typedef {import('../console.js').UserOverview} UserOverview */
