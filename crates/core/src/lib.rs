@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod days;
 pub mod error;
 pub mod ids;
 pub mod limits;

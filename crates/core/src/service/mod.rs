@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::clock::{Clock, UnixMillis, MILLIS_PER_SECOND};
 use crate::config::Config;
 use crate::crypto::{keyed_hash, MasterKeys};
+use crate::days::StatementZone;
 use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
 use crate::login_throttle::LoginThrottle;
@@ -71,6 +72,8 @@ pub struct Paycode {
     /// of payment batches.
     passwords: PasswordPool,
     logins: LoginThrottle,
+    /// The time zone that days are cut in.
+    zone: StatementZone,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -128,6 +131,7 @@ impl Paycode {
             .map_or_else(password_pool::default_threads, |threads| threads as usize);
         let passwords = PasswordPool::new(password_threads)?;
         let logins = LoginThrottle::new(config.login_free_failures, config.login_max_delay_seconds);
+        let zone = StatementZone::parse(&config.time_zone)?;
         Ok(Self {
             store,
             clock,
@@ -141,6 +145,7 @@ impl Paycode {
             merchant_keys: key_cache::KeyCache::default(),
             passwords,
             logins,
+            zone,
         })
     }
 
@@ -152,6 +157,11 @@ impl Paycode {
     /// The deployment's currency.
     pub fn currency(&self) -> &Currency {
         &self.config.currency
+    }
+
+    /// The time zone that days are cut in (config `time_zone`).
+    pub fn statement_zone(&self) -> &StatementZone {
+        &self.zone
     }
 
     /// The clock the domain reads.

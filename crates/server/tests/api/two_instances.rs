@@ -467,6 +467,7 @@ fn instance_options(directory: &Path, schema: &ScratchSchema, instance: usize) -
         admin_key: Some(ADMIN_KEY.to_owned()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     }
 }
 
