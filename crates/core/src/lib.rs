@@ -18,6 +18,7 @@ pub mod model;
 pub mod money;
 pub mod password_pool;
 pub mod rate_limit;
+pub mod reports;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -7,6 +7,7 @@ mod credentials;
 mod key_cache;
 mod overlay;
 mod payments;
+mod reports;
 mod verify;
 mod wallet;
 
@@ -33,6 +34,7 @@ pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
+pub use reports::{DaySummary, MerchantDay, TradeSearch, TradeSearchPage};
 pub use wallet::{OnlineCode, Provisioning};
 
 /// Setting that holds the keyed-hash key for online codes and payment codes in trades.
