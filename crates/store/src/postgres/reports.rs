@@ -43,10 +43,18 @@ pub(super) fn trades_page(
         condition("t.created_at < ?", Box::new(created.end));
     }
     if let Some(before) = query.before {
-        condition(
-            "(t.created_at, t.id) < (SELECT c.created_at, c.id FROM trades c WHERE c.id = ?)",
-            Box::new(before.0),
-        );
+        // The cursor's position is read first, so that the condition below is a plain row
+        // comparison that the index can start from, however deep the page.
+        let Some(row) =
+            connection.query_opt("SELECT created_at FROM trades WHERE id = $1", &[&before.0])?
+        else {
+            return Ok(Vec::new());
+        };
+        let created_at: i64 = row.try_get(0)?;
+        values.push(Box::new(created_at));
+        values.push(Box::new(before.0));
+        let (first, second) = (values.len() - 1, values.len());
+        conditions.push(format!("(t.created_at, t.id) < (${first}, ${second})"));
     }
     values.push(Box::new(i64::from(query.limit)));
     let limit_clause = format!("LIMIT ${}", values.len());

@@ -3,13 +3,13 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::days::DayRange;
-use paycode_core::ids::MerchantId;
+use paycode_core::ids::{MerchantId, TradeId};
 use paycode_core::model::TradeStatus;
 use paycode_core::reports::{
     merge_refusals, ActivityCounts, RefusalCount, TradeListing, TradeQuery, TradeTotals,
 };
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::trades::{trade_from_row, TRADE_COLUMNS};
 use crate::error::{Error, Result};
@@ -43,10 +43,15 @@ pub(super) fn trades_page(
         condition("t.created_at < ?", Value::Integer(created.end));
     }
     if let Some(before) = query.before {
-        condition(
-            "(t.created_at, t.id) < (SELECT c.created_at, c.id FROM trades c WHERE c.id = ?)",
-            Value::Integer(before.0),
-        );
+        // The cursor's position is read first, so that the condition below is a plain row
+        // comparison that the index can start from, however deep the page.
+        let Some(created_at) = created_at_of(connection, before)? else {
+            return Ok(Vec::new());
+        };
+        values.push(Value::Integer(created_at));
+        values.push(Value::Integer(before.0));
+        let (first, second) = (values.len() - 1, values.len());
+        conditions.push(format!("(t.created_at, t.id) < (?{first}, ?{second})"));
     }
     values.push(Value::Integer(i64::from(query.limit)));
     let limit_clause = format!("LIMIT ?{}", values.len());
@@ -80,6 +85,15 @@ pub(super) fn trades_page(
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(listings)
+}
+
+/// When the trade `id` was created, if it exists.
+fn created_at_of(connection: &Connection, id: TradeId) -> Result<Option<UnixMillis>> {
+    let created_at = connection
+        .prepare_cached("SELECT created_at FROM trades WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?;
+    Ok(created_at)
 }
 
 /// The totals of the merchant's trades created in `created`.
