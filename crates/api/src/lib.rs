@@ -23,6 +23,7 @@
 pub mod admin;
 pub mod error;
 pub mod payments;
+pub mod reports;
 pub mod wallet;
 
 pub use admin::{
@@ -32,6 +33,10 @@ pub use admin::{
 };
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};
+pub use reports::{
+    AdminTrade, AdminTradesPage, AdminTradesQuery, MerchantTradesPage, MerchantTradesQuery,
+    Summary, SummaryQuery, TradeTotals,
+};
 pub use wallet::{
     Balance, ConfirmPaymentRequest, Device, DeviceList, DeviceProvisioning, DeviceStatus,
     EnrollDeviceRequest, LoginRequest, OnlineCode, OnlineCodeRequest, PendingPaymentsQuery,

@@ -19,12 +19,13 @@
 use std::time::Duration;
 
 use paycode_api::{
-    Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
-    DeviceProvisioning, EnrollDeviceRequest, ErrorBody, Health, LedgerCheck, LoginRequest,
-    Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage, OnlineCode,
-    OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest, RotateDeviceRequest, Session,
-    SessionInfo, SessionList, SessionsEnded, SetPinRequest, Topup, TopupRequest, Trade, TradeList,
-    TradeStatus, TransactionsPage, User, UserOverview, UserPage,
+    AdminTradesPage, AdminTradesQuery, Balance, ConfirmPaymentRequest, CreateMerchantRequest,
+    CreateUserRequest, Device, DeviceList, DeviceProvisioning, EnrollDeviceRequest, ErrorBody,
+    Health, LedgerCheck, LoginRequest, Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList,
+    MerchantPage, MerchantTradesPage, MerchantTradesQuery, OnlineCode, OnlineCodeRequest,
+    PayRequest, Refund, RefundList, RefundRequest, RotateDeviceRequest, Session, SessionInfo,
+    SessionList, SessionsEnded, SetPinRequest, Summary, SummaryQuery, Topup, TopupRequest, Trade,
+    TradeList, TradeStatus, TransactionsPage, User, UserOverview, UserPage,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -348,6 +349,21 @@ impl Client {
         self.send_json(builder).await
     }
 
+    /// `GET /v1/admin/trades`: the operator's search of trades, newest first.
+    pub async fn admin_trades(&self, query: &AdminTradesQuery) -> Result<AdminTradesPage> {
+        let builder = self.get(&["v1", "admin", "trades"])?.query(query);
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/summary`: the operator's counts of a day (today when `date` is absent).
+    pub async fn summary(&self, date: Option<&str>) -> Result<Summary> {
+        let query = SummaryQuery {
+            date: date.map(str::to_owned),
+        };
+        let builder = self.get(&["v1", "admin", "summary"])?.query(&query);
+        self.send_json(builder).await
+    }
+
     /// `GET /v1/admin/users/{id}`: balance, devices and PIN state of a user.
     pub async fn user_overview(&self, user_id: i64) -> Result<UserOverview> {
         let id = user_id.to_string();
@@ -585,6 +601,13 @@ impl Client {
     pub async fn merchant_balance(&self) -> Result<Balance> {
         self.send_json(self.get(&["v1", "merchant", "balance"])?)
             .await
+    }
+
+    /// `GET /v1/merchant/trades`: the merchant's trades of a day (today when `date` is
+    /// absent), newest first, a page at a time, with the day's totals.
+    pub async fn merchant_trades(&self, query: &MerchantTradesQuery) -> Result<MerchantTradesPage> {
+        let builder = self.get(&["v1", "merchant", "trades"])?.query(query);
+        self.send_json(builder).await
     }
 
     // Public calls.

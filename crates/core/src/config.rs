@@ -3,9 +3,11 @@
 
 use serde::Deserialize;
 
+use crate::days::StatementZone;
 use crate::error::Error;
 use crate::limits::{
     MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS,
+    MAX_USER_PAYING_TIMEOUT_SECONDS,
 };
 use crate::money::Currency;
 
@@ -58,6 +60,9 @@ pub struct Config {
     /// Threads that hash and check passwords and PINs; half the cores (at least one) when
     /// absent.
     pub password_threads: Option<u32>,
+    /// The IANA time zone that days are cut in (a merchant's trades of a day, the operator's
+    /// summary, statements), such as `Asia/Shanghai`.
+    pub time_zone: String,
 }
 
 impl Default for Config {
@@ -83,6 +88,7 @@ impl Default for Config {
             login_free_failures: 5,
             login_max_delay_seconds: 900,
             password_threads: None,
+            time_zone: "UTC".to_owned(),
         }
     }
 }
@@ -159,7 +165,7 @@ impl Config {
             "daily_pin_free_limit out of range",
         )?;
         check(
-            (1..=3_600).contains(&self.user_paying_timeout_seconds),
+            (1..=MAX_USER_PAYING_TIMEOUT_SECONDS).contains(&self.user_paying_timeout_seconds),
             "user_paying_timeout_seconds must be 1..=3600",
         )?;
         check(
@@ -183,6 +189,7 @@ impl Config {
                 .is_none_or(|threads| (1..=MAX_PASSWORD_THREADS).contains(&threads)),
             "password_threads must be 1..=64",
         )?;
+        StatementZone::parse(&self.time_zone)?;
         Ok(())
     }
 }
@@ -273,5 +280,21 @@ mod tests {
             (config.login_free_failures, config.login_max_delay_seconds),
             (5, 900)
         );
+    }
+
+    #[test]
+    fn days_are_utc_by_default_and_an_unknown_time_zone_is_refused() {
+        assert_eq!(Config::default().time_zone, "UTC");
+        let shanghai = Config {
+            time_zone: "Asia/Shanghai".to_owned(),
+            ..Config::default()
+        };
+        assert!(shanghai.validate().is_ok());
+        let unknown = Config {
+            time_zone: "Asia/Atlantis".to_owned(),
+            ..Config::default()
+        };
+        let error = unknown.validate().unwrap_err();
+        assert!(error.to_string().contains("Asia/Atlantis"), "{error}");
     }
 }

@@ -31,6 +31,7 @@ mod concurrency;
 mod devices;
 mod failures;
 mod ledger;
+mod reports;
 mod trades;
 
 pub use accounts::*;
@@ -39,6 +40,7 @@ pub use concurrency::*;
 pub use devices::*;
 pub use failures::*;
 pub use ledger::*;
+pub use reports::*;
 pub use trades::*;
 
 use paycode_core::clock::UnixMillis;
@@ -121,6 +123,10 @@ macro_rules! conformance_tests {
             merchant_failure_counts_add_up_per_minute_and_old_minutes_are_deleted,
             old_verification_failures_are_deleted_oldest_first_up_to_the_limit,
             concurrent_checks_of_a_merchant_failure_count_never_overshoot,
+            trades_are_listed_newest_first_by_every_filter_and_paged_by_cursor,
+            trade_totals_add_up_a_merchants_trades_of_a_range,
+            refusal_counts_add_up_per_period_merchant_and_code,
+            activity_counts_count_the_days_money_and_the_moments_locks,
         );
     };
     (optional: $fresh_store:expr) => {

@@ -25,6 +25,7 @@ mod failures;
 mod ledger;
 mod merchants;
 mod migrations;
+mod reports;
 mod rows;
 mod settings;
 mod trades;
@@ -35,6 +36,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
+use paycode_core::days::DayRange;
 use paycode_core::ids::{
     AccountId, ApiKeyId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
@@ -42,6 +44,9 @@ use paycode_core::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
     MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
     TopupRecord, TradeRecord, UserRecord,
+};
+use paycode_core::reports::{
+    ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -702,5 +707,37 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         Ok(trades::refunds_of_trade(&self.connection, trade)?)
+    }
+}
+
+impl ReportTransaction for SqliteTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        Ok(reports::trades_page(&self.connection, query)?)
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        Ok(reports::trade_totals(&self.connection, merchant, created)?)
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        Ok(reports::add_refusals(&self.connection, counts)?)
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        Ok(reports::activity_counts(
+            &self.connection,
+            day,
+            now,
+            paid_within,
+        )?)
     }
 }

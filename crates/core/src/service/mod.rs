@@ -7,6 +7,7 @@ mod credentials;
 mod key_cache;
 mod overlay;
 mod payments;
+mod reports;
 mod verify;
 mod wallet;
 
@@ -20,6 +21,7 @@ use zeroize::Zeroizing;
 use crate::clock::{Clock, UnixMillis, MILLIS_PER_SECOND};
 use crate::config::Config;
 use crate::crypto::{keyed_hash, MasterKeys};
+use crate::days::StatementZone;
 use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
 use crate::login_throttle::LoginThrottle;
@@ -32,6 +34,7 @@ pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
+pub use reports::{DaySummary, MerchantDay, TradeSearch, TradeSearchPage};
 pub use wallet::{OnlineCode, Provisioning};
 
 /// Setting that holds the keyed-hash key for online codes and payment codes in trades.
@@ -71,6 +74,8 @@ pub struct Paycode {
     /// of payment batches.
     passwords: PasswordPool,
     logins: LoginThrottle,
+    /// The time zone that days are cut in.
+    zone: StatementZone,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -128,6 +133,7 @@ impl Paycode {
             .map_or_else(password_pool::default_threads, |threads| threads as usize);
         let passwords = PasswordPool::new(password_threads)?;
         let logins = LoginThrottle::new(config.login_free_failures, config.login_max_delay_seconds);
+        let zone = StatementZone::parse(&config.time_zone)?;
         Ok(Self {
             store,
             clock,
@@ -141,6 +147,7 @@ impl Paycode {
             merchant_keys: key_cache::KeyCache::default(),
             passwords,
             logins,
+            zone,
         })
     }
 
@@ -152,6 +159,11 @@ impl Paycode {
     /// The deployment's currency.
     pub fn currency(&self) -> &Currency {
         &self.config.currency
+    }
+
+    /// The time zone that days are cut in (config `time_zone`).
+    pub fn statement_zone(&self) -> &StatementZone {
+        &self.zone
     }
 
     /// The clock the domain reads.

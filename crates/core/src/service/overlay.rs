@@ -23,6 +23,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::clock::{start_of_day, UnixMillis};
+use crate::days::DayRange;
 use crate::ids::{
     AccountId, DeviceId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
@@ -30,6 +31,10 @@ use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, LedgerEntry, LedgerKind, LedgerTotals,
     MerchantRecord, NewSession, OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord,
     TopupRecord, TradeRecord, UserRecord,
+};
+use crate::reports::{
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -80,6 +85,8 @@ pub(super) struct Overlay<'t> {
     failures: Vec<VerificationFailure>,
     ledger: Vec<NewLedgerTransaction>,
     new_trades: Vec<TradeRecord>,
+    /// One entry per refused payment, merged when flushed.
+    refusals: Vec<RefusalCount>,
 }
 
 /// How long each list of writes was when the savepoint was taken.
@@ -93,6 +100,7 @@ struct Mark {
     failures: usize,
     ledger: usize,
     new_trades: usize,
+    refusals: usize,
 }
 
 /// How to undo one change to the loaded state.
@@ -162,6 +170,7 @@ impl<'t> Overlay<'t> {
             failures: Vec::new(),
             ledger: Vec::new(),
             new_trades: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 
@@ -309,16 +318,22 @@ impl<'t> Overlay<'t> {
         if !self.ledger.is_empty() {
             self.inner.post_transactions(&self.ledger)?;
         }
-        if self.new_trades.is_empty() {
-            return Ok(HashMap::new());
+        let ids = if self.new_trades.is_empty() {
+            HashMap::new()
+        } else {
+            let ids = self.inner.insert_trades(&self.new_trades)?;
+            self.new_trades
+                .iter()
+                .map(|trade| trade.trade_no.clone())
+                .zip(ids)
+                .collect()
+        };
+        // Last, after the merchants' balances: the refusal counts come after every other lock
+        // of a payment (docs/ARCHITECTURE.md, "Lock order").
+        if !self.refusals.is_empty() {
+            self.inner.add_refusals(&merge_refusals(&self.refusals))?;
         }
-        let ids = self.inner.insert_trades(&self.new_trades)?;
-        Ok(self
-            .new_trades
-            .iter()
-            .map(|trade| trade.trade_no.clone())
-            .zip(ids)
-            .collect())
+        Ok(ids)
     }
 
     /// Runs a statement of a payment on the database transaction, inside a real savepoint.
@@ -364,6 +379,7 @@ impl Transaction for Overlay<'_> {
             failures: self.failures.len(),
             ledger: self.ledger.len(),
             new_trades: self.new_trades.len(),
+            refusals: self.refusals.len(),
         });
         Ok(())
     }
@@ -425,6 +441,7 @@ impl Transaction for Overlay<'_> {
         self.failures.truncate(mark.failures);
         self.ledger.truncate(mark.ledger);
         self.new_trades.truncate(mark.new_trades);
+        self.refusals.truncate(mark.refusals);
         if std::mem::take(&mut self.inner_savepoint) {
             self.inner.rollback_to_savepoint()?;
         }
@@ -910,5 +927,35 @@ impl Transaction for Overlay<'_> {
     }
     fn refunds_of_trade(&mut self, _trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         outside_batch("refunds_of_trade")
+    }
+}
+
+/// A payment reads none of the lists; it only adds to the refusal counts, which the batch
+/// writes in bulk when it flushes.
+impl ReportTransaction for Overlay<'_> {
+    fn trades_page(&mut self, _query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        outside_batch("trades_page")
+    }
+
+    fn trade_totals(
+        &mut self,
+        _merchant: MerchantId,
+        _created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        outside_batch("trade_totals")
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        self.refusals.extend_from_slice(counts);
+        Ok(())
+    }
+
+    fn activity_counts(
+        &mut self,
+        _day: DayRange,
+        _now: UnixMillis,
+        _paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        outside_batch("activity_counts")
     }
 }

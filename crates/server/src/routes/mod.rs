@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod merchant;
 pub mod public;
+pub mod reports;
 pub mod wallet;
 
 use axum::extract::DefaultBodyLimit;
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_routes())
         .merge(wallet_routes())
         .merge(merchant_routes())
+        .merge(report_routes())
         .merge(crate::web::routes())
         .route("/healthz", get(public::healthz))
         .route("/metrics", get(public::metrics))
@@ -107,4 +109,11 @@ fn merchant_routes() -> Router<AppState> {
             post(merchant::refund).get(merchant::refunds),
         )
         .route("/v1/merchant/balance", get(merchant::balance))
+}
+
+fn report_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/merchant/trades", get(reports::merchant_trades))
+        .route("/v1/admin/trades", get(reports::admin_trades))
+        .route("/v1/admin/summary", get(reports::summary))
 }

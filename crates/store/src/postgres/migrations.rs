@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "failure_counts",
         sql: include_str!("../migrations/postgres/0004_failure_counts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "trade_lists_and_refusals",
+        sql: include_str!("../migrations/postgres/0005_trade_lists_and_refusals.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet. `lock_key` names the advisory lock

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "failure_counts",
         sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "trade_lists_and_refusals",
+        sql: include_str!("../migrations/sqlite/0005_trade_lists_and_refusals.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
