@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { call, seed, startServerWithConfig } from './server.js';
+import { ADMIN_KEY, call, seed, startServerWithConfig } from './server.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const USERNAME = 'dora';
@@ -446,6 +446,30 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(till.getByLabel('Merchant API key').waitFor());
     const stored = await till.evaluate(() => localStorage.getItem('paycode.pos.settings'));
     assert.equal(stored, null);
+  });
+
+  test('a till whose key was revoked goes back to the setup and says why', async () => {
+    const kiosk = await call(`${server.url}/v1/admin/merchants`, 'POST', ADMIN_KEY, { name: 'Kiosk' });
+    assert.equal(kiosk.status, 201, JSON.stringify(kiosk.body));
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      watch(page);
+      await page.goto(`${server.url}/pos/`);
+      await page.getByLabel('Merchant API key').fill(kiosk.body.api_key);
+      await page.getByLabel('Terminal id').fill('kiosk-1');
+      await page.getByRole('button', { name: 'Save and check the key' }).click();
+      await enterAmount(page, '1');
+      const revoked = await call(`${server.url}/v1/admin/merchants/${kiosk.body.id}/keys/${kiosk.body.api_key_id}`, 'DELETE', ADMIN_KEY);
+      assert.ok(revoked.status < 300, JSON.stringify(revoked));
+      await scan(page, await freshCode());
+      await assert.doesNotReject(page.getByRole('alert').filter({ hasText: 'The server no longer accepts this till’s key. Enter a valid key.' }).waitFor());
+      await assert.doesNotReject(page.getByLabel('Merchant API key').waitFor());
+      assert.equal(await page.evaluate(() => localStorage.getItem('paycode.pos.settings')), null);
+      assert.equal(await page.evaluate(() => localStorage.getItem('paycode.pos.pending_charge')), null, 'the refused charge is not retried');
+    } finally {
+      await context.close();
+    }
   });
 
   test('Chinese browsers get the Chinese strings', async () => {
