@@ -195,7 +195,7 @@ describe('the till in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(till.getByRole('alert').filter({ hasText: 'A terminal id is 1 to 24 letters' }).waitFor());
     await till.getByLabel('Terminal id').fill(TERMINAL);
     await till.getByRole('button', { name: 'Save and check the key' }).click();
-    await assert.doesNotReject(till.getByRole('alert').filter({ hasText: 'The server no longer accepts this till’s key' }).waitFor());
+    await assert.doesNotReject(till.getByRole('alert').filter({ hasText: 'The server refused this key. Check it and try again.' }).waitFor());
     await screenshot(till, 'till-setup');
     await setUpTill(till);
   });

@@ -57,7 +57,7 @@ function renderForm({ till, root, navigate, notice }) {
       navigate('charge');
     } catch (error) {
       status.textContent = '';
-      alert.textContent = error instanceof ApiError && error.code === 'UNAUTHENTICATED' ? t('key_revoked') : refusalText(error instanceof ApiError ? error.code : 'INTERNAL');
+      alert.textContent = error instanceof ApiError && error.code === 'UNAUTHENTICATED' ? t('key_refused') : refusalText(error instanceof ApiError ? error.code : 'INTERNAL');
       button.disabled = false;
     }
   });
