@@ -2,7 +2,7 @@
 //! (`rust-embed` only tracks the files that existed at the last build).
 
 fn main() {
-    for folder in ["wallet", "shared", "vendor"] {
+    for folder in ["wallet", "pos", "admin", "shared", "vendor"] {
         println!("cargo:rerun-if-changed=../../web/{folder}");
     }
 }

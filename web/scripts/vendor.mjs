@@ -10,6 +10,12 @@
 //   (dist/barcodes/JsBarcode.code128.min.js, about 28 KB) draws on a canvas with no dependencies.
 //   It is a classic script that defines `window.JsBarcode`, so pages load it with a plain
 //   <script src> before their modules.
+// - @zxing/library: the JavaScript port of ZXing, Apache-2.0, the most used barcode reader on
+//   npm; the till decodes QR and Code 128 camera frames with it where the browser has no
+//   `BarcodeDetector` (Chromium on Linux, Firefox). It is plain JavaScript: the WebAssembly
+//   readers (zxing-wasm, barcode-detector) would need `'wasm-unsafe-eval'` in the
+//   Content-Security-Policy. Its UMD build is a classic script that defines `window.ZXing`; the
+//   till loads it only when the camera is opened.
 import { copyFileSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +29,8 @@ const FILES = [
   { from: 'node_modules/uqr/LICENSE', to: 'vendor/uqr.LICENSE' },
   { from: 'node_modules/jsbarcode/dist/barcodes/JsBarcode.code128.min.js', to: 'vendor/jsbarcode.code128.min.js' },
   { from: 'node_modules/jsbarcode/MIT-LICENSE.txt', to: 'vendor/jsbarcode.LICENSE' },
+  { from: 'node_modules/@zxing/library/umd/index.min.js', to: 'vendor/zxing.min.js' },
+  { from: 'node_modules/@zxing/library/LICENSE', to: 'vendor/zxing.LICENSE' },
 ];
 
 const check = process.argv.includes('--check');

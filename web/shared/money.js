@@ -38,3 +38,59 @@ export function formatMoney(minor, currency, locale) {
   // Intl formats decimal strings exactly (no floating point on the way).
   return format.format(/** @type {`${number}`} */ (majorUnits(minor, currency)));
 }
+
+/** The largest amount the API accepts, in minor units (`MAX_AMOUNT_MINOR` of the server). */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+
+/**
+ * Why a typed amount was refused: `empty`, `negative`, `syntax` (not digits with at most one
+ * decimal point), `decimals` (more decimals than the currency has), `too_large` or `zero`.
+ * @typedef {'empty' | 'negative' | 'syntax' | 'decimals' | 'too_large' | 'zero'} AmountProblem
+ */
+
+/** A typed amount that cannot be read; `problem` says why, for a message people understand. */
+export class AmountError extends Error {
+  /** @param {AmountProblem} problem */
+  constructor(problem) {
+    super(`invalid amount: ${problem}`);
+    this.problem = problem;
+  }
+}
+
+/**
+ * Reads an amount typed in major units ("12.50") into minor units (1250 for CNY), exactly and
+ * with the CLI's rules: digits with at most one decimal point and at most the currency's
+ * decimals, more than zero, at most {@link MAX_AMOUNT_MINOR}. Spaces around it are ignored;
+ * signs, exponents and separators are refused.
+ * @param {string} text
+ * @param {string} currency ISO 4217 code
+ * @returns {number} minor units, a safe integer
+ * @throws {AmountError}
+ */
+export function parseMajorUnits(text, currency) {
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    throw new AmountError('empty');
+  }
+  if (trimmed.startsWith('-')) {
+    throw new AmountError('negative');
+  }
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(trimmed);
+  if (!match) {
+    throw new AmountError('syntax');
+  }
+  const [, whole, fraction = ''] = match;
+  const decimals = currencyDecimals(currency);
+  if (fraction.length > decimals) {
+    throw new AmountError('decimals');
+  }
+  // BigInt, so that no number of digits can lose precision before the limit is checked.
+  const minor = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+  if (minor > BigInt(MAX_AMOUNT_MINOR)) {
+    throw new AmountError('too_large');
+  }
+  if (minor === 0n) {
+    throw new AmountError('zero');
+  }
+  return Number(minor);
+}

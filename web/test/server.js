@@ -1,7 +1,7 @@
 // A real `paycode serve` (the debug binary cargo built) on a fresh data directory and a free
 // port, and the admin and merchant calls the browser tests make around the wallet.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,4 +103,34 @@ export async function seed(url, { username, password, balance, merchant }) {
   await call(`${url}/v1/admin/topups`, 'POST', ADMIN_KEY, { user_id: user.body.id, amount: balance, reference: `seed-${username}` });
   const shop = await call(`${url}/v1/admin/merchants`, 'POST', ADMIN_KEY, { name: merchant });
   return { userId: user.body.id, merchantKey: shop.body.api_key };
+}
+
+/**
+ * {@link startServer} with a configuration file holding `toml` (such as a short
+ * `user_paying_timeout_seconds`), passed through `PAYCODE_CONFIG`.
+ * @param {string} toml
+ * @returns {Promise<RunningServer>}
+ */
+export async function startServerWithConfig(toml) {
+  const directory = mkdtempSync(join(tmpdir(), 'paycode-config-'));
+  const path = join(directory, 'paycode.toml');
+  writeFileSync(path, toml);
+  const previous = process.env.PAYCODE_CONFIG;
+  process.env.PAYCODE_CONFIG = path;
+  try {
+    const server = await startServer();
+    return {
+      ...server,
+      async stop() {
+        await server.stop();
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  } finally {
+    if (previous === undefined) {
+      delete process.env.PAYCODE_CONFIG;
+    } else {
+      process.env.PAYCODE_CONFIG = previous;
+    }
+  }
 }

@@ -23,6 +23,7 @@
 pub mod admin;
 pub mod error;
 pub mod payments;
+pub mod reports;
 pub mod statements;
 pub mod wallet;
 pub mod webhooks;
@@ -34,6 +35,10 @@ pub use admin::{
 };
 pub use error::{codes, ErrorBody, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};
+pub use reports::{
+    AdminTrade, AdminTradesPage, AdminTradesQuery, MerchantTradesPage, MerchantTradesQuery,
+    Summary, SummaryQuery, TradeTotals,
+};
 pub use statements::{
     Settlement, SettlementItem, Statement, StatementLine, StatementQuery, StatementTotals,
 };

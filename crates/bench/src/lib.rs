@@ -129,6 +129,7 @@ async fn start_in_process(options: &Options, workspace: &Path) -> Result<InProce
         admin_key: Some(admin_key.clone()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     };
     say(options, "starting an in-process server");
     let opened = tokio::task::spawn_blocking(move || {

@@ -20,6 +20,7 @@ async fn a_run_against_a_server_by_url_pays_and_finds_every_payment_stored() {
         admin_key: Some(admin_key.clone()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     };
     let opened = tokio::task::spawn_blocking(move || {
         paycode_server::open(&serve_options, Arc::new(SystemClock))

@@ -1,9 +1,12 @@
 //! `paycode admin`: the operator's calls (SPEC section 4, admin): users, merchants and their API
-//! keys, top-ups, unlocking devices, and the ledger check.
+//! keys, top-ups, unlocking devices, the ledger check, the search of trades and the summary of a
+//! day.
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use paycode_api::{LedgerCheck, Merchant, MerchantKey, Topup, User, UserOverview};
+use paycode_api::{
+    AdminTradesQuery, LedgerCheck, Merchant, MerchantKey, Topup, User, UserOverview,
+};
 use paycode_client::Client;
 use paycode_wallet::format_amount;
 
@@ -11,6 +14,7 @@ use crate::display::{device_status, money, parse_typed_amount, MINOR_DIGITS};
 use crate::key_file_flag::value_or_file;
 use crate::prompt::flag_or_prompt;
 use crate::remote::{self, print_json};
+use crate::reports_command::{show_admin_trades, show_summary};
 use crate::Outcome;
 
 /// What to fix when the server does not accept the admin key.
@@ -149,6 +153,40 @@ pub enum AdminCommand {
         #[command(flatten)]
         options: AdminOptions,
     },
+    /// Search trades, newest first; every filter given must hold.
+    Trades {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// Only this merchant's trades.
+        #[arg(long)]
+        merchant_id: Option<i64>,
+        /// Only the trade with this merchant's reference (needs --merchant-id).
+        #[arg(long)]
+        out_trade_no: Option<String>,
+        /// Only the trade with this trade number.
+        #[arg(long)]
+        trade_no: Option<String>,
+        /// Only trades in this status: USER_PAYING, SUCCESS, CLOSED or REVERSED.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only trades created on this day, YYYY-MM-DD in the server's time zone.
+        #[arg(long)]
+        date: Option<String>,
+        /// Only trades after this one (the `more: --before` of the previous page).
+        #[arg(long)]
+        before: Option<i64>,
+        /// Page size, 1 to 100.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Today's (or --date's) payments, refunds and refusals, and the devices locked now.
+    Summary {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The day, YYYY-MM-DD in the server's time zone; today when absent.
+        #[arg(long)]
+        date: Option<String>,
+    },
 }
 
 pub fn run(command: AdminCommand) -> Result<Outcome> {
@@ -257,6 +295,32 @@ pub fn run(command: AdminCommand) -> Result<Outcome> {
             })
         }
         AdminCommand::LedgerCheck { options } => ledger_check(&runtime, &call(&options)?, &options),
+        AdminCommand::Trades {
+            options,
+            merchant_id,
+            out_trade_no,
+            trade_no,
+            status,
+            date,
+            before,
+            limit,
+        } => {
+            let query = AdminTradesQuery {
+                merchant_id,
+                out_trade_no,
+                trade_no,
+                status,
+                date,
+                before,
+                limit,
+            };
+            let result = runtime.block_on(call(&options)?.admin_trades(&query));
+            finish(result, &options, show_admin_trades)
+        }
+        AdminCommand::Summary { options, date } => {
+            let result = runtime.block_on(call(&options)?.summary(date.as_deref()));
+            finish(result, &options, show_summary)
+        }
     }
 }
 

@@ -60,6 +60,7 @@ async fn story(arguments: DemoArguments) -> Result<()> {
         admin_key: Some(admin_key.clone()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     };
     say("Starting a paycode server on a fresh SQLite database");
     let opened =

@@ -13,6 +13,7 @@ mod pos_charge;
 mod pos_command;
 mod prompt;
 mod remote;
+mod reports_command;
 mod serve_command;
 mod wallet_code;
 mod wallet_command;

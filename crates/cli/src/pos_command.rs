@@ -1,15 +1,17 @@
 //! `paycode pos`: the merchant's point of sale (SPEC section 4, merchant): charge scanned codes
-//! (see [`crate::pos_charge`]), query, cancel and refund trades, and read the balance.
+//! (see [`crate::pos_charge`]), query, cancel and refund trades, list the trades of a day, and
+//! read the balance.
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use paycode_api::{RefundList, RefundRequest};
+use paycode_api::{MerchantTradesQuery, RefundList, RefundRequest};
 use paycode_client::{Client, ClientError};
 use serde::Serialize;
 
 use crate::display::{money, parse_typed_amount, refund_line, trade_lines};
 use crate::pos_charge::{self, ChargeArguments};
 use crate::remote;
+use crate::reports_command::show_merchant_day;
 use crate::Outcome;
 
 /// What to fix when the server does not accept the merchant's key.
@@ -76,6 +78,20 @@ pub enum PosCommand {
         #[command(flatten)]
         options: PosOptions,
     },
+    /// List the trades of a day, newest first, with the day's totals.
+    Trades {
+        #[command(flatten)]
+        options: PosOptions,
+        /// The day, YYYY-MM-DD in the server's time zone; today when absent.
+        #[arg(long)]
+        date: Option<String>,
+        /// Only trades after this one (the `more: --before` of the previous page).
+        #[arg(long)]
+        before: Option<i64>,
+        /// Page size, 1 to 100.
+        #[arg(long)]
+        limit: Option<u32>,
+    },
 }
 
 pub fn run(command: PosCommand) -> Result<Outcome> {
@@ -108,6 +124,19 @@ pub fn run(command: PosCommand) -> Result<Outcome> {
             out_trade_no,
         } => (options, Call::Refunds(out_trade_no)),
         PosCommand::Balance { options } => (options, Call::Balance),
+        PosCommand::Trades {
+            options,
+            date,
+            before,
+            limit,
+        } => {
+            let query = MerchantTradesQuery {
+                date,
+                before,
+                limit,
+            };
+            (options, Call::Trades(query))
+        }
     };
     let client = remote::client(&options.server, &options.key)?;
     remote::runtime()?.block_on(call.run(&client, options.json))
@@ -120,6 +149,7 @@ enum Call {
     Refund(String, RefundRequest),
     Refunds(String),
     Balance,
+    Trades(MerchantTradesQuery),
 }
 
 impl Call {
@@ -160,6 +190,11 @@ impl Call {
             Call::Balance => finish(client.merchant_balance().await, json_output, |balance| {
                 println!("{}", money(balance.balance, &balance.currency));
             }),
+            Call::Trades(query) => finish(
+                client.merchant_trades(&query).await,
+                json_output,
+                show_merchant_day,
+            ),
         }
     }
 }

@@ -49,6 +49,11 @@ pub struct ServeArguments {
     /// Connections open at once, over all clients.
     #[arg(long, env = "PAYCODE_MAX_CONNECTIONS", default_value_t = 10_000)]
     max_connections: usize,
+    /// IANA time zone that days are cut in (a merchant's trades of a day, the operator's
+    /// summary), such as `Asia/Shanghai`; replaces the configuration file's `time_zone`
+    /// (default `UTC`).
+    #[arg(long, env = "PAYCODE_TIME_ZONE")]
+    time_zone: Option<String>,
 }
 
 impl ServeArguments {
@@ -77,6 +82,7 @@ impl ServeArguments {
             admin_key,
             connections,
             tls,
+            time_zone: self.time_zone,
         })
     }
 }

@@ -657,3 +657,110 @@ fn the_operator_finds_a_user_sees_their_devices_and_revokes_a_lost_phone() {
     assert!(keys[0]["revoked_at"].is_null());
     assert!(!stdout(&shop.admin(&["keys", &merchant_id])).contains("pk_"));
 }
+
+#[test]
+fn the_days_trades_and_the_operators_summary_show_amounts_in_major_units() {
+    let shop = Shop::open();
+    let first_code = shop.code();
+    let first = json(&shop.pos(&[
+        "charge",
+        "--code",
+        &first_code,
+        "--amount",
+        "2.00",
+        "--json",
+    ]));
+    let second = json(&shop.pos(&[
+        "charge",
+        "--code",
+        &shop.code(),
+        "--amount",
+        "3.50",
+        "--json",
+    ]));
+    let first_reference = first["out_trade_no"].as_str().unwrap();
+    let second_reference = second["out_trade_no"].as_str().unwrap();
+    success(&shop.pos(&[
+        "refund",
+        first_reference,
+        "--amount",
+        "0.50",
+        "--out-refund-no",
+        "r-1",
+    ]));
+    let replay = shop.pos(&["charge", "--code", &first_code, "--amount", "1.00"]);
+    assert_exit(&replay, 1, "CODE_USED");
+    // The server's days are UTC days; naming the trades' own day keeps the test true when it
+    // runs across midnight.
+    let date = &first["created_at"].as_str().unwrap()[..10];
+
+    let day = json(&shop.pos(&["trades", "--date", date, "--json"]));
+    let listed: Vec<&str> = day["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|trade| trade["out_trade_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [second_reference, first_reference], "newest first");
+    assert_eq!(
+        (&day["totals"]["gross"], &day["totals"]["net"]),
+        (&550.into(), &500.into())
+    );
+    let text = stdout(success(&shop.pos(&["trades", "--date", date])));
+    assert!(
+        text.contains("gross 5.50 CNY, refunded 0.50 CNY, net 5.00 CNY"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3.50 CNY") && text.contains(first_reference),
+        "{text}"
+    );
+    let impossible = shop.pos(&["trades", "--date", "2026-02-30"]);
+    assert!(!impossible.status.success());
+    assert!(
+        stderr(&impossible).contains("YYYY-MM-DD"),
+        "{}",
+        stderr(&impossible)
+    );
+
+    let found = json(&shop.admin(&["trades", "--status", "SUCCESS", "--json"]));
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (&items[0]["merchant_name"], &items[0]["username"]),
+        (&"Canteen".into(), &"alice".into())
+    );
+    let merchant_id = items[0]["merchant_id"].to_string();
+    let one = json(&shop.admin(&[
+        "trades",
+        "--merchant-id",
+        &merchant_id,
+        "--out-trade-no",
+        first_reference,
+        "--json",
+    ]));
+    assert_eq!(one["items"][0]["amount"], 200);
+    let without_merchant = shop.admin(&["trades", "--out-trade-no", first_reference]);
+    assert!(!without_merchant.status.success());
+    assert!(
+        stderr(&without_merchant).contains("merchant_id"),
+        "{}",
+        stderr(&without_merchant)
+    );
+    let listed = stdout(success(&shop.admin(&["trades"])));
+    assert!(listed.contains("2.00 CNY (refunded 0.50 CNY)"), "{listed}");
+
+    let summary = json(&shop.admin(&["summary", "--date", date, "--json"]));
+    assert_eq!(
+        (&summary["payments"], &summary["volume"]),
+        (&2.into(), &550.into())
+    );
+    assert_eq!(summary["refusals"]["CODE_USED"], 1);
+    assert_eq!(
+        (&summary["refunds"], &summary["refunded"]),
+        (&1.into(), &50.into())
+    );
+    let text = stdout(success(&shop.admin(&["summary", "--date", date])));
+    assert!(text.contains("payments 2, volume 5.50 CNY"), "{text}");
+    assert!(text.contains("refusals: CODE_USED 1"), "{text}");
+}

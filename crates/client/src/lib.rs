@@ -19,13 +19,14 @@
 use std::time::Duration;
 
 use paycode_api::{
-    Balance, ConfirmPaymentRequest, CreateMerchantRequest, CreateUserRequest, Device, DeviceList,
-    DeviceProvisioning, EnrollDeviceRequest, ErrorBody, EventInfo, EventPage, Health, LedgerCheck,
-    LoginRequest, Merchant, MerchantKey, MerchantKeyInfo, MerchantKeyList, MerchantPage,
+    AdminTradesPage, AdminTradesQuery, Balance, ConfirmPaymentRequest, CreateMerchantRequest,
+    CreateUserRequest, Device, DeviceList, DeviceProvisioning, EnrollDeviceRequest, ErrorBody,
+    EventInfo, EventPage, Health, LedgerCheck, LoginRequest, Merchant, MerchantKey,
+    MerchantKeyInfo, MerchantKeyList, MerchantPage, MerchantTradesPage, MerchantTradesQuery,
     OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest,
     RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
-    SetWebhookRequest, Settlement, Statement, Topup, TopupRequest, Trade, TradeList, TradeStatus,
-    TransactionsPage, User, UserOverview, UserPage, WebhookWithSecret,
+    SetWebhookRequest, Settlement, Statement, Summary, SummaryQuery, Topup, TopupRequest, Trade,
+    TradeList, TradeStatus, TransactionsPage, User, UserOverview, UserPage, WebhookWithSecret,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -393,6 +394,21 @@ impl Client {
         self.send_json(builder).await
     }
 
+    /// `GET /v1/admin/trades`: the operator's search of trades, newest first.
+    pub async fn admin_trades(&self, query: &AdminTradesQuery) -> Result<AdminTradesPage> {
+        let builder = self.get(&["v1", "admin", "trades"])?.query(query);
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/admin/summary`: the operator's counts of a day (today when `date` is absent).
+    pub async fn summary(&self, date: Option<&str>) -> Result<Summary> {
+        let query = SummaryQuery {
+            date: date.map(str::to_owned),
+        };
+        let builder = self.get(&["v1", "admin", "summary"])?.query(&query);
+        self.send_json(builder).await
+    }
+
     /// `GET /v1/admin/users/{id}`: balance, devices and PIN state of a user.
     pub async fn user_overview(&self, user_id: i64) -> Result<UserOverview> {
         let id = user_id.to_string();
@@ -678,6 +694,13 @@ impl Client {
             Method::POST,
             &["v1", "merchant", "events", &id, "redeliver"],
         )?;
+        self.send_json(builder).await
+    }
+
+    /// `GET /v1/merchant/trades`: the merchant's trades of a day (today when `date` is
+    /// absent), newest first, a page at a time, with the day's totals.
+    pub async fn merchant_trades(&self, query: &MerchantTradesQuery) -> Result<MerchantTradesPage> {
+        let builder = self.get(&["v1", "merchant", "trades"])?.query(query);
         self.send_json(builder).await
     }
 

@@ -3,10 +3,11 @@
 
 use serde::Deserialize;
 
+use crate::days::StatementZone;
 use crate::error::Error;
 use crate::limits::{
     MAX_AMOUNT_MINOR, MAX_GLOBAL_FAILED_ATTEMPTS, MAX_PASSWORD_THREADS, MAX_SKEW_STEPS,
-    MAX_WEBHOOK_ALLOWED_HOSTS,
+    MAX_USER_PAYING_TIMEOUT_SECONDS, MAX_WEBHOOK_ALLOWED_HOSTS,
 };
 use crate::money::Currency;
 
@@ -72,6 +73,9 @@ pub struct Config {
     pub webhook_give_up_seconds: u32,
     /// How long delivered and given-up events stay listed, in days.
     pub event_retention_days: u32,
+    /// The IANA time zone that days are cut in (a merchant's trades of a day, the operator's
+    /// summary, statements), such as `Asia/Shanghai`.
+    pub time_zone: String,
 }
 
 impl Default for Config {
@@ -102,6 +106,7 @@ impl Default for Config {
             webhook_retry_max_seconds: 3_600,
             webhook_give_up_seconds: 86_400,
             event_retention_days: 30,
+            time_zone: "UTC".to_owned(),
         }
     }
 }
@@ -178,7 +183,7 @@ impl Config {
             "daily_pin_free_limit out of range",
         )?;
         check(
-            (1..=3_600).contains(&self.user_paying_timeout_seconds),
+            (1..=MAX_USER_PAYING_TIMEOUT_SECONDS).contains(&self.user_paying_timeout_seconds),
             "user_paying_timeout_seconds must be 1..=3600",
         )?;
         check(
@@ -228,6 +233,7 @@ impl Config {
                     .all(|host| !host.is_empty() && host.len() <= 253),
             "webhook_allowed_hosts: at most 1000 host names of 1 to 253 bytes",
         )?;
+        StatementZone::parse(&self.time_zone)?;
         Ok(())
     }
 }
@@ -318,5 +324,21 @@ mod tests {
             (config.login_free_failures, config.login_max_delay_seconds),
             (5, 900)
         );
+    }
+
+    #[test]
+    fn days_are_utc_by_default_and_an_unknown_time_zone_is_refused() {
+        assert_eq!(Config::default().time_zone, "UTC");
+        let shanghai = Config {
+            time_zone: "Asia/Shanghai".to_owned(),
+            ..Config::default()
+        };
+        assert!(shanghai.validate().is_ok());
+        let unknown = Config {
+            time_zone: "Asia/Atlantis".to_owned(),
+            ..Config::default()
+        };
+        let error = unknown.validate().unwrap_err();
+        assert!(error.to_string().contains("Asia/Atlantis"), "{error}");
     }
 }

@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod days;
 pub mod error;
 pub mod ids;
 pub mod limits;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod money;
 pub mod password_pool;
 pub mod rate_limit;
+pub mod reports;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -22,6 +22,14 @@ pub const MAX_REFERENCE_BYTES: usize = 64;
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Page size when the caller does not ask for one.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// Longest wait of a `USER_PAYING` trade for the PIN that the configuration allows, in
+/// seconds; a trade is paid at most this long after it was created, which bounds where the
+/// operator's summary looks for the trades paid on a day.
+pub const MAX_USER_PAYING_TIMEOUT_SECONDS: u32 = 3_600;
+/// Refusals of payments are counted per merchant, code and period of this length, in
+/// milliseconds: every time zone's offset is a multiple of a quarter hour, so the periods add
+/// up to the days of any zone, whichever one is configured.
+pub const REFUSAL_PERIOD_MILLIS: i64 = 15 * 60 * 1_000;
 /// Most devices one user may have enrolled and not revoked at once.
 pub const MAX_ACTIVE_DEVICES_PER_USER: usize = 10;
 /// Most API keys one merchant may hold at once.

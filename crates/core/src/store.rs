@@ -22,6 +22,7 @@ use crate::model::{
     OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
     TopupRecord, TradeRecord, UserRecord,
 };
+use crate::reports::ReportTransaction;
 
 /// How a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -100,7 +101,8 @@ pub trait Store: Send + Sync + 'static {
 
 /// One open transaction. Methods named `lock_*` read a row and keep it locked until the end of
 /// the transaction, so that a read-check-write sequence cannot interleave with another one.
-pub trait Transaction {
+/// The reads of the till's and the console's lists and counts are in [`ReportTransaction`].
+pub trait Transaction: ReportTransaction {
     /// Makes every write durable; on error nothing was written.
     fn commit(self: Box<Self>) -> StoreResult<()>;
 

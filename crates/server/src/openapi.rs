@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use paycode_api::ErrorBody;
 
-use crate::routes::{admin, merchant, public, wallet, webhooks};
+use crate::routes::{admin, merchant, public, reports, wallet, webhooks};
 
 /// The API's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -53,6 +53,9 @@ use crate::routes::{admin, merchant, public, wallet, webhooks};
         merchant::refund,
         merchant::refunds,
         merchant::balance,
+        reports::merchant_trades,
+        reports::admin_trades,
+        reports::summary,
         webhooks::set_webhook,
         webhooks::delete_webhook,
         webhooks::events,

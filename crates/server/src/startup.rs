@@ -48,6 +48,9 @@ pub struct ServeOptions {
     pub connections: ConnectionLimits,
     /// Certificate and key to serve HTTPS with; plain HTTP when absent.
     pub tls: Option<TlsFiles>,
+    /// The IANA time zone that days are cut in; replaces the configuration file's
+    /// `time_zone` when given.
+    pub time_zone: Option<String>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("admin_key", &self.admin_key.as_ref().map(|_| "[REDACTED]"))
             .field("connections", &self.connections)
             .field("tls", &self.tls)
+            .field("time_zone", &self.time_zone)
             .finish()
     }
 }
@@ -93,7 +97,7 @@ impl std::fmt::Debug for Opened {
 pub fn open(options: &ServeOptions, clock: Arc<dyn Clock>) -> anyhow::Result<Opened> {
     create_data_dir(&options.data_dir)?;
     let keys = key_file::load_or_create(&options.data_dir.join(MASTER_KEY_FILE))?;
-    let config = load_config(options.config_file.as_deref())?;
+    let config = config_of(options)?;
     let store = open_store(options)?;
     let currency = config.currency.as_str().to_owned();
     let paycode = Paycode::open(Arc::clone(&store), clock, config, keys)
@@ -118,7 +122,7 @@ pub fn rotate_master_key(options: &ServeOptions) -> anyhow::Result<u64> {
         bail!("there is no key file at {}", path.display());
     }
     let keys = key_file::add_current_key(&path)?;
-    let config = load_config(options.config_file.as_deref())?;
+    let config = config_of(options)?;
     let store = open_store(options)?;
     let paycode = Paycode::open(store, Arc::new(SystemClock), config, keys)
         .context("could not open paycode over the database")?;
@@ -150,6 +154,16 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     config
         .validate()
         .with_context(|| format!("invalid configuration {}", path.display()))?;
+    Ok(config)
+}
+
+/// The configuration file's values, with the time zone of the options in place of the file's.
+fn config_of(options: &ServeOptions) -> anyhow::Result<Config> {
+    let mut config = load_config(options.config_file.as_deref())?;
+    if let Some(time_zone) = &options.time_zone {
+        config.time_zone.clone_from(time_zone);
+        config.validate().context("invalid --time-zone")?;
+    }
     Ok(config)
 }
 
@@ -379,6 +393,7 @@ mod tests {
             admin_key: None,
             connections: ConnectionLimits::default(),
             tls: None,
+            time_zone: None,
         }
     }
 
@@ -460,6 +475,21 @@ mod tests {
         assert!(load_config(Some(&path)).is_err());
         std::fs::write(&path, "skew_steps = 11\n").unwrap();
         assert!(load_config(Some(&path)).is_err());
+    }
+
+    #[test]
+    fn the_time_zone_option_replaces_the_file_and_an_unknown_one_is_refused() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("paycode.toml");
+        std::fs::write(&path, "time_zone = \"Europe/Berlin\"\n").unwrap();
+        let mut options = options(None);
+        options.config_file = Some(path);
+        assert_eq!(config_of(&options).unwrap().time_zone, "Europe/Berlin");
+        options.time_zone = Some("Asia/Shanghai".to_owned());
+        assert_eq!(config_of(&options).unwrap().time_zone, "Asia/Shanghai");
+        options.time_zone = Some("Asia/Nowhere".to_owned());
+        let error = format!("{:#}", config_of(&options).unwrap_err());
+        assert!(error.contains("Asia/Nowhere"), "{error}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod devices;
 mod events;
 mod failures;
 mod ledger;
+mod reports;
 mod statements;
 mod trades;
 
@@ -42,6 +43,7 @@ pub use devices::*;
 pub use events::*;
 pub use failures::*;
 pub use ledger::*;
+pub use reports::*;
 pub use statements::*;
 pub use trades::*;
 
@@ -131,6 +133,10 @@ macro_rules! conformance_tests {
             attempts_are_recorded_under_their_lease_and_events_can_be_redelivered,
             concurrent_claims_never_take_one_event_twice,
             statements_and_settlements_read_a_days_ledger,
+            trades_are_listed_newest_first_by_every_filter_and_paged_by_cursor,
+            trade_totals_add_up_a_merchants_trades_of_a_range,
+            refusal_counts_add_up_per_period_merchant_and_code,
+            activity_counts_count_the_days_money_and_the_moments_locks,
         );
     };
     (optional: $fresh_store:expr) => {

@@ -52,6 +52,7 @@ mod ledger;
 mod merchants;
 mod migrations;
 mod pool;
+mod reports;
 mod rows;
 mod settings;
 mod statements;
@@ -63,6 +64,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
+use paycode_core::days::DayRange;
 use paycode_core::ids::{
     AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
     UserId,
@@ -72,6 +74,9 @@ use paycode_core::model::{
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
     OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
     TopupRecord, TradeRecord, UserRecord,
+};
+use paycode_core::reports::{
+    ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
 };
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
@@ -362,6 +367,33 @@ impl Drop for PostgresTransaction<'_> {
             tracing::warn!(%error, "postgres rollback failed; closing the connection");
             self.connection.discard();
         }
+    }
+}
+
+impl ReportTransaction for PostgresTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        self.run(|connection| reports::trades_page(connection, query))
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        self.run(|connection| reports::trade_totals(connection, merchant, created))
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        self.run(|connection| reports::add_refusals(connection, counts))
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        self.run(|connection| reports::activity_counts(connection, day, now, paid_within))
     }
 }
 

@@ -26,6 +26,7 @@ mod failures;
 mod ledger;
 mod merchants;
 mod migrations;
+mod reports;
 mod rows;
 mod settings;
 mod statements;
@@ -37,6 +38,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
+use paycode_core::days::DayRange;
 use paycode_core::ids::{
     AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
     UserId,
@@ -46,6 +48,9 @@ use paycode_core::model::{
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
     OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
     TopupRecord, TradeRecord, UserRecord,
+};
+use paycode_core::reports::{
+    ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
 };
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
@@ -807,5 +812,37 @@ impl Transaction for SqliteTransaction<'_> {
         to: UnixMillis,
     ) -> StoreResult<Vec<SettlementLine>> {
         Ok(statements::settlement_lines(&self.connection, from, to)?)
+    }
+}
+
+impl ReportTransaction for SqliteTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        Ok(reports::trades_page(&self.connection, query)?)
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        Ok(reports::trade_totals(&self.connection, merchant, created)?)
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        Ok(reports::add_refusals(&self.connection, counts)?)
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        Ok(reports::activity_counts(
+            &self.connection,
+            day,
+            now,
+            paid_within,
+        )?)
     }
 }

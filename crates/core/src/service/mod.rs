@@ -7,6 +7,7 @@ mod credentials;
 mod key_cache;
 mod overlay;
 mod payments;
+mod reports;
 mod statements;
 mod verify;
 mod wallet;
@@ -22,6 +23,7 @@ use zeroize::Zeroizing;
 use crate::clock::{Clock, UnixMillis, MILLIS_PER_SECOND};
 use crate::config::Config;
 use crate::crypto::{keyed_hash, MasterKeys};
+use crate::days::StatementZone;
 use crate::error::Error;
 use crate::limits::MAX_TRANSACTION_RETRIES;
 use crate::login_throttle::LoginThrottle;
@@ -34,6 +36,7 @@ pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, PaymentDone};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
+pub use reports::{DaySummary, MerchantDay, TradeSearch, TradeSearchPage};
 pub use statements::{totals_of, Statement};
 pub use wallet::{OnlineCode, Provisioning};
 pub use webhooks::{
@@ -80,6 +83,8 @@ pub struct Paycode {
     logins: LoginThrottle,
     /// Renders the `data` of merchants' notifications; none are stored without it.
     event_data: Option<Arc<dyn webhooks::EventData>>,
+    /// The time zone that days are cut in.
+    zone: StatementZone,
 }
 
 impl std::fmt::Debug for Paycode {
@@ -137,6 +142,7 @@ impl Paycode {
             .map_or_else(password_pool::default_threads, |threads| threads as usize);
         let passwords = PasswordPool::new(password_threads)?;
         let logins = LoginThrottle::new(config.login_free_failures, config.login_max_delay_seconds);
+        let zone = StatementZone::parse(&config.time_zone)?;
         Ok(Self {
             store,
             clock,
@@ -151,6 +157,7 @@ impl Paycode {
             passwords,
             logins,
             event_data: None,
+            zone,
         })
     }
 
@@ -162,6 +169,11 @@ impl Paycode {
     /// The deployment's currency.
     pub fn currency(&self) -> &Currency {
         &self.config.currency
+    }
+
+    /// The time zone that days are cut in (config `time_zone`).
+    pub fn statement_zone(&self) -> &StatementZone {
+        &self.zone
     }
 
     /// The clock the domain reads.

@@ -23,6 +23,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::clock::{start_of_day, UnixMillis};
+use crate::days::DayRange;
 use crate::ids::{
     AccountId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
@@ -31,6 +32,10 @@ use crate::model::{
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
     OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
     TopupRecord, TradeRecord, UserRecord,
+};
+use crate::reports::{
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
@@ -83,6 +88,8 @@ pub(super) struct Overlay<'t> {
     new_trades: Vec<TradeRecord>,
     /// Notifications of the batch's payments, stored with their trades (the outbox).
     new_events: Vec<NewEvent>,
+    /// One entry per refused payment, merged when flushed.
+    refusals: Vec<RefusalCount>,
 }
 
 /// How long each list of writes was when the savepoint was taken.
@@ -97,6 +104,7 @@ struct Mark {
     ledger: usize,
     new_trades: usize,
     new_events: usize,
+    refusals: usize,
 }
 
 /// How to undo one change to the loaded state.
@@ -167,6 +175,7 @@ impl<'t> Overlay<'t> {
             ledger: Vec::new(),
             new_trades: Vec::new(),
             new_events: Vec::new(),
+            refusals: Vec::new(),
         }
     }
 
@@ -317,16 +326,22 @@ impl<'t> Overlay<'t> {
         if !self.new_events.is_empty() {
             self.inner.insert_events(&self.new_events)?;
         }
-        if self.new_trades.is_empty() {
-            return Ok(HashMap::new());
+        let ids = if self.new_trades.is_empty() {
+            HashMap::new()
+        } else {
+            let ids = self.inner.insert_trades(&self.new_trades)?;
+            self.new_trades
+                .iter()
+                .map(|trade| trade.trade_no.clone())
+                .zip(ids)
+                .collect()
+        };
+        // Last, after the merchants' balances: the refusal counts come after every other lock
+        // of a payment (docs/ARCHITECTURE.md, "Lock order").
+        if !self.refusals.is_empty() {
+            self.inner.add_refusals(&merge_refusals(&self.refusals))?;
         }
-        let ids = self.inner.insert_trades(&self.new_trades)?;
-        Ok(self
-            .new_trades
-            .iter()
-            .map(|trade| trade.trade_no.clone())
-            .zip(ids)
-            .collect())
+        Ok(ids)
     }
 
     /// Runs a statement of a payment on the database transaction, inside a real savepoint.
@@ -373,6 +388,7 @@ impl Transaction for Overlay<'_> {
             ledger: self.ledger.len(),
             new_trades: self.new_trades.len(),
             new_events: self.new_events.len(),
+            refusals: self.refusals.len(),
         });
         Ok(())
     }
@@ -435,6 +451,7 @@ impl Transaction for Overlay<'_> {
         self.ledger.truncate(mark.ledger);
         self.new_trades.truncate(mark.new_trades);
         self.new_events.truncate(mark.new_events);
+        self.refusals.truncate(mark.refusals);
         if std::mem::take(&mut self.inner_savepoint) {
             self.inner.rollback_to_savepoint()?;
         }
@@ -986,5 +1003,35 @@ impl Transaction for Overlay<'_> {
     }
     fn refunds_of_trade(&mut self, _trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         outside_batch("refunds_of_trade")
+    }
+}
+
+/// A payment reads none of the lists; it only adds to the refusal counts, which the batch
+/// writes in bulk when it flushes.
+impl ReportTransaction for Overlay<'_> {
+    fn trades_page(&mut self, _query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        outside_batch("trades_page")
+    }
+
+    fn trade_totals(
+        &mut self,
+        _merchant: MerchantId,
+        _created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        outside_batch("trade_totals")
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        self.refusals.extend_from_slice(counts);
+        Ok(())
+    }
+
+    fn activity_counts(
+        &mut self,
+        _day: DayRange,
+        _now: UnixMillis,
+        _paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        outside_batch("activity_counts")
     }
 }

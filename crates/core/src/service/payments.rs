@@ -18,6 +18,7 @@ use crate::model::{
     CANCEL_REFUND_REFERENCE,
 };
 use crate::money::Amount;
+use crate::reports::{refusal_period_start, RefusalCount};
 use crate::store::{StoreError, Transaction};
 use crate::text::{Label, Pin, Reference};
 
@@ -120,6 +121,14 @@ fn trade_accounts(
     Ok((user, merchant))
 }
 
+/// Whether a payment's refusal is one the operator's summary counts: a business refusal
+/// (422, such as `CODE_USED` or `INSUFFICIENT_FUNDS`) or the merchant's spent failure budget
+/// (`RATE_LIMITED`). A reused `out_trade_no` with other parameters is the merchant's mistake,
+/// not a refused payment.
+fn counts_as_refusal(refusal: &Error) -> bool {
+    refusal.http_status() == 422 || matches!(refusal, Error::RateLimited { .. })
+}
+
 fn serial_number() -> String {
     let mut rng = rand::rngs::OsRng;
     (0..SERIAL_DIGITS)
@@ -177,7 +186,30 @@ impl Paycode {
         })
     }
 
+    /// Runs a payment in `transaction` and counts a refusal, for the operator's summary, in
+    /// the same transaction (a refusal's decision commits, so the count is as durable as the
+    /// spent code or the failure count that made it).
     pub(super) fn pay_in(
+        &self,
+        transaction: &mut dyn Transaction,
+        merchant: MerchantId,
+        pay: &ParsedPay,
+    ) -> Decision<TradeRecord> {
+        let decision = self.decide_pay(transaction, merchant, pay)?;
+        if let Err(refusal) = &decision {
+            if counts_as_refusal(refusal) {
+                transaction.add_refusals(&[RefusalCount {
+                    period_start: refusal_period_start(self.now()),
+                    merchant,
+                    code: refusal.code().to_owned(),
+                    refusals: 1,
+                }])?;
+            }
+        }
+        Ok(decision)
+    }
+
+    fn decide_pay(
         &self,
         transaction: &mut dyn Transaction,
         merchant: MerchantId,

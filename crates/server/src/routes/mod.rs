@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod merchant;
 pub mod public;
+pub mod reports;
 pub mod wallet;
 pub mod webhooks;
 
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_routes())
         .merge(wallet_routes())
         .merge(merchant_routes())
+        .merge(report_routes())
         .merge(crate::web::routes())
         .route("/healthz", get(public::healthz))
         .route("/metrics", get(public::metrics))
@@ -121,4 +123,11 @@ fn merchant_routes() -> Router<AppState> {
             "/v1/merchant/events/{id}/redeliver",
             post(webhooks::redeliver_event),
         )
+}
+
+fn report_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/merchant/trades", get(reports::merchant_trades))
+        .route("/v1/admin/trades", get(reports::admin_trades))
+        .route("/v1/admin/summary", get(reports::summary))
 }

@@ -53,5 +53,6 @@ mod refusals;
 mod restart;
 mod schema;
 mod step_up;
+mod trades_and_summary;
 mod two_instances;
 mod webhooks;

@@ -240,6 +240,7 @@ async fn a_server_answers_503_while_postgres_is_stopped_and_recovers_by_itself()
         admin_key: Some(ADMIN_KEY.to_owned()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     };
     let clock = ManualClock::new(START_MILLIS);
     let step = {

@@ -27,6 +27,7 @@ fn options(data_dir: &Path) -> ServeOptions {
         admin_key: None,
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     }
 }
 

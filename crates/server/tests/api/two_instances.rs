@@ -467,6 +467,7 @@ fn instance_options(directory: &Path, schema: &ScratchSchema, instance: usize) -
         admin_key: Some(ADMIN_KEY.to_owned()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     }
 }
 
@@ -519,6 +520,20 @@ async fn wrong_codes_through_two_instances_stop_at_the_merchant_failure_budget()
         return;
     };
     wrong_codes_through_both_instances_stop_at_the_merchant_failure_budget(&pair).await;
+    // The refusals of both instances are counted in the database, so either instance's
+    // summary shows them all.
+    let sent = 2 * REQUESTS_PER_INSTANCE + MERCHANT_FAILURE_BUDGET;
+    let refused = BTreeMap::from([
+        ("CODE_INVALID".to_owned(), MERCHANT_FAILURE_BUDGET as u64),
+        (
+            "RATE_LIMITED".to_owned(),
+            (sent - MERCHANT_FAILURE_BUDGET) as u64,
+        ),
+    ]);
+    for endpoint in pair.endpoints() {
+        let summary = endpoint.admin.summary(None).await.unwrap();
+        assert_eq!(summary.refusals, refused);
+    }
     pair.assert_ledger_ok().await;
 }
 

@@ -514,6 +514,7 @@ fn served_options(
         admin_key: Some(crate::helpers::ADMIN_KEY.to_owned()),
         connections: paycode_server::ConnectionLimits::default(),
         tls: None,
+        time_zone: None,
     }
 }
 

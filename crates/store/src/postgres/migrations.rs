@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0004_failure_counts.sql"),
     },
     Migration {
+        version: 5,
+        name: "trade_lists_and_refusals",
+        sql: include_str!("../migrations/postgres/0005_trade_lists_and_refusals.sql"),
+    },
+    Migration {
         version: 7,
         name: "webhooks_and_statements",
         sql: include_str!("../migrations/postgres/0007_webhooks_and_statements.sql"),

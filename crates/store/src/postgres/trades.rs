@@ -12,7 +12,8 @@ use super::pool::{Connection, Parameters};
 use super::rows::{column, name, unsigned};
 use crate::schema::limit_to_sql;
 
-const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
+pub(super) const TRADE_COLUMNS: &str =
+    "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
      amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
      paid_at, confirm_deadline, finished_at";
 
@@ -326,7 +327,7 @@ fn trades(
     rows.iter().map(trade_from_row).collect()
 }
 
-fn trade_from_row(row: &Row) -> Result<TradeRecord> {
+pub(super) fn trade_from_row(row: &Row) -> Result<TradeRecord> {
     Ok(TradeRecord {
         id: TradeId(row.try_get("id")?),
         trade_no: row.try_get("trade_no")?,

@@ -32,6 +32,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
     },
     Migration {
+        version: 5,
+        name: "trade_lists_and_refusals",
+        sql: include_str!("../migrations/sqlite/0005_trade_lists_and_refusals.sql"),
+    },
+    Migration {
         version: 7,
         name: "webhooks_and_statements",
         sql: include_str!("../migrations/sqlite/0007_webhooks_and_statements.sql"),

@@ -9,7 +9,8 @@ use super::rows::Stored;
 use crate::error::{Error, Result};
 use crate::schema::limit_to_sql;
 
-const TRADE_COLUMNS: &str = "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
+pub(super) const TRADE_COLUMNS: &str =
+    "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
      amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
      paid_at, confirm_deadline, finished_at";
 
@@ -170,7 +171,7 @@ fn trades(
     Ok(trades)
 }
 
-fn trade_from_row(row: &Row<'_>) -> rusqlite::Result<TradeRecord> {
+pub(super) fn trade_from_row(row: &Row<'_>) -> rusqlite::Result<TradeRecord> {
     Ok(TradeRecord {
         id: TradeId(row.get("id")?),
         trade_no: row.get("trade_no")?,
