@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use paycode_api::ErrorBody;
 
-use crate::routes::{admin, merchant, public, reports, wallet, webhooks};
+use crate::routes::{admin, merchant, public, reports, statements, wallet, webhooks};
 
 /// The API's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -62,6 +62,8 @@ use crate::routes::{admin, merchant, public, reports, wallet, webhooks};
         webhooks::redeliver_event,
         webhooks::admin_set_webhook,
         webhooks::admin_delete_webhook,
+        statements::statement,
+        statements::settlement,
         public::healthz,
         public::metrics,
         public::openapi,

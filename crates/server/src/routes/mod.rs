@@ -4,6 +4,7 @@ pub mod admin;
 pub mod merchant;
 pub mod public;
 pub mod reports;
+pub mod statements;
 pub mod wallet;
 pub mod webhooks;
 
@@ -62,6 +63,7 @@ fn admin_routes() -> Router<AppState> {
             put(webhooks::admin_set_webhook).delete(webhooks::admin_delete_webhook),
         )
         .route("/v1/admin/topups", post(admin::topup))
+        .route("/v1/admin/settlements/{date}", get(statements::settlement))
         .route("/v1/admin/devices/{id}/unlock", post(admin::unlock_device))
         .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
         .route("/v1/admin/ledger/check", get(admin::ledger_check))
@@ -119,6 +121,7 @@ fn merchant_routes() -> Router<AppState> {
             put(webhooks::set_webhook).delete(webhooks::delete_webhook),
         )
         .route("/v1/merchant/events", get(webhooks::events))
+        .route("/v1/merchant/statements/{date}", get(statements::statement))
         .route(
             "/v1/merchant/events/{id}/redeliver",
             post(webhooks::redeliver_event),

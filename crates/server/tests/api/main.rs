@@ -52,6 +52,7 @@ mod public;
 mod refusals;
 mod restart;
 mod schema;
+mod statements;
 mod step_up;
 mod trades_and_summary;
 mod two_instances;

@@ -69,11 +69,13 @@ async fn the_openapi_document_is_json_listing_every_route(backend: Backend) {
         "/v1/merchant/events",
         "/v1/merchant/events/{id}/redeliver",
         "/v1/admin/merchants/{id}/webhook",
+        "/v1/merchant/statements/{date}",
+        "/v1/admin/settlements/{date}",
         "/healthz",
     ] {
         assert!(paths.contains_key(path), "{path} is missing");
     }
-    assert_eq!(paths.len(), 38, "every route is documented");
+    assert_eq!(paths.len(), 40, "every route is documented");
     let schemes = document["components"]["securitySchemes"]
         .as_object()
         .unwrap();
