@@ -14,7 +14,7 @@ use crate::display::{device_status, money, parse_typed_amount, MINOR_DIGITS};
 use crate::key_file_flag::value_or_file;
 use crate::prompt::flag_or_prompt;
 use crate::remote::{self, print_json};
-use crate::reports_command::{show_admin_trades, show_summary};
+use crate::reports_command::{show_admin_trades, show_settlement, show_summary};
 use crate::Outcome;
 
 /// What to fix when the server does not accept the admin key.
@@ -187,6 +187,14 @@ pub enum AdminCommand {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Every merchant's payments, refunds and net of a day, as in their statements.
+    Settlement {
+        #[command(flatten)]
+        options: AdminOptions,
+        /// The day, YYYY-MM-DD in the server's time zone.
+        #[arg(long)]
+        date: String,
+    },
 }
 
 pub fn run(command: AdminCommand) -> Result<Outcome> {
@@ -320,6 +328,10 @@ pub fn run(command: AdminCommand) -> Result<Outcome> {
         AdminCommand::Summary { options, date } => {
             let result = runtime.block_on(call(&options)?.summary(date.as_deref()));
             finish(result, &options, show_summary)
+        }
+        AdminCommand::Settlement { options, date } => {
+            let result = runtime.block_on(call(&options)?.settlement(&date));
+            finish(result, &options, show_settlement)
         }
     }
 }

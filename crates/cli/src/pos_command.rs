@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::display::{money, parse_typed_amount, refund_line, trade_lines};
 use crate::pos_charge::{self, ChargeArguments};
 use crate::remote;
-use crate::reports_command::show_merchant_day;
+use crate::reports_command::{show_merchant_day, show_statement};
 use crate::Outcome;
 
 /// What to fix when the server does not accept the merchant's key.
@@ -92,6 +92,17 @@ pub enum PosCommand {
         #[arg(long)]
         limit: Option<u32>,
     },
+    /// The statement of a day: every payment, refund and reversal, and the totals.
+    Statement {
+        #[command(flatten)]
+        options: PosOptions,
+        /// The day, YYYY-MM-DD in the server's time zone.
+        #[arg(long)]
+        date: String,
+        /// Print the statement as CSV, as the server sends it.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+    },
 }
 
 pub fn run(command: PosCommand) -> Result<Outcome> {
@@ -137,6 +148,7 @@ pub fn run(command: PosCommand) -> Result<Outcome> {
             };
             (options, Call::Trades(query))
         }
+        PosCommand::Statement { options, date, csv } => (options, Call::Statement { date, csv }),
     };
     let client = remote::client(&options.server, &options.key)?;
     remote::runtime()?.block_on(call.run(&client, options.json))
@@ -150,6 +162,7 @@ enum Call {
     Refunds(String),
     Balance,
     Trades(MerchantTradesQuery),
+    Statement { date: String, csv: bool },
 }
 
 impl Call {
@@ -195,6 +208,14 @@ impl Call {
                 json_output,
                 show_merchant_day,
             ),
+            Call::Statement { date, csv: true } => {
+                finish(client.statement_csv(&date).await, false, |csv| {
+                    print!("{csv}");
+                })
+            }
+            Call::Statement { date, csv: false } => {
+                finish(client.statement(&date).await, json_output, show_statement)
+            }
         }
     }
 }

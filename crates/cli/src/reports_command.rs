@@ -1,7 +1,10 @@
-//! How `paycode pos trades`, `paycode admin trades` and `paycode admin summary` print their
-//! answers for people: one line per trade, amounts in major units, then the totals.
+//! How `paycode pos trades`, `paycode pos statement`, `paycode admin trades`, `paycode admin
+//! summary` and `paycode admin settlement` print their answers for people: one line per trade
+//! or movement, amounts in major units, then the totals.
 
-use paycode_api::{AdminTradesPage, MerchantTradesPage, Summary, Trade};
+use paycode_api::{
+    AdminTradesPage, MerchantTradesPage, Settlement, Statement, StatementTotals, Summary, Trade,
+};
 
 use crate::display::money;
 
@@ -99,4 +102,59 @@ pub fn show_summary(summary: &Summary) {
         "now: {} waiting for the PIN, {} locked devices, {} users, {} merchants",
         summary.user_paying, summary.locked_devices, summary.users, summary.merchants
     );
+}
+
+/// A statement's or settlement's totals on one line.
+fn totals_line(totals: &StatementTotals, currency: &str) -> String {
+    format!(
+        "gross {}, refunds {}, net {} ({} movements)",
+        money(totals.gross, currency),
+        money(totals.refunds, currency),
+        money(totals.net, currency),
+        totals.count
+    )
+}
+
+/// The merchant's statement of a day: one line per movement, then the totals.
+pub fn show_statement(statement: &Statement) {
+    let currency = &statement.currency;
+    println!("statement of {} ({})", statement.date, statement.time_zone);
+    if statement.items.is_empty() {
+        println!("no payments, refunds or reversals");
+    }
+    for line in &statement.items {
+        let refund = line
+            .out_refund_no
+            .as_deref()
+            .map(|out_refund_no| format!("  refund {out_refund_no}"))
+            .unwrap_or_default();
+        println!(
+            "{}  {:<8}  {}  {}{refund}  trade_no {}",
+            line.at,
+            line.kind,
+            money(line.amount, currency),
+            line.out_trade_no,
+            line.trade_no
+        );
+    }
+    println!("{}", totals_line(&statement.totals, currency));
+}
+
+/// The operator's settlement of a day: one line per merchant.
+pub fn show_settlement(settlement: &Settlement) {
+    println!(
+        "settlement of {} ({})",
+        settlement.date, settlement.time_zone
+    );
+    if settlement.items.is_empty() {
+        println!("no merchant's account moved");
+    }
+    for item in &settlement.items {
+        println!(
+            "merchant {} {}: {}",
+            item.merchant_id,
+            item.merchant_name,
+            totals_line(&item.totals, &settlement.currency)
+        );
+    }
 }

@@ -764,3 +764,48 @@ fn the_days_trades_and_the_operators_summary_show_amounts_in_major_units() {
     assert!(text.contains("payments 2, volume 5.50 CNY"), "{text}");
     assert!(text.contains("refusals: CODE_USED 1"), "{text}");
 }
+
+#[test]
+fn the_days_statement_and_the_operators_settlement_agree() {
+    let shop = Shop::open();
+    let paid = json(&shop.pos(&[
+        "charge",
+        "--code",
+        &shop.code(),
+        "--amount",
+        "4.00",
+        "--json",
+    ]));
+    let reference = paid["out_trade_no"].as_str().unwrap();
+    success(&shop.pos(&[
+        "refund",
+        reference,
+        "--amount",
+        "1.25",
+        "--out-refund-no",
+        "r-1",
+    ]));
+    let date = &paid["created_at"].as_str().unwrap()[..10];
+
+    let statement = json(&shop.pos(&["statement", "--date", date, "--json"]));
+    assert_eq!(statement["totals"]["gross"], 400);
+    assert_eq!(statement["totals"]["refunds"], 125);
+    assert_eq!(statement["totals"]["net"], 275);
+    assert_eq!(statement["items"][1]["type"], "refund");
+    let text = stdout(success(&shop.pos(&["statement", "--date", date])));
+    assert!(
+        text.contains("gross 4.00 CNY, refunds 1.25 CNY, net 2.75 CNY (2 movements)"),
+        "{text}"
+    );
+    let csv = stdout(success(&shop.pos(&["statement", "--date", date, "--csv"])));
+    assert!(csv.starts_with("type,transaction_id,at,"), "{csv}");
+    assert!(csv.contains("\r\nnet,,,,,,,275\r\n"), "{csv}");
+
+    let settlement = json(&shop.admin(&["settlement", "--date", date, "--json"]));
+    assert_eq!(settlement["items"][0]["merchant_name"], "Canteen");
+    assert_eq!(settlement["items"][0]["totals"], statement["totals"]);
+    let text = stdout(success(&shop.admin(&["settlement", "--date", date])));
+    assert!(text.contains("Canteen: gross 4.00 CNY"), "{text}");
+    let impossible = shop.admin(&["settlement", "--date", "2026-02-30"]);
+    assert!(!impossible.status.success());
+}
