@@ -43,10 +43,13 @@ async fn a_run_against_a_server_by_url_pays_and_finds_every_payment_stored() {
         merchants: 2,
         baseline: Duration::from_secs(1),
         progress: false,
+        // Every merchant gets a webhook to the bench's own receiver, set over the admin API.
+        webhooks: true,
     };
     let report = paycode_bench::run(options).await.unwrap();
     server.stop().await.unwrap();
     assert_eq!(report.server, "remote");
+    assert!(report.webhooks && report.webhook_deliveries.is_some());
     assert_eq!((report.devices, report.users), (15, 2));
     assert!(report.payments > 0, "{report}");
     assert_eq!(report.errors, 0, "{report}");
