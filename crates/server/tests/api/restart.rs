@@ -375,6 +375,8 @@ async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working
     let shop = merchant_on(&admin, "Canteen").await;
     let provisioning = wallet.enroll().await;
     let phone = Phone::new(&provisioning);
+    let receiver = crate::webhooks::Receiver::start(&[]).await;
+    let webhook = shop.client.set_webhook(&receiver.url).await.unwrap();
     drop(opened);
     server.stop().await.unwrap();
 
@@ -384,8 +386,9 @@ async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working
             .await
             .unwrap()
             .expect("the rotation runs");
-    // The device secret, the online-code hash key and the code key of prefix 81.
-    assert_eq!(resealed, 3);
+    // The device secret, the online-code hash key, the code key of prefix 81 and the
+    // merchant's webhook secret.
+    assert_eq!(resealed, 4);
     let key_file =
         std::fs::read_to_string(options.data_dir.join(paycode_server::MASTER_KEY_FILE)).unwrap();
     assert!(key_file.contains("current = 2"), "{key_file}");
@@ -415,6 +418,10 @@ async fn a_rotated_master_key_reencrypts_every_secret_and_old_codes_keep_working
         .await
         .unwrap();
     assert_eq!(paid.trade.status, TradeStatus::Success);
+    // The webhook secret opens under the new key alone: the event is signed with the secret
+    // that was shown before the rotation.
+    let received = receiver.wait_for(1).await;
+    crate::webhooks::assert_signed(&received[0], &webhook.secret);
     let admin = anonymous.with_bearer(admin_key);
     assert_ledger_ok(&admin, &opened.state.paycode).await;
     drop(opened);

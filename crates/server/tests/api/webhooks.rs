@@ -333,6 +333,25 @@ async fn confirmed_and_declined_step_ups_are_notified(backend: Backend) {
         .collect();
     assert!(kinds.contains(&("trade.succeeded".to_owned(), confirmed)));
     assert!(kinds.contains(&("trade.closed".to_owned(), declined)));
+
+    // One left to its deadline is closed by the server's sweep, and notified once; one
+    // cancelled by the merchant before payment is closed too.
+    let timed_out = pay(&wallet, &shop, "large-3", 15_000).await;
+    let cancelled = pay(&wallet, &shop, "large-4", 15_000).await;
+    shop.client.cancel("large-4").await.unwrap();
+    app.clock.advance_seconds(61);
+    let received = receiver.wait_for(4).await;
+    let closed: Vec<String> = received[2..]
+        .iter()
+        .map(|event| {
+            let body = event.json();
+            assert_eq!(body["type"], "trade.closed");
+            body["data"]["trade_no"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert!(closed.contains(&timed_out) && closed.contains(&cancelled));
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(receiver.received().len(), 4, "each closing notified once");
     app.assert_ledger_ok().await;
 }
 
