@@ -287,6 +287,13 @@ impl Paycode {
                 "username_prefix is at most {MAX_USERNAME_BYTES} bytes"
             )));
         }
+        // No username holds a control character, and PostgreSQL refuses a NUL in text: such
+        // a prefix is a malformed request, not a database failure.
+        if prefix.chars().any(char::is_control) {
+            return Err(Error::MalformedRequest(
+                "username_prefix must not hold control characters".to_owned(),
+            ));
+        }
         let limit = page_limit(limit)?;
         self.reading(|transaction| Ok(transaction.users_page(prefix, after.map(UserId), limit)?))
     }

@@ -50,6 +50,9 @@ async fn users_are_found_by_username_and_paged(backend: Backend) {
         status_and_code(too_long),
         (400, "MALFORMED_REQUEST".to_owned())
     );
+    // A NUL (which PostgreSQL refuses in text) is a bad request, not a server error.
+    let nul = app.admin.users(Some("al\u{0}"), None, None).await;
+    assert_eq!(status_and_code(nul), (400, "MALFORMED_REQUEST".to_owned()));
     let wallet_key = app.wallet("eve", 0).await;
     let not_admin = wallet_key.client.users(None, None, None).await;
     assert_eq!(
