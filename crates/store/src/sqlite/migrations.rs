@@ -31,6 +31,17 @@ const MIGRATIONS: &[Migration] = &[
         name: "failure_counts",
         sql: include_str!("../migrations/sqlite/0004_failure_counts.sql"),
     },
+    // Version 5 is reserved for the indexes of the merchant's trade reads (`0005_…`).
+    Migration {
+        version: 5,
+        name: "reserved",
+        sql: "",
+    },
+    Migration {
+        version: 6,
+        name: "ordered_writes",
+        sql: include_str!("../migrations/sqlite/0006_ordered_writes.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
