@@ -145,6 +145,8 @@ pub async fn run_load(
     timeline.push(last);
     result.timeline = timeline;
     result.metered = meter.describe();
+    // A PostgreSQL meter's connection blocks when it closes, so it closes off the runtime.
+    tokio::task::spawn_blocking(move || drop(meter)).await?;
     result.rss_samples = monitor.await?;
     if let Ok(memory) = read_memory(shared.options.memory_of) {
         result.rss_samples.push(RssSample {
