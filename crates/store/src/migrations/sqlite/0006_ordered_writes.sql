@@ -33,3 +33,7 @@ SELECT step, device_id, code_index, spent_at FROM spent_offline_codes;
 
 DROP TABLE spent_offline_codes;
 ALTER TABLE spent_offline_codes_by_step RENAME TO spent_offline_codes;
+
+-- Postings by transaction were read only by the ledger check, which reads every posting
+-- anyway (a sort of them is as good); each payment's two postings added two entries.
+DROP INDEX postings_by_transaction;
