@@ -53,6 +53,12 @@ use crate::error::{Error, Result};
 /// How long a transaction waits for another process's write lock before it reports a conflict.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The page size of a new database file. The write-ahead log writes every page a commit
+/// changed whole, and a batch of payments changes rows scattered over a few indexes and
+/// tables (one page each per payment: a device, a user's postings, a till's references), so
+/// the bytes a payment costs are about this size times the pages it touches
+/// (docs/BENCHMARKS.md, "Where the time and the bytes go").
+const PAGE_SIZE_BYTES: i64 = 1_024;
 /// Prepared statements kept per connection; the store has about sixty distinct statements.
 const STATEMENT_CACHE_CAPACITY: usize = 96;
 /// Read-only connections beside the writer. The write-ahead log lets them read while the writer
@@ -83,6 +89,10 @@ impl SqliteStore {
     pub fn open(path: &Path) -> std::result::Result<SqliteStore, StoreError> {
         create_private_file(path);
         let connection = Connection::open(path).map_err(Error::from)?;
+        // Only a database without tables takes a page size; an existing one keeps its own.
+        connection
+            .pragma_update(None, "page_size", PAGE_SIZE_BYTES)
+            .map_err(Error::from)?;
         enable_write_ahead_log(&connection)?;
         // The checkpointer checkpoints; the writer's commits never do.
         connection
