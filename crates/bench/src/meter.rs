@@ -27,8 +27,8 @@ pub enum Meter {
     },
     /// A PostgreSQL database, through a connection of the meter's own.
     Postgres {
-        /// The connection, `None` when it could not be opened.
-        client: Option<postgres::Client>,
+        /// The connection, `None` when it could not be opened; boxed, as it is large.
+        client: Option<Box<postgres::Client>>,
         /// The server's schema, or `None` to measure the whole database.
         schema: Option<String>,
     },
@@ -54,7 +54,9 @@ impl Meter {
     /// database). Blocking.
     pub fn postgres(url: &str, schema: Option<String>) -> Meter {
         Meter::Postgres {
-            client: postgres::Client::connect(url, postgres::NoTls).ok(),
+            client: postgres::Client::connect(url, postgres::NoTls)
+                .ok()
+                .map(Box::new),
             schema,
         }
     }
