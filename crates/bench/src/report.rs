@@ -124,21 +124,24 @@ impl Report {
             .collect();
         writeln!(out, "per 10 s:    {} payments/s", rates.join(" "))?;
         if let Some(trend) = &self.trend {
-            let span = if trend.span_seconds >= 60.0 {
-                "minute".to_owned()
+            let (span, note) = if trend.span_seconds >= 60.0 {
+                ("minute".to_owned(), "")
             } else {
-                format!("{:.0} s (run under two minutes)", trend.span_seconds)
+                (
+                    format!("{:.0} s", trend.span_seconds),
+                    " (the run is under two minutes)",
+                )
             };
             writeln!(
                 out,
-                "trend:       first {span} {:.0}/s, last {span} {:.0}/s: last/first {:.3}",
+                "trend:       first {span} {:.0}/s, last {span} {:.0}/s: last/first {:.3}{note}",
                 trend.first.per_second, trend.last.per_second, trend.last_to_first
             )?;
             writeln!(out, "bytes:       {}", self.metered)?;
             for (name, window) in [
-                ("first", Some(&trend.first)),
-                ("last", Some(&trend.last)),
-                ("whole load", self.whole.as_ref()),
+                (format!("first {span}"), Some(&trend.first)),
+                (format!("last {span}"), Some(&trend.last)),
+                ("whole load".to_owned(), self.whole.as_ref()),
             ] {
                 let Some(window) = window else { continue };
                 writeln!(
