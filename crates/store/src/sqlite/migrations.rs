@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "trade_lists_and_refusals",
         sql: include_str!("../migrations/sqlite/0005_trade_lists_and_refusals.sql"),
     },
+    Migration {
+        version: 6,
+        name: "ordered_writes",
+        sql: include_str!("../migrations/sqlite/0006_ordered_writes.sql"),
+    },
 ];
 
 /// Applies every migration the database has not had yet.
