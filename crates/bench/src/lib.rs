@@ -7,9 +7,11 @@
 //!    scratch schema of a PostgreSQL database), or uses one given by URL;
 //! 2. builds the population: merchants, users topped up, devices enrolled
 //!    ([`population`]);
-//! 3. measures the baseline on the same database ([`baseline`]);
+//! 3. measures the baseline on the same database ([`baseline`]), and the HTTP ceiling: the
+//!    same connections sending requests the server answers without a handler ([`ceiling`]);
 //! 4. drives `POST /v1/payments` with valid offline codes on C connections for D seconds,
-//!    printing progress every second and sampling memory ([`load`]);
+//!    printing progress every second, sampling memory, and every ten seconds the payments,
+//!    the bytes the database wrote and its size ([`load`], [`meter`], [`timeline`]);
 //! 5. checks the ledger's invariants and that every acknowledged payment is stored
 //!    ([`check`]), and returns a [`Report`].
 //!
@@ -21,10 +23,12 @@
 pub mod acknowledged;
 pub mod allocator;
 pub mod baseline;
+pub mod ceiling;
 pub mod check;
 mod error;
 pub mod limits;
 pub mod load;
+pub mod meter;
 mod options;
 pub mod population;
 pub mod postgres_url;
@@ -32,10 +36,11 @@ mod report;
 pub mod rss;
 pub mod server_metrics;
 pub mod stats;
+pub mod timeline;
 pub mod webhooks;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use paycode_core::{Clock, SystemClock};
@@ -46,8 +51,10 @@ pub use options::{DatabaseKind, Options, RemoteServer, Scenario};
 pub use report::{mebibytes, Report};
 
 use crate::baseline::Baseline;
+use crate::ceiling::Ceiling;
 use crate::check::StoredCheck;
 use crate::load::{LoadOptions, LoadResult};
+use crate::meter::Meter;
 use crate::population::{Plan, Population};
 use crate::postgres_url::{is_postgres, PostgresUrl, ScratchSchema};
 use crate::rss::{read_memory, Process};
@@ -179,6 +186,19 @@ async fn measure_in_process(
         server: "in-process",
         memory_of: Process::Own,
         trades: Trades::InProcess(Arc::clone(&started.state.paycode)),
+        metered: match (&started.schema, &options.database) {
+            (Some(schema), Some(database)) => Metered::Postgres {
+                url: database.clone(),
+                schema: Some(schema.name().to_owned()),
+            },
+            (_, database) => Metered::Sqlite {
+                writer: Some(Process::Own),
+                file: Some(database.as_deref().map_or_else(
+                    || workspace.join("server").join(paycode_server::DATABASE_FILE),
+                    sqlite_file,
+                )),
+            },
+        },
     };
     measure(options, workspace, &plan, Arc::new(population), &target).await
 }
@@ -199,6 +219,16 @@ async fn run_remote(
         server: "remote",
         memory_of: remote.pid.map_or(Process::Own, Process::Other),
         trades: Trades::OverHttp,
+        metered: match &options.database {
+            Some(database) if is_postgres(database) => Metered::Postgres {
+                url: database.clone(),
+                schema: None,
+            },
+            database => Metered::Sqlite {
+                writer: remote.pid.map(Process::Other),
+                file: database.as_deref().map(sqlite_file),
+            },
+        },
     };
     measure(options, workspace, &plan, Arc::new(population), &target).await
 }
@@ -223,6 +253,37 @@ struct Target {
     server: &'static str,
     memory_of: Process,
     trades: Trades,
+    /// Where the database's bytes are read.
+    metered: Metered,
+}
+
+/// Where a run reads the bytes its database wrote and its size; the meter is opened when the
+/// load starts.
+#[derive(Debug, Clone)]
+enum Metered {
+    /// A SQLite file written by a process.
+    Sqlite {
+        writer: Option<Process>,
+        file: Option<PathBuf>,
+    },
+    /// A PostgreSQL database, one schema of it or the whole.
+    Postgres { url: String, schema: Option<String> },
+}
+
+impl Metered {
+    /// Opens the meter. Blocking.
+    fn open(self) -> Meter {
+        match self {
+            Metered::Sqlite { writer, file } => Meter::Sqlite { writer, file },
+            Metered::Postgres { url, schema } => Meter::postgres(&url, schema),
+        }
+    }
+}
+
+/// The SQLite file a `--database` names (`sqlite://PATH` or a plain path), as the server reads
+/// it.
+fn sqlite_file(database: &str) -> PathBuf {
+    PathBuf::from(database.strip_prefix("sqlite://").unwrap_or(database))
 }
 
 /// How acknowledged trades are read back.
@@ -259,6 +320,7 @@ async fn measure(
         None
     };
     let baseline = measure_baseline(options, workspace).await?;
+    let ceiling = measure_http_ceiling(options, target, &population).await?;
     let metrics = paycode_client::Client::new(&target.url)?;
     let counters_before = BatchCounters::read(&metrics).await;
     let load = drive(options, plan, Arc::clone(&population), target, workspace).await?;
@@ -298,6 +360,7 @@ async fn measure(
         webhook_deliveries: receiver.as_ref().map(webhooks::NoOpReceiver::received),
         population: &population,
         baseline: &baseline,
+        ceiling: &ceiling,
         load: &load,
         acknowledged: load.acknowledged_count(),
         stored,
@@ -354,6 +417,36 @@ async fn measure_baseline(options: &Options, workspace: &Path) -> Result<Baselin
     Ok(baseline)
 }
 
+async fn measure_http_ceiling(
+    options: &Options,
+    target: &Target,
+    population: &Population,
+) -> Result<Ceiling, Error> {
+    say(
+        options,
+        &format!(
+            "HTTP ceiling: {} connections to a path without a route, {} s",
+            options.connections,
+            options.baseline.as_secs()
+        ),
+    );
+    let ceiling = ceiling::measure_ceiling(
+        &target.url,
+        &population.merchants[0].api_key,
+        options.connections,
+        options.baseline,
+    )
+    .await?;
+    say(
+        options,
+        &format!(
+            "HTTP ceiling: {:.0} requests/s ({} not answered 404)",
+            ceiling.per_second, ceiling.failures
+        ),
+    );
+    Ok(ceiling)
+}
+
 async fn drive(
     options: &Options,
     plan: &Plan,
@@ -381,7 +474,9 @@ async fn drive(
         record_directory: workspace.to_path_buf(),
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    load::run_load(population, load_options, clock).await
+    let metered = target.metered.clone();
+    let meter = tokio::task::spawn_blocking(move || metered.open()).await?;
+    load::run_load(population, load_options, clock, meter).await
 }
 
 /// What a run measured and checked, before it becomes a [`Report`].
@@ -390,6 +485,7 @@ struct Findings<'a> {
     webhook_deliveries: Option<u64>,
     population: &'a Population,
     baseline: &'a Baseline,
+    ceiling: &'a Ceiling,
     load: &'a LoadResult,
     acknowledged: u64,
     stored: StoredCheck,
@@ -402,6 +498,7 @@ fn report(options: &Options, target: &Target, findings: &Findings<'_>) -> Report
         webhook_deliveries,
         population,
         baseline,
+        ceiling,
         load,
         acknowledged,
         stored,
@@ -437,6 +534,16 @@ fn report(options: &Options, target: &Target, findings: &Findings<'_>) -> Report
         baseline_kind: baseline.kind,
         baseline_per_second: baseline.per_second,
         ratio,
+        http_ceiling: ceiling.clone(),
+        ceiling_fraction: if ceiling.per_second > 0.0 {
+            payments_per_second / ceiling.per_second
+        } else {
+            0.0
+        },
+        intervals: load.timeline.intervals(),
+        trend: load.timeline.trend(),
+        whole: load.timeline.whole(),
+        metered: load.metered.clone(),
         p50_ms: latency.p50_ms,
         p95_ms: latency.p95_ms,
         p99_ms: latency.p99_ms,

@@ -54,6 +54,16 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 pub const PROGRESS_POLL: Duration = Duration::from_millis(50);
 /// How often the resident set size is sampled during the load.
 pub const RSS_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+/// How often the load's timeline samples the payments so far, the bytes written and the
+/// database's size: the length of each interval of the report.
+pub const TIMELINE_INTERVAL: Duration = Duration::from_secs(10);
+/// The span whose rate is compared at the start and at the end of a load (issue 16: the first
+/// and the last minute). A load shorter than twice this compares its first and last interval.
+pub const TIMELINE_WINDOW: Duration = Duration::from_secs(60);
+/// The path the HTTP ceiling is measured on: no route has it, so the server answers `404` from
+/// its fallback after every layer a payment passes (limits, timeouts, metrics), without a
+/// handler, a credential check or the database.
+pub const CEILING_PATH: &str = "/v1/bench/no-such-route";
 
 /// Threads that enroll devices and top users up in the in-process server.
 pub const POPULATION_THREADS: usize = 8;

@@ -9,7 +9,8 @@
 //! [`MAX_PAYMENT_MINOR`], and goes to the first merchant (`hot`) or to each merchant in turn
 //! (`spread`). What the workers keep in memory is bounded: latencies in a histogram, outcomes
 //! as counts; the acknowledged payments go to a file per worker
-//! ([`crate::acknowledged`]).
+//! ([`crate::acknowledged`]). Every [`TIMELINE_INTERVAL`] a sampler notes the payments so far
+//! with the database's bytes ([`crate::timeline`]).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,11 +30,13 @@ use crate::allocator::CodeAllocator;
 use crate::error::Error;
 use crate::limits::{
     EXHAUSTED_STEP_PAUSE, MAX_PAYMENT_MINOR, MIN_PAYMENT_MINOR, PROGRESS_INTERVAL, REQUEST_TIMEOUT,
-    RSS_SAMPLE_INTERVAL, TRANSPORT_FAILURE_PAUSE,
+    RSS_SAMPLE_INTERVAL, TIMELINE_INTERVAL, TRANSPORT_FAILURE_PAUSE,
 };
+use crate::meter::Meter;
 use crate::population::Population;
 use crate::rss::{read_memory, Process};
 use crate::stats::{Latencies, Outcomes, OUTCOME_SUCCESS};
+use crate::timeline::{Sample, Timeline};
 use crate::Scenario;
 
 /// How the load runs.
@@ -81,6 +84,11 @@ pub struct LoadResult {
     pub rss_samples: Vec<RssSample>,
     /// Times a worker paused because its devices had used every code of the step.
     pub exhausted_pauses: u64,
+    /// The payments and the database's bytes every [`TIMELINE_INTERVAL`], from the start to
+    /// the end.
+    pub timeline: Timeline,
+    /// What the timeline's bytes are and where they were read.
+    pub metered: String,
 }
 
 /// What the workers and the monitor share.
@@ -94,11 +102,13 @@ struct Shared {
 }
 
 /// Runs the load against the server at `options.url` with `population`, reading time steps
-/// from `clock`. Returns when every worker has finished its last request.
+/// from `clock` and the database's bytes from `meter`. Returns when every worker has finished
+/// its last request.
 pub async fn run_load(
     population: Arc<Population>,
     options: LoadOptions,
     clock: Arc<dyn Clock>,
+    meter: Meter,
 ) -> Result<LoadResult, Error> {
     assert!(
         population.devices.len() >= options.connections as usize,
@@ -114,6 +124,7 @@ pub async fn run_load(
         options,
     });
     let monitor = tokio::spawn(monitor(Arc::clone(&shared), started));
+    let sampler = tokio::spawn(sample_timeline(Arc::clone(&shared), started, meter));
     let mut workers = Vec::new();
     for worker in 0..shared.options.connections {
         let worker = u16::try_from(worker).expect("connections are limited far below 65,536");
@@ -128,6 +139,14 @@ pub async fn run_load(
         result.exhausted_pauses += done.exhausted_pauses;
     }
     result.seconds = started.elapsed().as_secs_f64();
+    let (mut timeline, meter) = sampler.await??;
+    // The last sample, once every request has been answered.
+    let (last, meter) = take_sample(&shared, started, meter).await?;
+    timeline.push(last);
+    result.timeline = timeline;
+    result.metered = meter.describe();
+    // A PostgreSQL meter's connection blocks when it closes, so it closes off the runtime.
+    tokio::task::spawn_blocking(move || drop(meter)).await?;
     result.rss_samples = monitor.await?;
     if let Ok(memory) = read_memory(shared.options.memory_of) {
         result.rss_samples.push(RssSample {
@@ -252,6 +271,60 @@ async fn work(shared: Arc<Shared>, worker: u16) -> Result<WorkerResult, Error> {
 async fn pause_until_deadline(deadline: Instant, pause: Duration) {
     let until = (Instant::now() + pause).min(deadline);
     tokio::time::sleep_until(until.into()).await;
+}
+
+/// Samples the timeline at the start and every [`TIMELINE_INTERVAL`] before the deadline; the
+/// caller takes the last sample when the workers are done.
+async fn sample_timeline(
+    shared: Arc<Shared>,
+    started: Instant,
+    meter: Meter,
+) -> Result<(Timeline, Meter), Error> {
+    let mut timeline = Timeline::new();
+    let (first, mut meter) = take_sample(&shared, started, meter).await?;
+    timeline.push(first);
+    let mut ticks =
+        tokio::time::interval_at((started + TIMELINE_INTERVAL).into(), TIMELINE_INTERVAL);
+    // Bounded: one pass per interval until the deadline.
+    loop {
+        ticks.tick().await;
+        if Instant::now() >= shared.deadline {
+            return Ok((timeline, meter));
+        }
+        let (sample, returned) = take_sample(&shared, started, meter).await?;
+        meter = returned;
+        if shared.options.progress {
+            if let Some(interval) = timeline.samples().last().map(|last| {
+                (sample.payments - last.payments) as f64 / (sample.seconds - last.seconds)
+            }) {
+                eprintln!(
+                    "[load {:>5.1}s] {interval:.0} payments/s over the last {} s",
+                    sample.seconds,
+                    TIMELINE_INTERVAL.as_secs()
+                );
+            }
+        }
+        timeline.push(sample);
+    }
+}
+
+/// The payments so far and the meter's reading, which blocks and so runs off the runtime.
+async fn take_sample(
+    shared: &Shared,
+    started: Instant,
+    mut meter: Meter,
+) -> Result<(Sample, Meter), Error> {
+    let seconds = started.elapsed().as_secs_f64();
+    let payments = shared.successes.load(Ordering::Relaxed);
+    let (reading, meter) = tokio::task::spawn_blocking(move || (meter.read(), meter)).await?;
+    Ok((
+        Sample {
+            seconds,
+            payments,
+            reading,
+        },
+        meter,
+    ))
 }
 
 /// Prints progress every [`PROGRESS_INTERVAL`] and samples memory every

@@ -4,10 +4,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::ceiling::Ceiling;
 use crate::check::StoredCheck;
 use crate::options::{DatabaseKind, Scenario};
 use crate::server_metrics::Batching;
 use crate::stats::Outcomes;
+use crate::timeline::{Interval, Trend, Window};
 
 /// Bytes in a mebibyte.
 const BYTES_PER_MEBIBYTE: f64 = 1_048_576.0;
@@ -49,6 +51,21 @@ pub struct Report {
     pub baseline_per_second: f64,
     /// `payments_per_second / baseline_per_second`.
     pub ratio: f64,
+    /// The second baseline: the same connections sending requests the server answers without
+    /// a handler or the database.
+    pub http_ceiling: Ceiling,
+    /// `payments_per_second / http_ceiling.per_second`: the payment rate as a fraction of the
+    /// HTTP ceiling of this machine.
+    pub ceiling_fraction: f64,
+    /// Payments per ten seconds of the load (the last interval may be shorter).
+    pub intervals: Vec<Interval>,
+    /// The first and the last minute (or ten seconds in a run under two minutes) and the ratio
+    /// of their rates; `null` when the timeline has fewer than two samples.
+    pub trend: Option<Trend>,
+    /// The whole load: bytes written and database growth per payment.
+    pub whole: Option<Window>,
+    /// What the bytes written and the database's size are and where they were read.
+    pub metered: String,
     /// Median latency of all requests, in milliseconds.
     pub p50_ms: f64,
     /// 95th percentile latency, in milliseconds.
@@ -102,6 +119,52 @@ impl Report {
     }
 }
 
+impl Report {
+    fn write_timeline(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rates: Vec<String> = self
+            .intervals
+            .iter()
+            .map(|interval| format!("{:.0}", interval.per_second))
+            .collect();
+        writeln!(out, "per 10 s:    {} payments/s", rates.join(" "))?;
+        if let Some(trend) = &self.trend {
+            let (span, note) = if trend.span_seconds >= 60.0 {
+                ("minute".to_owned(), "")
+            } else {
+                (
+                    format!("{:.0} s", trend.span_seconds),
+                    " (the run is under two minutes)",
+                )
+            };
+            writeln!(
+                out,
+                "trend:       first {span} {:.0}/s, last {span} {:.0}/s: last/first {:.3}{note}",
+                trend.first.per_second, trend.last.per_second, trend.last_to_first
+            )?;
+            writeln!(out, "bytes:       {}", self.metered)?;
+            for (name, window) in [
+                (format!("first {span}"), Some(&trend.first)),
+                (format!("last {span}"), Some(&trend.last)),
+                ("whole load".to_owned(), self.whole.as_ref()),
+            ] {
+                let Some(window) = window else { continue };
+                writeln!(
+                    out,
+                    "             {name}: {} written, {} growth per payment",
+                    bytes_or_unknown(window.written_bytes_per_payment),
+                    bytes_or_unknown(window.growth_bytes_per_payment)
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes per payment with no decimals, or `unknown`.
+fn bytes_or_unknown(bytes: Option<f64>) -> String {
+    bytes.map_or_else(|| "unknown".to_owned(), |bytes| format!("{bytes:.0} B"))
+}
+
 /// `bytes` as mebibytes with one decimal, such as `84.2 MiB`.
 pub fn mebibytes(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / BYTES_PER_MEBIBYTE)
@@ -138,6 +201,12 @@ impl fmt::Display for Report {
             self.baseline_per_second, self.baseline_kind
         )?;
         writeln!(out, "ratio:       {:.2} (paycode / baseline)", self.ratio)?;
+        writeln!(
+            out,
+            "ceiling:     {:.0} requests/s ({}); payments are {:.3} of it",
+            self.http_ceiling.per_second, self.http_ceiling.kind, self.ceiling_fraction
+        )?;
+        self.write_timeline(out)?;
         writeln!(
             out,
             "latency:     p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",

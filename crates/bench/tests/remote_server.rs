@@ -58,4 +58,31 @@ async fn a_run_against_a_server_by_url_pays_and_finds_every_payment_stored() {
     assert_eq!(report.stored.stored, report.acknowledged);
     assert!(report.memory_of.contains("the server, process"), "{report}");
     assert!(report.peak_rss_bytes > 0);
+    // The timeline of a one-second load: one interval holding every payment, compared with
+    // itself, and the bytes the server's process wrote for them.
+    assert_eq!(report.intervals.len(), 1, "{report}");
+    assert_eq!(report.intervals[0].payments, report.payments);
+    let trend = report.trend.expect("a timeline of two samples");
+    assert_eq!(trend.first.payments, report.payments);
+    assert_eq!(trend.last_to_first, 1.0);
+    assert!(
+        report.whole.unwrap().written_bytes_per_payment.is_some(),
+        "{report}"
+    );
+    // The HTTP ceiling was measured on the same server, every request answered 404.
+    assert!(report.http_ceiling.requests > 0 && report.http_ceiling.failures == 0);
+    assert!(report.ceiling_fraction > 0.0, "{report}");
+    let text = report.to_string();
+    for line in [
+        "ceiling:",
+        "per 10 s:",
+        "trend:       first 10 s",
+        "last/first 1.000 (the run is under two minutes)",
+        "first 10 s: ",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from\n{text}");
+    }
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["intervals"][0]["seconds"].as_f64().unwrap() > 0.0);
+    assert!(json["trend"]["last_to_first"].is_number());
 }

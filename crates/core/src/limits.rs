@@ -40,6 +40,12 @@ pub const MAX_SKEW_STEPS: u64 = 10;
 /// clock is further off than this must fix its clock; learning without bound would let the
 /// window wander arbitrarily far from real time.
 pub const MAX_DRIFT_STEPS: i64 = 20;
+/// Steps of a device whose spent codes a batch loads, from the earliest step a code can have
+/// (the server's step less the widest skew and drift) on: every step up to the latest one
+/// (the server's step plus both), and two more for the server's step moving on while a batch
+/// runs. A code of a later step cannot verify; a store may leave its spent codes out, so that
+/// it can look the window up step by step (SQLite keeps spent codes in step order).
+pub const SPENT_CODE_WINDOW_STEPS: u64 = 2 * (MAX_SKEW_STEPS + MAX_DRIFT_STEPS.unsigned_abs()) + 3;
 /// Wrong PINs in a row, over every PIN check of a user and every instance, before all of the
 /// user's PIN checks are refused for [`PIN_LOCKOUT_SECONDS`] (SPEC 4).
 pub const MAX_PIN_FAILURES: u32 = 5;

@@ -428,7 +428,7 @@ pub trait Transaction: ReportTransaction {
         Ok(found)
     }
     /// Every spent offline code of each given device with a step at or after the step given
-    /// with it.
+    /// with it and less than [`crate::limits::SPENT_CODE_WINDOW_STEPS`] steps after it.
     fn spent_offline_codes_from(
         &mut self,
         from: &[(DeviceId, u64)],

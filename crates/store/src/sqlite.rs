@@ -11,7 +11,8 @@
 //!
 //! # Durability
 //! The journal is a write-ahead log with `synchronous=FULL`, so `COMMIT` returns only once the
-//! log is on disk (SPEC section 3).
+//! log is on disk (SPEC section 3). A thread of the store checkpoints the log into the
+//! database file, off the payment path ([`checkpoint`]).
 //!
 //! # Device slots
 //! Slots are drawn at random by the domain (the trait's default
@@ -19,6 +20,7 @@
 //! a transaction that rolls back was stored nowhere and shown to nobody, so it may be drawn
 //! again; a slot is never reused once a device was stored with it, revoked or not.
 
+mod checkpoint;
 mod codes;
 mod devices;
 mod events;
@@ -34,7 +36,7 @@ mod trades;
 mod users;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use paycode_core::clock::UnixMillis;
@@ -60,6 +62,12 @@ use crate::error::{Error, Result};
 /// How long a transaction waits for another process's write lock before it reports a conflict.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The page size of a new database file. The write-ahead log writes every page a commit
+/// changed whole, and a batch of payments changes rows scattered over a few indexes and
+/// tables (one page each per payment: a device, a user's postings, a till's references), so
+/// the bytes a payment costs are about this size times the pages it touches
+/// (docs/BENCHMARKS.md, "Where the time and the bytes go").
+const PAGE_SIZE_BYTES: i64 = 1_024;
 /// Prepared statements kept per connection; the store has about sixty distinct statements.
 const STATEMENT_CACHE_CAPACITY: usize = 96;
 /// Read-only connections beside the writer. The write-ahead log lets them read while the writer
@@ -68,7 +76,9 @@ const READER_CONNECTIONS: usize = 4;
 
 /// paycode's state in one SQLite database file (or in memory, for tests).
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    /// Declared first, so dropped first: the thread stops before the connections close.
+    checkpointer: Option<checkpoint::Checkpointer>,
+    connection: Arc<Mutex<Connection>>,
     /// Read-only connections for [`Store::begin_read`], so that credential checks and queries
     /// do not wait behind the writer; none for an in-memory database, which is one connection.
     readers: Vec<Mutex<Connection>>,
@@ -88,8 +98,27 @@ impl SqliteStore {
     pub fn open(path: &Path) -> std::result::Result<SqliteStore, StoreError> {
         create_private_file(path);
         let connection = Connection::open(path).map_err(Error::from)?;
+        // Only a database without tables takes a page size; an existing one keeps its own.
+        connection
+            .pragma_update(None, "page_size", PAGE_SIZE_BYTES)
+            .map_err(Error::from)?;
         enable_write_ahead_log(&connection)?;
+        // The checkpointer checkpoints; the writer's commits never do.
+        connection
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(Error::from)?;
+        connection
+            .pragma_update(
+                None,
+                "journal_size_limit",
+                checkpoint::JOURNAL_SIZE_LIMIT_BYTES,
+            )
+            .map_err(Error::from)?;
         let mut store = Self::start(connection)?;
+        store.checkpointer = Some(checkpoint::Checkpointer::start(
+            path,
+            Arc::clone(&store.connection),
+        )?);
         // Opened after the writer has migrated, so that readers see the whole schema.
         store.readers = (0..READER_CONNECTIONS)
             .map(|_| open_reader(path).map(Mutex::new))
@@ -110,7 +139,8 @@ impl SqliteStore {
         migrations::apply(&mut connection)?;
         tracing::debug!("sqlite store opened and migrated");
         Ok(SqliteStore {
-            connection: Mutex::new(connection),
+            checkpointer: None,
+            connection: Arc::new(Mutex::new(connection)),
             readers: Vec::new(),
         })
     }

@@ -118,6 +118,33 @@ fn the_database_file_is_readable_by_its_owner_only() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
+/// Commits never checkpoint the write-ahead log (the payment path does not wait for it): the
+/// store's own thread copies it into the database file within a second or so.
+#[test]
+fn the_log_reaches_the_database_file_by_the_checkpoint_thread_not_by_the_commit() {
+    let fixture = temp_file_store();
+    let path = database_path(fixture.directory.path());
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let before = size();
+    // Some 5,000 pages: past SQLite's default of a checkpoint at 1,000.
+    for number in 0..50 {
+        let mut transaction = fixture.store.begin().unwrap();
+        transaction
+            .put_setting(&format!("filler-{number}"), &vec![7_u8; 400_000])
+            .unwrap();
+        transaction.commit().unwrap();
+    }
+    assert_eq!(size(), before, "a commit checkpointed the log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() < 20_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint in 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_database_in_a_missing_directory_is_unavailable() {
     let directory = tempfile::tempdir().unwrap();

@@ -27,6 +27,7 @@ use crate::days::DayRange;
 use crate::ids::{
     AccountId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId, UserId,
 };
+use crate::limits::SPENT_CODE_WINDOW_STEPS;
 use crate::model::{
     AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
     LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
@@ -536,10 +537,12 @@ impl Transaction for Overlay<'_> {
         index: u8,
         at: UnixMillis,
     ) -> StoreResult<bool> {
+        // Only the window of steps loaded is answered from memory; a code outside it (which
+        // cannot verify) goes to the database, whose primary key decides.
         let loaded = self
             .spent_from
             .get(&device)
-            .is_some_and(|&from| step >= from);
+            .is_some_and(|&from| step >= from && step - from < SPENT_CODE_WINDOW_STEPS);
         if !loaded {
             return self.through(|inner| inner.spend_offline_code(device, step, index, at));
         }

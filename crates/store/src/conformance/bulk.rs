@@ -3,6 +3,7 @@
 
 use paycode_core::clock::start_of_day;
 use paycode_core::ids::{AccountId, DeviceId, MerchantId, UserId};
+use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
 use paycode_core::model::{DeviceStatus, LedgerKind, TradeRecord};
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, VerificationFailure,
@@ -152,8 +153,8 @@ pub fn pin_free_totals_in_bulk_match_each_users_total(store: &dyn Store) {
     assert_eq!(totals, [(alice, 500)]);
 }
 
-/// Offline codes spent in bulk are spent as if one by one, and read back per device from a
-/// step on; a batch with a code spent before is a conflict, and its transaction keeps none.
+/// Offline codes spent in bulk are spent as if one by one, and read back per device over the
+/// window of steps from a step on; a batch with a code spent before is a conflict, and its transaction keeps none.
 pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
     let code = |device: DeviceId, step, index| SpentOfflineCode {
         device,
@@ -211,6 +212,24 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
         .spent_offline_codes_from(&[(phone, 102)])
         .unwrap()
         .is_empty());
+    drop(transaction);
+
+    // Only the window of steps a code can verify in is read: a code spent at its end is found
+    // from the step after, not from the step before.
+    let late = code(phone, 100 + SPENT_CODE_WINDOW_STEPS, 0);
+    let mut transaction = begin(store);
+    transaction.spend_offline_codes(&[late], NOW).unwrap();
+    transaction.commit().unwrap();
+    let mut transaction = begin(store);
+    let from_hundred = transaction
+        .spent_offline_codes_from(&[(phone, 100)])
+        .unwrap();
+    assert!(!from_hundred.contains(&late), "{from_hundred:?}");
+    assert!(from_hundred.contains(&code(phone, 101, 0)));
+    let from_next = transaction
+        .spent_offline_codes_from(&[(phone, 101)])
+        .unwrap();
+    assert!(from_next.contains(&late), "{from_next:?}");
 }
 
 /// Devices updated in bulk read back as updated; updating a device that does not exist is an

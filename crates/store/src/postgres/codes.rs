@@ -2,6 +2,7 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
 use paycode_core::model::OnlineCodeRecord;
 use paycode_core::store::SpentOfflineCode;
 
@@ -27,6 +28,7 @@ pub(super) fn spent_offline_codes_from(
         return Ok(Vec::new());
     };
     let devices: Vec<i64> = from.keys().copied().collect();
+    // One range from the earliest step of all; each device's own window is applied below.
     let rows = connection.query(
         "SELECT device_id, step, code_index FROM spent_offline_codes
          WHERE device_id = ANY($1) AND step >= $2",
@@ -36,7 +38,11 @@ pub(super) fn spent_offline_codes_from(
     for row in &rows {
         let (device, step, index): (i64, i64, i16) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        if from.get(&device).is_some_and(|&first| step >= first) {
+        let in_window = |&first: &i64| {
+            step >= first
+                && (step - first) < i64::try_from(SPENT_CODE_WINDOW_STEPS).unwrap_or(i64::MAX)
+        };
+        if from.get(&device).is_some_and(in_window) {
             spent.push(SpentOfflineCode {
                 device: DeviceId(device),
                 step: u64::try_from(step).map_err(|_| Error::OutOfRange("time step"))?,

@@ -20,17 +20,21 @@ pub(super) fn statement_lines(
     limit: u32,
 ) -> Result<Vec<StatementLine>> {
     let rows = connection.query(
-        "SELECT t.id, t.kind, t.created_at, p.amount,
+        "WITH day AS (SELECT min(id) AS first, max(id) AS last FROM ledger_transactions
+                      WHERE created_at >= $2 AND created_at < $3)
+         SELECT t.id, t.kind, t.created_at, p.amount,
              coalesce(paid.trade_no, refunded.trade_no) AS trade_no,
              coalesce(paid.out_trade_no, refunded.out_trade_no) AS out_trade_no,
              r.refund_no, r.out_refund_no
-         FROM merchants m
+         FROM day
+         JOIN merchants m ON m.id = $1
          JOIN postings p ON p.account_id = m.account_id
+             AND p.transaction_id BETWEEN day.first AND day.last
          JOIN ledger_transactions t ON t.id = p.transaction_id
          LEFT JOIN trades paid ON t.kind = 'payment' AND paid.trade_no = t.reference
          LEFT JOIN refunds r ON t.kind = 'refund' AND r.refund_no = t.reference
          LEFT JOIN trades refunded ON refunded.id = r.trade_id
-         WHERE m.id = $1 AND t.created_at >= $2 AND t.created_at < $3
+         WHERE t.created_at >= $2 AND t.created_at < $3
          ORDER BY t.id
          LIMIT $4",
         &[&merchant.0, &from, &to, &i64::from(limit)],
@@ -76,14 +80,18 @@ pub(super) fn settlement_lines(
     to: UnixMillis,
 ) -> Result<Vec<SettlementLine>> {
     let rows = connection.query(
-        "SELECT m.id, m.name,
+        "WITH day AS (SELECT min(id) AS first, max(id) AS last FROM ledger_transactions
+                      WHERE created_at >= $1 AND created_at < $2)
+         SELECT m.id, m.name,
              coalesce(sum(CASE WHEN t.kind = 'payment' THEN p.amount ELSE 0 END), 0)::bigint,
              coalesce(sum(CASE WHEN t.kind = 'refund' THEN -p.amount ELSE 0 END), 0)::bigint,
              coalesce(sum(p.amount), 0)::bigint,
              count(*)
-         FROM ledger_transactions t
-         JOIN postings p ON p.transaction_id = t.id
-         JOIN merchants m ON m.account_id = p.account_id
+         FROM day
+         CROSS JOIN merchants m
+         JOIN postings p ON p.account_id = m.account_id
+             AND p.transaction_id BETWEEN day.first AND day.last
+         JOIN ledger_transactions t ON t.id = p.transaction_id
          WHERE t.created_at >= $1 AND t.created_at < $2
          GROUP BY m.id, m.name
          ORDER BY m.id",

@@ -2,6 +2,7 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
 use paycode_core::model::OnlineCodeRecord;
 use paycode_core::store::SpentOfflineCode;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -22,7 +23,7 @@ pub(super) fn spend_offline_code(
         .prepare_cached(
             "INSERT INTO spent_offline_codes (device_id, step, code_index, spent_at)
              VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (device_id, step, code_index) DO NOTHING",
+             ON CONFLICT (step, device_id, code_index) DO NOTHING",
         )?
         .execute(params![
             device.0,
@@ -33,22 +34,32 @@ pub(super) fn spend_offline_code(
     Ok(inserted == 1)
 }
 
-/// The spent codes of each device from its step on; the primary key's order makes each device
-/// one index range.
+/// The spent codes of each device in the window of [`SPENT_CODE_WINDOW_STEPS`] steps from its
+/// step on. The primary key is in step order (codes a batch spends land on the table's last
+/// pages), so the window is looked up one step at a time: one seek of the key per step, where
+/// a range of steps would read every device's codes of those steps.
 pub(super) fn spent_offline_codes_from(
     connection: &Connection,
     from: &[(DeviceId, u64)],
 ) -> Result<Vec<SpentOfflineCode>> {
+    // CROSS JOIN keeps the steps as the outer loop, so each step is a seek of the key.
     let mut statement = connection.prepare_cached(
-        "SELECT step, code_index FROM spent_offline_codes WHERE device_id = ?1 AND step >= ?2",
+        "WITH RECURSIVE window_steps (step) AS (
+             SELECT ?2 UNION ALL SELECT step + 1 FROM window_steps WHERE step + 1 < ?3
+         )
+         SELECT spent.step, spent.code_index
+         FROM window_steps CROSS JOIN spent_offline_codes AS spent
+         WHERE spent.step = window_steps.step AND spent.device_id = ?1",
     )?;
     let mut spent = Vec::new();
     for &(device, step) in from {
         // A step beyond what the database can hold has nothing spent at or after it.
-        let Some(step) = step_to_sql(step) else {
+        let Some(first) = step_to_sql(step) else {
             continue;
         };
-        let mut rows = statement.query(params![device.0, step])?;
+        let window = i64::try_from(SPENT_CODE_WINDOW_STEPS).expect("the window is a few steps");
+        let end = first.saturating_add(window);
+        let mut rows = statement.query(params![device.0, first, end])?;
         while let Some(row) = rows.next()? {
             let step: i64 = row.get(0)?;
             spent.push(SpentOfflineCode {

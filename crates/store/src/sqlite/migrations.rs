@@ -37,6 +37,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0005_trade_lists_and_refusals.sql"),
     },
     Migration {
+        version: 6,
+        name: "ordered_writes",
+        sql: include_str!("../migrations/sqlite/0006_ordered_writes.sql"),
+    },
+    Migration {
         version: 7,
         name: "webhooks_and_statements",
         sql: include_str!("../migrations/sqlite/0007_webhooks_and_statements.sql"),

@@ -2,7 +2,7 @@
 
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
-use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
+use paycode_core::model::{RefundRecord, TradeRecord};
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
 use super::rows::Stored;
@@ -106,14 +106,16 @@ pub(super) fn trade_by_trade_no(
     one_trade(connection, "trade_no = ?1", [trade_no])
 }
 
+// The status is a literal in this and the next query, so that SQLite can use the partial
+// indexes on `USER_PAYING` trades.
 pub(super) fn user_paying_trades_of_user(
     connection: &Connection,
     user: UserId,
 ) -> Result<Vec<TradeRecord>> {
     trades(
         connection,
-        "user_id = ?1 AND status = ?2 ORDER BY created_at, id",
-        params![user.0, TradeStatus::UserPaying.as_str()],
+        "user_id = ?1 AND status = 'USER_PAYING' ORDER BY created_at, id",
+        params![user.0],
     )
 }
 
@@ -124,8 +126,8 @@ pub(super) fn overdue_user_paying_trades(
 ) -> Result<Vec<TradeRecord>> {
     trades(
         connection,
-        "status = ?1 AND confirm_deadline < ?2 ORDER BY confirm_deadline, id LIMIT ?3",
-        params![TradeStatus::UserPaying.as_str(), now, limit_to_sql(limit)],
+        "status = 'USER_PAYING' AND confirm_deadline < ?1 ORDER BY confirm_deadline, id LIMIT ?2",
+        params![now, limit_to_sql(limit)],
     )
 }
 

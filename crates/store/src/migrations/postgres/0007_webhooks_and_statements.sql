@@ -37,6 +37,7 @@ CREATE INDEX events_by_merchant ON events (merchant_id, id);
 -- The delivery worker's queue: only events waiting for an attempt.
 CREATE INDEX events_due ON events (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 
--- Statements and settlements (SPEC 7) read the ledger transactions of a day; the key grows
--- with time, so a payment's insert lands on the index's last page.
-CREATE INDEX ledger_transactions_by_time ON ledger_transactions (created_at);
+-- Statements and settlements (SPEC 7) find the range of ledger transaction ids of a day here,
+-- then the merchants' postings in that range through `postings_by_account`. The key grows with
+-- time, so a payment's insert lands on the index's last page.
+CREATE INDEX ledger_transactions_by_time ON ledger_transactions (created_at, id);
