@@ -301,6 +301,39 @@ export class AdminClient {
   }
 
   /**
+   * The merchant's webhook URL, or null when it has none.
+   * @param {number} merchantId
+   * @returns {Promise<string | null>}
+   */
+  async merchantWebhook(merchantId) {
+    try {
+      /** @type {{url: string}} */
+      const webhook = await this.call('GET', `/v1/admin/merchants/${merchantId}/webhook`);
+      return webhook.url;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'NOT_FOUND') {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the merchant's webhook; the signing secret in the answer is shown this once.
+   * @param {number} merchantId
+   * @param {string} url
+   * @returns {Promise<{url: string, secret: string}>}
+   */
+  setMerchantWebhook(merchantId, url) {
+    return this.call('PUT', `/v1/admin/merchants/${merchantId}/webhook`, { url });
+  }
+
+  /** @param {number} merchantId */
+  deleteMerchantWebhook(merchantId) {
+    return this.call('DELETE', `/v1/admin/merchants/${merchantId}/webhook`);
+  }
+
+  /**
    * @param {TradeFilter} filter
    * @param {number | null} [before]
    * @returns {Promise<{items: Trade[], next_before: number | null}>}
