@@ -480,6 +480,23 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     assert.equal(summary.body.payments, paymentsMade);
     assert.equal(await payments.textContent(), String(paymentsMade));
     await assert.doesNotReject(page.locator('ul.refusals li').filter({ hasText: 'DEVICE_LOCKED' }).waitFor());
+
+    // The settlement of the same day: one row per merchant the API lists, with its totals.
+    const settlement = await admin(`/v1/admin/settlements/${date}`);
+    assert.equal(settlement.status, 200, JSON.stringify(settlement.body));
+    assert.ok(settlement.body.items.length > 0, 'the tests made payments today');
+    const rows = page.locator('table.settlement tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), settlement.body.items.length);
+    let countShown = 0;
+    for (const item of settlement.body.items) {
+      const cells = page.locator(`table.settlement tr[data-merchant="${item.merchant_id}"] td`);
+      assert.equal(await page.locator(`table.settlement tr[data-merchant="${item.merchant_id}"] th`).textContent(), item.merchant_name);
+      assert.equal(await cells.nth(3).textContent(), String(item.totals.count));
+      assert.notEqual(await cells.nth(0).textContent(), '', 'gross is shown');
+      countShown += item.totals.count;
+    }
+    assert.ok(countShown >= paymentsMade, 'every payment of the day is in some merchant’s count');
     await screenshot('admin-health');
   });
 
