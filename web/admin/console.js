@@ -121,6 +121,22 @@ export const PAGE_SIZE = 20;
  */
 
 /**
+ * @typedef {object} SettlementItem
+ * @property {number} merchant_id
+ * @property {string} merchant_name
+ * @property {{gross: number, refunds: number, net: number, count: number}} totals in minor units;
+ *   `count` is the statement's rows (payments, refunds and reversals)
+ */
+
+/**
+ * @typedef {object} Settlement
+ * @property {string} date
+ * @property {string} time_zone
+ * @property {string} currency
+ * @property {SettlementItem[]} items every merchant whose account moved that day
+ */
+
+/**
  * A query string from the fields that have a value.
  * @param {Record<string, string | number | undefined | null>} fields
  */
@@ -301,6 +317,39 @@ export class AdminClient {
   }
 
   /**
+   * The merchant's webhook URL, or null when it has none.
+   * @param {number} merchantId
+   * @returns {Promise<string | null>}
+   */
+  async merchantWebhook(merchantId) {
+    try {
+      /** @type {{url: string}} */
+      const webhook = await this.call('GET', `/v1/admin/merchants/${merchantId}/webhook`);
+      return webhook.url;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'NOT_FOUND') {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the merchant's webhook; the signing secret in the answer is shown this once.
+   * @param {number} merchantId
+   * @param {string} url
+   * @returns {Promise<{url: string, secret: string}>}
+   */
+  setMerchantWebhook(merchantId, url) {
+    return this.call('PUT', `/v1/admin/merchants/${merchantId}/webhook`, { url });
+  }
+
+  /** @param {number} merchantId */
+  deleteMerchantWebhook(merchantId) {
+    return this.call('DELETE', `/v1/admin/merchants/${merchantId}/webhook`);
+  }
+
+  /**
    * @param {TradeFilter} filter
    * @param {number | null} [before]
    * @returns {Promise<{items: Trade[], next_before: number | null}>}
@@ -320,6 +369,15 @@ export class AdminClient {
    */
   summary(date) {
     return this.call('GET', `/v1/admin/summary${queryString({ date })}`);
+  }
+
+  /**
+   * Every merchant's totals of a day, reconciling with the ledger.
+   * @param {string} date YYYY-MM-DD in the deployment's time zone
+   * @returns {Promise<Settlement>}
+   */
+  settlement(date) {
+    return this.call('GET', `/v1/admin/settlements/${encodeURIComponent(date)}`);
   }
 
   /** @returns {Promise<{status: string, database: string}>} */

@@ -305,6 +305,67 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     await assert.doesNotReject(page.locator(`ul.keys li[data-key="${newest.id}"]`).filter({ hasText: 'revoked' }).waitFor());
   });
 
+  test('a merchant’s webhook: set from the console (secret shown once), then removed after a confirmation', async () => {
+    const merchant = await createMerchantThroughTheApi('Noodle Bar');
+    const webhookOfMerchant = () => admin(`/v1/admin/merchants/${merchant.id}/webhook`);
+    await page.goto(`${server.url}/admin/#merchant/${merchant.id}`);
+    await assert.doesNotReject(page.getByRole('heading', { name: 'Merchant Noodle Bar' }).waitFor());
+    const section = page.locator('section.card').filter({ has: page.getByRole('heading', { name: 'Webhook' }) });
+    await assert.doesNotReject(section.locator('.webhook-url').filter({ hasText: 'none' }).waitFor());
+    assert.equal(await section.getByRole('button', { name: 'Remove webhook' }).isVisible(), false, 'nothing to remove');
+
+    const urlField = section.getByLabel('Webhook URL');
+    assert.equal(await urlField.getAttribute('type'), 'url');
+    await urlField.fill('not a url');
+    await section.getByRole('button', { name: 'Set webhook' }).click();
+    assert.equal(await urlField.evaluate((input) => /** @type {HTMLInputElement} */ (input).validity.valid), false);
+    assert.equal((await webhookOfMerchant()).status, 404, 'a bad URL sets nothing');
+
+    const url = 'https://shop.example/paycode-hook';
+    await urlField.fill(url);
+    await section.getByRole('button', { name: 'Set webhook' }).click();
+    const secretField = page.getByLabel('New signing secret');
+    await assert.doesNotReject(secretField.waitFor());
+    const secret = await secretField.inputValue();
+    assert.match(secret, /^whsec_/);
+    await assert.doesNotReject(alertLine('you will not see it again').waitFor());
+    await section.getByRole('button', { name: 'Copy' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+    await assert.doesNotReject(section.locator('.webhook-url').filter({ hasText: url }).waitFor());
+    const stored = await webhookOfMerchant();
+    assert.equal(stored.status, 200);
+    assert.deepEqual(stored.body, { url }, 'the API answers the URL and never the secret');
+
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      await section.scrollIntoViewIfNeeded();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, 'the webhook section is wider than the screen');
+      await section.screenshot({ path: new URL('admin-360-webhook.png', SCREENSHOTS).pathname });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+
+    await section.getByRole('button', { name: 'I have copied it' }).click();
+    assert.equal(await secretField.count(), 0, 'the secret is gone once copied');
+    await page.reload();
+    await assert.doesNotReject(page.locator('.webhook-url').filter({ hasText: url }).waitFor());
+    assert.equal(await page.getByLabel('New signing secret').count(), 0, 'the secret is never shown again');
+
+    await page.getByRole('button', { name: 'Remove webhook' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await webhookOfMerchant()).status, 200, 'cancel keeps the webhook');
+    await page.getByRole('button', { name: 'Remove webhook' }).click();
+    await dialog.getByRole('button', { name: 'Yes, remove it' }).click();
+    await assert.doesNotReject(statusLine('Webhook removed.').waitFor());
+    await assert.doesNotReject(page.locator('.webhook-url').filter({ hasText: 'none' }).waitFor());
+    const removed = await webhookOfMerchant();
+    assert.equal(removed.status, 404);
+    assert.equal(removed.body.error.code, 'NOT_FOUND');
+  });
+
   test('a device locked by wrong codes is shown locked, unlocked from the console, and pays again', async () => {
     const dora = await createUserThroughTheApi('dora');
     await admin('/v1/admin/topups', 'POST', { user_id: dora.id, amount: 50_000, reference: 'dora-first' });
@@ -419,6 +480,23 @@ describe('the operator’s console in Chromium', { concurrency: 1 }, () => {
     assert.equal(summary.body.payments, paymentsMade);
     assert.equal(await payments.textContent(), String(paymentsMade));
     await assert.doesNotReject(page.locator('ul.refusals li').filter({ hasText: 'DEVICE_LOCKED' }).waitFor());
+
+    // The settlement of the same day: one row per merchant the API lists, with its totals.
+    const settlement = await admin(`/v1/admin/settlements/${date}`);
+    assert.equal(settlement.status, 200, JSON.stringify(settlement.body));
+    assert.ok(settlement.body.items.length > 0, 'the tests made payments today');
+    const rows = page.locator('table.settlement tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), settlement.body.items.length);
+    let countShown = 0;
+    for (const item of settlement.body.items) {
+      const cells = page.locator(`table.settlement tr[data-merchant="${item.merchant_id}"] td`);
+      assert.equal(await page.locator(`table.settlement tr[data-merchant="${item.merchant_id}"] th`).textContent(), item.merchant_name);
+      assert.equal(await cells.nth(3).textContent(), String(item.totals.count));
+      assert.notEqual(await cells.nth(0).textContent(), '', 'gross is shown');
+      countShown += item.totals.count;
+    }
+    assert.ok(countShown >= paymentsMade, 'every payment of the day is in some merchant’s count');
     await screenshot('admin-health');
   });
 

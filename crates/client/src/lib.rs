@@ -26,7 +26,8 @@ use paycode_api::{
     OnlineCode, OnlineCodeRequest, PayRequest, Refund, RefundList, RefundRequest,
     RotateDeviceRequest, Session, SessionInfo, SessionList, SessionsEnded, SetPinRequest,
     SetWebhookRequest, Settlement, Statement, Summary, SummaryQuery, Topup, TopupRequest, Trade,
-    TradeList, TradeStatus, TransactionsPage, User, UserOverview, UserPage, WebhookWithSecret,
+    TradeList, TradeStatus, TransactionsPage, User, UserOverview, UserPage, Webhook,
+    WebhookWithSecret,
 };
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -321,6 +322,13 @@ impl Client {
     /// `GET /v1/admin/settlements/{date}`: every merchant's totals of a day (`YYYY-MM-DD`).
     pub async fn settlement(&self, date: &str) -> Result<Settlement> {
         self.send_json(self.get(&["v1", "admin", "settlements", date])?)
+            .await
+    }
+
+    /// `GET /v1/admin/merchants/{id}/webhook`: the merchant's webhook, without its secret.
+    pub async fn merchant_webhook(&self, merchant_id: i64) -> Result<Webhook> {
+        let id = merchant_id.to_string();
+        self.send_json(self.get(&["v1", "admin", "merchants", &id, "webhook"])?)
             .await
     }
 
@@ -660,6 +668,12 @@ impl Client {
             .get(&["v1", "merchant", "statements", date])?
             .query(&[("format", "csv")]);
         self.send_text(builder).await
+    }
+
+    /// `GET /v1/merchant/webhook`: the webhook, without its secret.
+    pub async fn webhook(&self) -> Result<Webhook> {
+        self.send_json(self.get(&["v1", "merchant", "webhook"])?)
+            .await
     }
 
     /// `PUT /v1/merchant/webhook`: the webhook with its signing secret, shown once.

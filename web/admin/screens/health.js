@@ -1,7 +1,8 @@
 // Health: whether the server and its database answer, the ledger check in plain words (the
 // failing counts listed when it fails), and a day's figures (`#health?date=2026-12-02`) from
 // the admin summary: by default the server's today, since days are cut in the deployment's
-// time zone, which need not be this browser's.
+// time zone, which need not be this browser's. The same day's settlement follows: every
+// merchant's gross, refunds, net and count.
 import { h } from '../../shared/dom.js';
 import { TABLES, t } from '../strings.js';
 import { MessageLine, card, errorMessage, money, whileBusy } from '../ui.js';
@@ -19,7 +20,8 @@ const LEDGER_INVARIANTS = /** @type {const} */ ([
 /** @param {import('../app.js').ScreenContext} context */
 export function render({ admin, root, navigate, parameters }) {
   const date = parameters.get('date') ?? '';
-  root.append(h('h1', {}, t('health_title')), h('div', { class: 'columns' }, serverCard(admin), ledgerCard(admin)), summaryCard(admin, date, navigate));
+  const settlement = settlementCard(admin);
+  root.append(h('h1', {}, t('health_title')), h('div', { class: 'columns' }, serverCard(admin), ledgerCard(admin)), summaryCard(admin, date, navigate, settlement.show), settlement.element);
 }
 
 /**
@@ -70,8 +72,9 @@ function ledgerCard(admin) {
  * @param {import('../console.js').AdminClient} admin
  * @param {string} date YYYY-MM-DD, or empty for the server's today
  * @param {import('../app.js').Navigate} navigate
+ * @param {(date: string) => void} onDay told the day shown, once the server has named it
  */
-function summaryCard(admin, date, navigate) {
+function summaryCard(admin, date, navigate, onDay) {
   const message = new MessageLine();
   const figures = h('div', { class: 'figures-grid', id: 'summary' });
   const dayInput = h('input', { id: 'summary-date', name: 'summary-date', type: 'date', value: date, required: true });
@@ -87,6 +90,7 @@ function summaryCard(admin, date, navigate) {
     .then((summary) => {
       message.clear();
       dayInput.value = summary.date;
+      onDay(summary.date);
       heading.textContent = t('summary_day', { date: summary.date, time_zone: summary.time_zone });
       const figure = (/** @type {string} */ label, /** @type {string} */ value, /** @type {string} */ name) =>
         h('div', { class: 'figure', 'data-figure': name }, h('span', { class: 'figure-label' }, label), h('strong', { class: 'figure-value' }, value));
@@ -110,4 +114,47 @@ function summaryCard(admin, date, navigate) {
     })
     .catch((error) => message.fail(errorMessage(error)));
   return card(t('summary_title'), form, heading, message.element, figures);
+}
+
+/**
+ * The settlement of a day: a table of every merchant's totals, in the deployment's currency.
+ * It waits for the day, which the summary learns from the server when none is asked for.
+ * @param {import('../console.js').AdminClient} admin
+ */
+function settlementCard(admin) {
+  const message = new MessageLine();
+  const body = h('div', { class: 'table-scroll', id: 'settlement' });
+  /** @param {string} date */
+  const show = (date) => {
+    message.ok(t('loading'));
+    admin
+      .settlement(date)
+      .then((settlement) => {
+        message.clear();
+        body.replaceChildren(settlement.items.length === 0 ? h('p', {}, t('settlement_none')) : settlementTable(settlement));
+      })
+      .catch((error) => message.fail(errorMessage(error)));
+  };
+  return { element: card(t('settlement_title'), h('p', { class: 'hint' }, t('settlement_intro')), message.element, body), show };
+}
+
+/** @param {import('../console.js').Settlement} settlement */
+function settlementTable(settlement) {
+  // Each cell also carries its column's name, which a narrow screen shows beside the value
+  // when the table is laid out as one block per merchant.
+  const cell = (/** @type {import('../strings.js').StringKey} */ column, /** @type {string} */ text) => h('td', { class: 'amount', 'data-label': t(column) }, text);
+  const amount = (/** @type {import('../strings.js').StringKey} */ column, /** @type {number} */ minor) => cell(column, money(minor, settlement.currency));
+  const header = h('tr', {}, ...['settlement_merchant', 'settlement_gross', 'settlement_refunds', 'settlement_net', 'settlement_count'].map((key) => h('th', { scope: 'col' }, t(/** @type {import('../strings.js').StringKey} */ (key)))));
+  const rows = settlement.items.map((item) =>
+    h(
+      'tr',
+      { 'data-merchant': item.merchant_id },
+      h('th', { scope: 'row' }, h('a', { href: `#merchant/${item.merchant_id}` }, item.merchant_name)),
+      amount('settlement_gross', item.totals.gross),
+      amount('settlement_refunds', item.totals.refunds),
+      amount('settlement_net', item.totals.net),
+      cell('settlement_count', String(item.totals.count)),
+    ),
+  );
+  return h('table', { class: 'settlement' }, h('thead', {}, header), h('tbody', {}, ...rows));
 }

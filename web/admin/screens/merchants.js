@@ -1,5 +1,6 @@
 // Merchants: create one (its first API key shown once), list them a page at a time, and one
-// merchant's keys (`#merchant/ID`): add a key (shown once), revoke one.
+// merchant's page (`#merchant/ID`): its keys (add one, shown once; revoke one) and its webhook
+// (set it, its signing secret shown once; remove it).
 import { field, h, valueOf } from '../../shared/dom.js';
 import { t } from '../strings.js';
 import { MessageLine, card, confirmAction, errorMessage, factList, localTime, pagedList, whileBusy } from '../ui.js';
@@ -66,19 +67,27 @@ function listCard(admin) {
   );
 }
 
+/** How a secret shown once is labelled: an API key unless told otherwise. */
+const API_KEY_LABELS = { fieldId: 'new-api-key', title: t('new_key_title'), warning: t('new_key_warning') };
+
+/** The labels of a webhook's new signing secret. */
+const WEBHOOK_SECRET_LABELS = { fieldId: 'new-webhook-secret', title: t('new_secret_title'), warning: t('new_secret_warning') };
+
 /**
- * A key the server will never show again: the text, a copy button and a plain warning. The
- * key is in a read-only field so that it can also be selected and copied by hand.
- * @param {string} apiKey
+ * A secret the server will never show again (an API key, a webhook's signing secret): the
+ * text, a copy button and a plain warning. The secret is in a read-only field so that it can
+ * also be selected and copied by hand.
+ * @param {string} secret
  * @param {() => void} onDone when the operator says it is copied
+ * @param {{fieldId: string, title: string, warning: string}} [labels]
  */
-export function shownOnce(apiKey, onDone) {
+export function shownOnce(secret, onDone, labels = API_KEY_LABELS) {
   const message = new MessageLine();
-  const keyField = field('new-api-key', t('new_key_title'), { type: 'text', readonly: true, value: apiKey, spellcheck: 'false', autocomplete: 'off', class: 'secret' });
+  const keyField = field(labels.fieldId, labels.title, { type: 'text', readonly: true, value: secret, spellcheck: 'false', autocomplete: 'off', class: 'secret' });
   const copy = h('button', { type: 'button' }, t('copy'));
   copy.addEventListener('click', async () => {
     try {
-      await navigator.clipboard.writeText(apiKey);
+      await navigator.clipboard.writeText(secret);
       message.ok(t('copied'));
     } catch {
       const input = keyField.querySelector('input');
@@ -88,7 +97,7 @@ export function shownOnce(apiKey, onDone) {
   });
   const done = h('button', { type: 'button', class: 'secondary' }, t('done_copied'));
   done.addEventListener('click', onDone);
-  return h('section', { class: 'card shown-once', 'aria-live': 'polite' }, h('p', { class: 'warning', role: 'alert' }, t('new_key_warning')), keyField, h('div', { class: 'buttons' }, copy, done), message.element);
+  return h('section', { class: 'card shown-once', 'aria-live': 'polite' }, h('p', { class: 'warning', role: 'alert' }, labels.warning), keyField, h('div', { class: 'buttons' }, copy, done), message.element);
 }
 
 /** @param {import('../app.js').ScreenContext} context */
@@ -99,8 +108,8 @@ export function renderMerchant({ admin, root, navigate, id, notice }) {
   }
   root.append(h('p', { class: 'back' }, h('a', { href: '#merchants' }, t('back_to_merchants'))));
   const refresh = (/** @type {string} */ news) => navigate(`merchant/${id}`, {}, news);
-  Promise.all([admin.merchant(id), admin.merchantKeys(id)])
-    .then(([merchant, keys]) => {
+  Promise.all([admin.merchant(id), admin.merchantKeys(id), admin.merchantWebhook(id)])
+    .then(([merchant, keys, webhookUrl]) => {
       const slot = h('div', { class: 'shown-once-slot' });
       const add = h('button', { type: 'button' }, t('add_key'));
       add.addEventListener('click', () =>
@@ -126,6 +135,7 @@ export function renderMerchant({ admin, root, navigate, id, notice }) {
           ]),
         ),
         card(t('api_keys'), h('p', { class: 'hint' }, t('keys_intro')), keys.items.length === 0 ? h('p', {}, t('no_keys')) : list, add),
+        webhookCard(admin, id, webhookUrl, refresh),
       );
     })
     .catch((error) => {
@@ -161,4 +171,50 @@ function keyRow(admin, merchantId, info, message, refresh) {
     row.append(revoke);
   }
   return row;
+}
+
+/**
+ * The merchant's webhook: the URL now (or none), a form that sets it and shows the new signing
+ * secret once, and a button that removes it after a confirmation.
+ * @param {AdminClient} admin
+ * @param {number} merchantId
+ * @param {string | null} url the webhook now
+ * @param {(news: string) => void} refresh
+ */
+function webhookCard(admin, merchantId, url, refresh) {
+  const message = new MessageLine();
+  const current = h('dd', { class: 'webhook-url' }, url ?? t('webhook_none'));
+  const facts = h('dl', { class: 'facts' }, h('dt', {}, t('webhook_current')), current);
+  // The secret stays on screen until the operator is done, so a new URL is shown in place
+  // rather than by drawing the page again.
+  const slot = h('div', { class: 'shown-once-slot' });
+  const button = h('button', { type: 'submit' }, t('webhook_set_button'));
+  const form = h(
+    'form',
+    { class: 'webhook' },
+    field('webhook-url', t('webhook_url'), { type: 'url', required: true, maxlength: 2048, autocomplete: 'url', spellcheck: 'false', placeholder: 'https://' }),
+    button,
+  );
+  const remove = h('button', { type: 'button', class: 'danger' }, t('webhook_remove'));
+  remove.hidden = url === null;
+  remove.addEventListener('click', () =>
+    whileBusy(remove, message, async () => {
+      if (await confirmAction(t('webhook_remove_question'), t('webhook_remove_confirm'))) {
+        await admin.deleteMerchantWebhook(merchantId);
+        refresh(t('webhook_removed'));
+      }
+    }),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    whileBusy(button, message, async () => {
+      const webhook = await admin.setMerchantWebhook(merchantId, valueOf(form, 'webhook-url').trim());
+      form.reset();
+      current.textContent = webhook.url;
+      remove.hidden = false;
+      message.ok(t('webhook_set_done', { url: webhook.url }));
+      slot.replaceChildren(shownOnce(webhook.secret, () => slot.replaceChildren(), WEBHOOK_SECRET_LABELS));
+    });
+  });
+  return card(t('webhook_title'), h('p', { class: 'hint' }, t('webhook_intro')), facts, slot, form, remove, message.element);
 }

@@ -60,7 +60,9 @@ fn admin_routes() -> Router<AppState> {
         )
         .route(
             "/v1/admin/merchants/{id}/webhook",
-            put(webhooks::admin_set_webhook).delete(webhooks::admin_delete_webhook),
+            get(webhooks::admin_webhook)
+                .put(webhooks::admin_set_webhook)
+                .delete(webhooks::admin_delete_webhook),
         )
         .route("/v1/admin/topups", post(admin::topup))
         .route("/v1/admin/settlements/{date}", get(statements::settlement))
@@ -118,7 +120,9 @@ fn merchant_routes() -> Router<AppState> {
         .route("/v1/merchant/balance", get(merchant::balance))
         .route(
             "/v1/merchant/webhook",
-            put(webhooks::set_webhook).delete(webhooks::delete_webhook),
+            get(webhooks::webhook)
+                .put(webhooks::set_webhook)
+                .delete(webhooks::delete_webhook),
         )
         .route("/v1/merchant/events", get(webhooks::events))
         .route("/v1/merchant/statements/{date}", get(statements::statement))

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use paycode_api::{
-    ErrorBody, EventInfo, EventPage, EventsQuery, SetWebhookRequest, WebhookWithSecret,
+    ErrorBody, EventInfo, EventPage, EventsQuery, SetWebhookRequest, Webhook, WebhookWithSecret,
 };
 use paycode_core::ids::{EventId, MerchantId};
 use paycode_core::limits::DEFAULT_PAGE_SIZE;
@@ -34,6 +34,13 @@ async fn set(
     Ok(issued(webhook))
 }
 
+async fn current(state: &AppState, merchant: MerchantId) -> Result<axum::Json<Webhook>, ApiError> {
+    let url = state
+        .run(move |paycode| paycode.webhook_url(merchant))
+        .await?;
+    Ok(axum::Json(Webhook { url }))
+}
+
 async fn delete(state: &AppState, merchant: MerchantId) -> Result<StatusCode, ApiError> {
     state
         .run(move |paycode| paycode.delete_webhook(merchant))
@@ -58,6 +65,22 @@ pub async fn set_webhook(
     Json(request): Json<SetWebhookRequest>,
 ) -> Result<axum::Json<WebhookWithSecret>, ApiError> {
     set(&state, merchant, request).await
+}
+
+/// The merchant's webhook, without its secret, which is shown only when it is set.
+#[utoipa::path(
+    get, path = "/v1/merchant/webhook", tag = "merchant",
+    responses(
+        (status = 200, description = "The webhook", body = Webhook),
+        (status = 404, description = "`NOT_FOUND`: no webhook is set", body = ErrorBody),
+    ),
+    security(("merchant" = []))
+)]
+pub async fn webhook(
+    MerchantAuth(merchant): MerchantAuth,
+    State(state): State<AppState>,
+) -> Result<axum::Json<Webhook>, ApiError> {
+    current(&state, merchant).await
 }
 
 /// Removes the merchant's webhook; events not delivered yet fail until one is set again.
@@ -93,6 +116,24 @@ pub async fn admin_set_webhook(
     Json(request): Json<SetWebhookRequest>,
 ) -> Result<axum::Json<WebhookWithSecret>, ApiError> {
     set(&state, MerchantId(merchant), request).await
+}
+
+/// A merchant's webhook, without its secret, which is shown only when it is set.
+#[utoipa::path(
+    get, path = "/v1/admin/merchants/{id}/webhook", tag = "admin",
+    params(("id" = i64, Path, description = "The merchant's id")),
+    responses(
+        (status = 200, description = "The webhook", body = Webhook),
+        (status = 404, description = "`NOT_FOUND`: no such merchant, or it has no webhook", body = ErrorBody),
+    ),
+    security(("admin" = []))
+)]
+pub async fn admin_webhook(
+    _: AdminAuth,
+    State(state): State<AppState>,
+    Path(merchant): Path<i64>,
+) -> Result<axum::Json<Webhook>, ApiError> {
+    current(&state, MerchantId(merchant)).await
 }
 
 /// Removes a merchant's webhook.
