@@ -1,7 +1,11 @@
 // Every text the till shows, in English and Simplified Chinese, chosen by the browser's
 // language. `{name}` marks a value filled in when shown. Refusals from the API are keyed by
 // their stable code (`error_CODE_USED`), each saying what the cashier should do next.
+import { translator } from '../shared/language.js';
+import { LANGUAGE } from '../shared/language.js';
 import { AmountError, currencyDecimals, formatMoney, MAX_AMOUNT_MINOR } from '../shared/money.js';
+
+export { chooseLanguage, LANGUAGE } from '../shared/language.js';
 
 const STRINGS = {
   en: {
@@ -208,38 +212,8 @@ const STRINGS = {
 
 /** @typedef {keyof typeof STRINGS.en} StringKey */
 
-/**
- * The language of the table that best fits the browser's languages: Chinese for any `zh`,
- * English otherwise (the wallet's rule).
- * @param {readonly string[]} languages
- * @returns {'en' | 'zh-CN'}
- */
-export function chooseLanguage(languages) {
-  for (const language of languages) {
-    const lower = language.toLowerCase();
-    if (lower.startsWith('zh')) {
-      return 'zh-CN';
-    }
-    if (lower.startsWith('en')) {
-      return 'en';
-    }
-  }
-  return 'en';
-}
-
-/** The language the till speaks in this browser. */
-export const LANGUAGE = chooseLanguage(typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]);
-
-/**
- * The text of `key` in the till's language, with `{name}` filled in from `values`.
- * @param {StringKey} key
- * @param {Record<string, string | number>} [values]
- * @param {'en' | 'zh-CN'} [language]
- */
-export function t(key, values = {}, language = LANGUAGE) {
-  const template = STRINGS[language][key] ?? STRINGS.en[key];
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? `{${name}}`));
-}
+/** The text of `key` in this browser's language, with `{name}` filled in from `values`. */
+export const t = translator(STRINGS);
 
 /**
  * What to tell the cashier about a refusal with the API's stable `code`.

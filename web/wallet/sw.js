@@ -25,6 +25,7 @@ const APP_FILES = [
   '../shared/barcodes.js',
   '../shared/crypto.js',
   '../shared/dom.js',
+  '../shared/language.js',
   '../shared/money.js',
   '../shared/store.js',
   '../vendor/jsbarcode.code128.min.js',
