@@ -322,17 +322,11 @@ export class AdminClient {
    * @returns {Promise<string | null>}
    */
   async merchantWebhook(merchantId) {
-    try {
-      /** @type {{url: string}} */
-      const webhook = await this.call('GET', `/v1/admin/merchants/${merchantId}/webhook`);
-      return webhook.url;
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'NOT_FOUND') {
-        return null;
-      }
-      throw error;
-    }
+    /** @type {{url: string | null}} */
+    const webhook = await this.call('GET', `/v1/admin/merchants/${merchantId}/webhook`);
+    return webhook.url;
   }
+
 
   /**
    * Sets the merchant's webhook; the signing secret in the answer is shown this once.

@@ -41,8 +41,8 @@ impl fmt::Debug for WebhookWithSecret {
 /// A merchant's webhook, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Webhook {
-    /// The URL.
-    pub url: String,
+    /// The URL; `null` while the merchant has no webhook.
+    pub url: Option<String>,
 }
 
 /// The body of a notification, exactly as posted to the webhook.

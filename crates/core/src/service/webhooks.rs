@@ -238,16 +238,13 @@ impl Paycode {
         })
     }
 
-    /// The URL of the merchant's webhook; its secret is never shown again. `NotFound` when
-    /// there is no such merchant or it has no webhook.
-    pub fn webhook_url(&self, merchant: MerchantId) -> Result<String, Error> {
+    /// The URL of the merchant's webhook, `None` while it has none; its secret is never shown
+    /// again. `NotFound` when there is no such merchant.
+    pub fn webhook_url(&self, merchant: MerchantId) -> Result<Option<String>, Error> {
         let record = self
             .reading(|transaction| Ok(transaction.merchant(merchant)?))?
             .ok_or(Error::NotFound("merchant"))?;
-        record
-            .webhook
-            .map(|webhook| webhook.url)
-            .ok_or(Error::NotFound("webhook"))
+        Ok(record.webhook.map(|webhook| webhook.url))
     }
 
     /// The merchant's events, newest first, before `before` when given, at most `limit`

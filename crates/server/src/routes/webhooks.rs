@@ -71,8 +71,7 @@ pub async fn set_webhook(
 #[utoipa::path(
     get, path = "/v1/merchant/webhook", tag = "merchant",
     responses(
-        (status = 200, description = "The webhook", body = Webhook),
-        (status = 404, description = "`NOT_FOUND`: no webhook is set", body = ErrorBody),
+        (status = 200, description = "The webhook (`url` is null while none is set)", body = Webhook),
     ),
     security(("merchant" = []))
 )]
@@ -124,7 +123,7 @@ pub async fn admin_set_webhook(
     params(("id" = i64, Path, description = "The merchant's id")),
     responses(
         (status = 200, description = "The webhook", body = Webhook),
-        (status = 404, description = "`NOT_FOUND`: no such merchant, or it has no webhook", body = ErrorBody),
+        (status = 404, description = "`NOT_FOUND`: no such merchant", body = ErrorBody),
     ),
     security(("admin" = []))
 )]
