@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod days;
+mod engine;
 pub mod error;
 pub mod ids;
 pub mod limits;

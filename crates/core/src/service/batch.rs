@@ -3,12 +3,12 @@
 //! A commit costs one flush to disk, which takes far longer than the work of a payment, so
 //! committing each payment alone caps throughput at the disk's flush rate. Here a payment is
 //! queued with a callback for its outcome, and one leader at a time takes every payment waiting
-//! (up to [`MAX_PAYMENTS_PER_BATCH`]), runs them in one transaction (see `overlay`: the rows
-//! they need are loaded in bulk, each payment runs in memory inside a savepoint, the writes go
-//! to the database in bulk), commits once, and calls every payment's callback with its own
-//! outcome. The leader goes on while payments wait, so batches grow with the load, and no
-//! thread waits per payment: the server's request tasks await their callbacks. A payment's
-//! failure rolls back its savepoint only; a refusal that must be kept (a spent code, a counted
+//! (up to [`MAX_PAYMENTS_PER_BATCH`]), runs them in one transaction (see `crate::engine`: the
+//! rows their plan names are read and locked in bulk, each payment is decided in memory, the
+//! writes go to the database in bulk), commits once, and calls every payment's callback with
+//! its own outcome. The leader goes on while payments wait, so batches grow with the load, and
+//! no thread waits per payment: the server's request tasks await their callbacks. A payment
+//! that fails keeps none of its writes; a refusal that must be kept (a spent code, a counted
 //! failure) is kept like a success. Every outcome is handed out only after the batch committed,
 //! so a success is still reported only once it is durable.
 
@@ -17,15 +17,16 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::overlay::Overlay;
-use super::payments::ParsedPay;
+use super::payments::{in_progress_on_duplicate, serial_number};
 use super::Paycode;
-use crate::clock::{start_of_day, MILLIS_PER_MINUTE};
+use crate::engine::{
+    check_invariants, decide, prefetch, Alert, Instant, Payment, PaymentWrites, Plan, Rules,
+};
 use crate::error::Error;
-use crate::ids::{DeviceId, MerchantId, TradeId, UserId};
-use crate::limits::{MAX_DRIFT_STEPS, MAX_PAYMENTS_PER_BATCH, MAX_SKEW_STEPS};
+use crate::ids::TradeId;
+use crate::limits::{MAX_PAYMENTS_PER_BATCH, MAX_TRANSACTION_RETRIES};
 use crate::model::TradeRecord;
-use crate::store::{StoreError, Transaction};
+use crate::store::StoreError;
 
 /// The queue of payments waiting for a batch, and whether a batch leader is running.
 #[derive(Debug, Default)]
@@ -56,8 +57,7 @@ pub type PaymentDone = Box<dyn FnOnce(Result<TradeRecord, Error>) + Send>;
 
 /// One payment waiting for, or inside, a batch.
 struct Job {
-    merchant: MerchantId,
-    pay: ParsedPay,
+    payment: Payment,
     done: PaymentDone,
 }
 
@@ -65,16 +65,10 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("Job")
-            .field("merchant", &self.merchant)
-            .field("pay", &self.pay)
+            .field("payment", &self.payment)
             .finish_non_exhaustive()
     }
 }
-
-/// What happened to a payment inside a batch that has not committed yet: its outcome, valid
-/// once the batch commits, or `None` when it lost a race with another transaction and runs
-/// again on its own after the batch.
-type Pending = Option<Result<TradeRecord, Error>>;
 
 impl Batcher {
     fn lock(&self) -> MutexGuard<'_, Queue> {
@@ -108,13 +102,9 @@ impl Paycode {
     /// Queues a parsed payment for the next batch; `done` gets its outcome. Returns true when
     /// no batch leader is running: the caller must then call [`Paycode::lead_batches`] (on a
     /// thread that may block), or the payment waits forever.
-    pub(super) fn enqueue(&self, merchant: MerchantId, pay: ParsedPay, done: PaymentDone) -> bool {
+    pub(super) fn enqueue(&self, payment: Payment, done: PaymentDone) -> bool {
         let mut queue = self.batcher.lock();
-        queue.waiting.push_back(Job {
-            merchant,
-            pay,
-            done,
-        });
+        queue.waiting.push_back(Job { payment, done });
         !std::mem::replace(&mut queue.leading, true)
     }
 
@@ -144,121 +134,130 @@ impl Paycode {
         }
     }
 
-    /// Runs `batch` in one transaction and settles every job. If the transaction as a whole
-    /// fails (a lost connection, a conflict at commit), every job runs again on its own.
+    /// Runs `batch` as one transaction and settles every job. If the transaction as a whole
+    /// fails (a lost connection, a conflict at commit, a trade number drawn twice), every job
+    /// runs again as a batch of its own, so nothing of the failed batch was stored and nothing
+    /// is charged twice.
     fn run_batch(&self, batch: Vec<Job>) {
         debug_assert!(!batch.is_empty() && batch.len() <= MAX_PAYMENTS_PER_BATCH);
-        let pending = self
-            .store
-            .begin()
-            .map_err(Error::from)
-            .and_then(|mut transaction| {
-                let mut overlay = Overlay::new(transaction.as_mut());
-                self.load_batch(&mut overlay, &batch)?;
-                let mut pending = batch
-                    .iter()
-                    .map(|job| self.run_in_savepoint(&mut overlay, job))
-                    .collect::<Result<Vec<_>, Error>>()?;
-                let trade_ids = overlay.flush(self.now())?;
-                drop(overlay);
-                for trade in pending.iter_mut().flatten().flatten() {
-                    if trade.id == TradeId(0) {
-                        trade.id = *trade_ids.get(&trade.trade_no).ok_or_else(|| {
-                            Error::Internal("a batched trade got no id".to_owned())
-                        })?;
-                    }
-                }
-                transaction.commit()?;
-                Ok(pending)
-            });
-        match pending {
-            Ok(pending) => {
+        match self.execute(&batch) {
+            Ok(outcomes) => {
                 self.batcher
                     .batches_committed
                     .fetch_add(1, Ordering::Relaxed);
                 self.batcher
                     .payments_committed
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                for (job, pending) in batch.into_iter().zip(pending) {
-                    let outcome = match pending {
-                        Some(outcome) => outcome,
-                        None => self.pay_alone(&job),
-                    };
-                    self.settle(job, outcome);
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    (job.done)(outcome);
                 }
             }
             Err(error) => {
                 tracing::debug!(%error, payments = batch.len(), "a payment batch failed; running its payments one by one");
                 for job in batch {
-                    let outcome = self.pay_alone(&job);
-                    self.settle(job, outcome);
+                    let outcome = self.execute_alone(&job);
+                    (job.done)(outcome);
                 }
             }
         }
     }
 
-    /// Hands a job its outcome.
-    fn settle(&self, job: Job, outcome: Result<TradeRecord, Error>) {
-        (job.done)(outcome);
-    }
-
-    /// Locks and loads, in bulk, what the batch's payments will read, in the lock order of a
-    /// single payment (docs/ARCHITECTURE.md): their merchants' references and trades, the
-    /// merchants' failure counts of this minute, the devices their offline codes name with
-    /// the codes those devices spent lately and their failure counts at every merchant, the
-    /// devices' users with their balances and pin-free totals, and the merchants.
-    fn load_batch(&self, overlay: &mut Overlay<'_>, batch: &[Job]) -> Result<(), Error> {
-        let keys: Vec<(MerchantId, String)> = batch
-            .iter()
-            .map(|job| (job.merchant, job.pay.out_trade_no().to_owned()))
-            .collect();
-        overlay.load_trades(&keys)?;
-        let merchants: Vec<MerchantId> = batch.iter().map(|job| job.merchant).collect();
-        overlay.load_merchant_failures(&merchants, self.now().div_euclid(MILLIS_PER_MINUTE))?;
-        let slots: Vec<DeviceId> = batch
-            .iter()
-            .filter_map(|job| self.offline_device(job.pay.code()))
-            .collect();
-        let now_seconds = self.clock.now_seconds();
-        // A code is accepted within the skew around the server's step moved by the device's
-        // drift, and the drift may move within the batch; every step such a code can have is
-        // at or after this one.
-        let earliest = MAX_SKEW_STEPS + MAX_DRIFT_STEPS.unsigned_abs();
-        let devices = overlay.load_devices(&slots, |device| {
-            (now_seconds / u64::from(device.period_seconds.max(1))).saturating_sub(earliest)
-        })?;
-        let users: Vec<UserId> = devices.iter().map(|device| device.user_id).collect();
-        overlay.load_users(&users, start_of_day(self.now()))?;
-        overlay.load_merchants(&merchants)?;
-        Ok(())
-    }
-
-    /// Runs one job inside a savepoint, keeping its writes if it succeeded or was refused in a
-    /// way that must be kept, and undoing them otherwise.
-    fn run_in_savepoint(
-        &self,
-        transaction: &mut dyn Transaction,
-        job: &Job,
-    ) -> Result<Pending, Error> {
-        transaction.savepoint()?;
-        match self.pay_in(transaction, job.merchant, &job.pay) {
-            Ok(decided) => {
-                transaction.release_savepoint()?;
-                Ok(Some(decided))
-            }
-            Err(Error::Store(StoreError::Conflict(_))) => {
-                transaction.rollback_to_savepoint()?;
-                Ok(None)
-            }
-            Err(error) => {
-                transaction.rollback_to_savepoint()?;
-                Ok(Some(Err(error)))
+    /// Runs one job as a batch of one, again from the start after a conflict, at most
+    /// [`MAX_TRANSACTION_RETRIES`] times.
+    fn execute_alone(&self, job: &Job) -> Result<TradeRecord, Error> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.execute(std::slice::from_ref(job)) {
+                Ok(mut outcomes) => {
+                    return outcomes.pop().unwrap_or_else(|| {
+                        Err(Error::Internal("a payment had no outcome".to_owned()))
+                    })
+                }
+                Err(Error::Store(StoreError::Conflict(reason)))
+                    if attempt < MAX_TRANSACTION_RETRIES =>
+                {
+                    tracing::debug!(attempt, %reason, "running a payment again after a conflict");
+                }
+                Err(Error::Store(error)) => return Err(in_progress_on_duplicate(error)),
+                Err(error) => return Err(error),
             }
         }
     }
 
-    /// Runs one job in a transaction of its own, with the usual retries.
-    fn pay_alone(&self, job: &Job) -> Result<TradeRecord, Error> {
-        self.deciding(|transaction| self.pay_in(transaction, job.merchant, &job.pay))
+    /// The rules every decision of a batch follows.
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            config: &self.config,
+            keys: &self.keys,
+            event_data: self.event_data.as_deref(),
+        }
+    }
+
+    /// Prefetch, decide, apply: reads and locks what the jobs' plan names, decides each job in
+    /// turn against that view (each seeing the writes of those before it), checks the ledger's
+    /// invariants, writes everything in bulk and commits. The outcomes are valid only if this
+    /// returns `Ok`: then they are durable.
+    fn execute(&self, jobs: &[Job]) -> Result<Vec<Result<TradeRecord, Error>>, Error> {
+        let at = Instant { millis: self.now() };
+        let plan = Plan::new(jobs.iter().map(|job| &job.payment), at);
+        let mut transaction = self.store.begin()?;
+        let mut view = prefetch(transaction.as_mut(), &plan)?;
+        let rules = self.rules();
+        let mut writes = Vec::new();
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let mut alerts = Vec::new();
+        for job in jobs {
+            let trade_no = serial_number(at.millis);
+            let decided = decide(&rules, &view, &job.payment, &trade_no);
+            view.absorb(&decided.writes)?;
+            writes.extend(decided.writes);
+            outcomes.push(decided.outcome);
+            alerts.extend(decided.alert);
+        }
+        check_invariants(&view, &writes)?;
+        let ids = transaction.apply(&writes, at.minute(), at.millis)?;
+        transaction.commit()?;
+        for trade in outcomes.iter_mut().flatten() {
+            if trade.id == TradeId(0) {
+                trade.id = *ids
+                    .get(&trade.trade_no)
+                    .ok_or_else(|| Error::Internal("a batched trade got no id".to_owned()))?;
+            }
+        }
+        for alert in alerts {
+            self.raise(alert);
+        }
+        Ok(outcomes)
+    }
+
+    /// Tells the operator about a lockout that a committed batch stored.
+    fn raise(&self, alert: Alert) {
+        match alert {
+            Alert::LockedAtMerchant {
+                device,
+                merchant,
+                failures,
+            } => tracing::warn!(
+                device = device.0,
+                merchant = merchant.0,
+                failures,
+                "device refused at one merchant after failed verifications there"
+            ),
+            Alert::LockedEverywhere {
+                device,
+                failures,
+                merchants,
+            } => {
+                self.global_lockouts.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(
+                    device = device.0,
+                    failures,
+                    merchants,
+                    "device locked at every merchant after failed verifications at many \
+                     merchants; someone may be guessing its codes"
+                );
+            }
+        }
     }
 }

@@ -5,7 +5,6 @@ mod admin;
 mod batch;
 mod credentials;
 mod key_cache;
-mod overlay;
 mod payments;
 mod reports;
 mod statements;

@@ -4,11 +4,11 @@ use rand::Rng;
 
 use super::batch::PaymentDone;
 use super::credentials::{SecretCheck, UserSecret};
-use super::verify::Payer;
 use super::{Decision, Paycode};
-use crate::clock::{start_of_day, UnixMillis};
+use crate::clock::UnixMillis;
+use crate::engine::Payment;
 use crate::error::Error;
-use crate::ids::{MerchantId, TradeId, UserId};
+use crate::ids::{MerchantId, UserId};
 use crate::limits::{
     CLOSE_BATCH_SIZE, EXPIRED_CREDENTIAL_RETENTION_SECONDS, MAX_PIN_ATTEMPTS_PER_TRADE,
     MAX_REFUNDS_PER_TRADE,
@@ -18,7 +18,6 @@ use crate::model::{
     CANCEL_REFUND_REFERENCE,
 };
 use crate::money::Amount;
-use crate::reports::{refusal_period_start, RefusalCount};
 use crate::store::{StoreError, Transaction};
 use crate::text::{Label, Pin, Reference};
 
@@ -64,29 +63,6 @@ pub struct RefundRequest {
     pub reason: Option<String>,
 }
 
-/// A pay request after parsing.
-#[derive(Debug)]
-pub(super) struct ParsedPay {
-    out_trade_no: Reference,
-    code: paycode_codec::PaymentCode,
-    amount: Amount,
-    subject: Option<Label>,
-    terminal_id: Option<Label>,
-    auth_code_hash: Vec<u8>,
-}
-
-impl ParsedPay {
-    /// The merchant's reference.
-    pub(super) fn out_trade_no(&self) -> &str {
-        self.out_trade_no.as_str()
-    }
-
-    /// The scanned code.
-    pub(super) fn code(&self) -> &paycode_codec::PaymentCode {
-        &self.code
-    }
-}
-
 /// A unique key that another transaction filled first means a concurrent duplicate of this
 /// request is being processed (the caller's idempotency lock normally prevents it).
 pub(super) fn in_progress_on_duplicate(error: StoreError) -> Error {
@@ -125,14 +101,6 @@ fn trade_accounts(
     Ok((user, merchant))
 }
 
-/// Whether a payment's refusal is one the operator's summary counts: a business refusal
-/// (422, such as `CODE_USED` or `INSUFFICIENT_FUNDS`) or the merchant's spent failure budget
-/// (`RATE_LIMITED`). A reused `out_trade_no` with other parameters is the merchant's mistake,
-/// not a refused payment.
-fn counts_as_refusal(refusal: &Error) -> bool {
-    refusal.http_status() == 422 || matches!(refusal, Error::RateLimited { .. })
-}
-
 /// A trade or refund number made at `now`: its 13 digits of Unix milliseconds, then 7 random
 /// digits. Numbers grow with time, so the unique index on them takes each new one at its end
 /// (one page per batch, where random numbers dirtied one page per payment, scattered over an
@@ -140,7 +108,7 @@ fn counts_as_refusal(refusal: &Error) -> bool {
 /// would tell a merchant how many trades others made between two of its own). Two numbers of
 /// the same millisecond collide with a chance of one in ten million; the unique index refuses
 /// the second, its batch then runs its payments again one by one, each with a new number.
-fn serial_number(now: UnixMillis) -> String {
+pub(super) fn serial_number(now: UnixMillis) -> String {
     let millis = u64::try_from(now).unwrap_or(0) % 10_u64.pow(SERIAL_TIME_DIGITS as u32);
     let mut rng = rand::rngs::OsRng;
     let random: String = (SERIAL_TIME_DIGITS..SERIAL_DIGITS)
@@ -178,128 +146,25 @@ impl Paycode {
         request: &PayRequest,
         done: PaymentDone,
     ) -> Result<bool, Error> {
-        let parsed = self.parse_pay(request)?;
-        Ok(self.enqueue(merchant, parsed, done))
+        let payment = self.parse_pay(merchant, request)?;
+        Ok(self.enqueue(payment, done))
     }
 
-    fn parse_pay(&self, request: &PayRequest) -> Result<ParsedPay, Error> {
+    fn parse_pay(&self, merchant: MerchantId, request: &PayRequest) -> Result<Payment, Error> {
         let out_trade_no = Reference::parse("out_trade_no", &request.out_trade_no)?;
         let amount = Amount::new(request.amount)?;
         let code = self.parse_code(&request.auth_code)?;
         let subject = Label::parse_optional("subject", request.subject.as_deref())?;
         let terminal_id = Label::parse_optional("terminal_id", request.terminal_id.as_deref())?;
-        let auth_code_hash = self.code_hash(b"auth:", &code.to_string());
-        Ok(ParsedPay {
+        Ok(Payment {
+            merchant,
             out_trade_no,
-            code,
+            auth_code_hash: self.code_hash(b"auth:", &code.to_string()),
+            code: self.scanned_code(&code)?,
             amount,
             subject,
             terminal_id,
-            auth_code_hash,
         })
-    }
-
-    /// Runs a payment in `transaction` and counts a refusal, for the operator's summary, in
-    /// the same transaction (a refusal's decision commits, so the count is as durable as the
-    /// spent code or the failure count that made it).
-    pub(super) fn pay_in(
-        &self,
-        transaction: &mut dyn Transaction,
-        merchant: MerchantId,
-        pay: &ParsedPay,
-    ) -> Decision<TradeRecord> {
-        let decision = self.decide_pay(transaction, merchant, pay)?;
-        if let Err(refusal) = &decision {
-            if counts_as_refusal(refusal) {
-                transaction.add_refusals(&[RefusalCount {
-                    period_start: refusal_period_start(self.now()),
-                    merchant,
-                    code: refusal.code().to_owned(),
-                    refusals: 1,
-                }])?;
-            }
-        }
-        Ok(decision)
-    }
-
-    fn decide_pay(
-        &self,
-        transaction: &mut dyn Transaction,
-        merchant: MerchantId,
-        pay: &ParsedPay,
-    ) -> Decision<TradeRecord> {
-        transaction.lock_out_trade_no(merchant, pay.out_trade_no.as_str())?;
-        if let Some(existing) =
-            transaction.lock_trade_by_out_trade_no(merchant, pay.out_trade_no.as_str())?
-        {
-            let same = existing.auth_code_hash == pay.auth_code_hash
-                && existing.amount == pay.amount.minor()
-                && existing.subject.as_deref() == pay.subject.as_ref().map(Label::as_str)
-                && existing.terminal_id.as_deref() == pay.terminal_id.as_ref().map(Label::as_str);
-            return Ok(if same {
-                Ok(existing)
-            } else {
-                Err(Error::OutTradeNoConflict("out_trade_no"))
-            });
-        }
-        let payer = match self.verify_and_spend(transaction, merchant, &pay.code)? {
-            Ok(payer) => payer,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        self.charge(transaction, merchant, pay, payer)
-    }
-
-    /// Moves the money for a verified code, or stores the trade as `USER_PAYING`.
-    fn charge(
-        &self,
-        transaction: &mut dyn Transaction,
-        merchant: MerchantId,
-        pay: &ParsedPay,
-        payer: Payer,
-    ) -> Decision<TradeRecord> {
-        let now = self.now();
-        let amount = pay.amount.minor();
-        let user = lock_user(transaction, payer.user)?;
-        let pin_free_today = transaction.pin_free_total_of_day(payer.user, start_of_day(now))?;
-        let step_up = amount > self.config.pin_free_limit
-            || pin_free_today
-                .checked_add(amount)
-                .is_none_or(|total| total > self.config.daily_pin_free_limit);
-        let mut trade = TradeRecord {
-            id: TradeId(0),
-            trade_no: serial_number(now),
-            merchant_id: merchant,
-            user_id: payer.user,
-            out_trade_no: pay.out_trade_no.as_str().to_owned(),
-            auth_code_hash: pay.auth_code_hash.clone(),
-            amount,
-            refunded_amount: 0,
-            status: TradeStatus::UserPaying,
-            subject: pay.subject.as_ref().map(|label| label.as_str().to_owned()),
-            terminal_id: pay
-                .terminal_id
-                .as_ref()
-                .map(|label| label.as_str().to_owned()),
-            pin_free: !step_up,
-            pin_attempts: 0,
-            created_at: now,
-            paid_at: None,
-            confirm_deadline: step_up
-                .then(|| now + Self::seconds(self.config.user_paying_timeout_seconds)),
-            finished_at: None,
-        };
-        if !step_up {
-            if let Err(refusal) = self.transfer_payment(transaction, &mut trade, &user)? {
-                return Ok(Err(refusal));
-            }
-        }
-        trade.id = transaction
-            .insert_trade(&trade)
-            .map_err(in_progress_on_duplicate)?;
-        if trade.status == TradeStatus::Success {
-            self.notify_trade(transaction, EventKind::TradeSucceeded, &trade)?;
-        }
-        Ok(Ok(trade))
     }
 
     /// Moves a trade's amount from its locked user to the merchant if the user has the funds,
