@@ -130,7 +130,7 @@ fn trade_accounts(
 /// (`RATE_LIMITED`). A reused `out_trade_no` with other parameters is the merchant's mistake,
 /// not a refused payment.
 fn counts_as_refusal(refusal: &Error) -> bool {
-    refusal.http_status() == 422 || matches!(refusal, Error::RateLimited { .. })
+    refusal.kind().is_refusal() || matches!(refusal, Error::RateLimited { .. })
 }
 
 /// A trade or refund number made at `now`: its 13 digits of Unix milliseconds, then 7 random
@@ -214,7 +214,7 @@ impl Paycode {
                 transaction.add_refusals(&[RefusalCount {
                     period_start: refusal_period_start(self.now()),
                     merchant,
-                    code: refusal.code().to_owned(),
+                    code: refusal.kind().as_str().to_owned(),
                     refusals: 1,
                 }])?;
             }
