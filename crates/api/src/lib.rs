@@ -33,7 +33,7 @@ pub use admin::{
     MerchantKeyList, MerchantPage, MerchantsQuery, Topup, TopupRequest, User, UserOverview,
     UserPage, UsersQuery,
 };
-pub use error::{codes, ErrorBody, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use payments::{PayRequest, Refund, RefundList, RefundRequest, Trade, TradeList, TradeStatus};
 pub use reports::{
     AdminTrade, AdminTradesPage, AdminTradesQuery, MerchantTradesPage, MerchantTradesQuery,

@@ -5,7 +5,7 @@
 //! ([`Paycode::trade`]) on a few threads; against a server given by URL, with
 //! `GET /v1/payments/{out_trade_no}` and each merchant's own key, one connection per worker.
 
-use paycode_api::{LedgerCheck, TradeStatus};
+use paycode_api::{ErrorCode, LedgerCheck, TradeStatus};
 use paycode_client::{Client, ClientError};
 use paycode_core::ids::MerchantId;
 use paycode_core::Paycode;
@@ -139,7 +139,9 @@ pub async fn check_stored_over_http(
                 let till = &tills[usize::from(payment.merchant)];
                 let found = match till.payment(&payment.out_trade_no(&tag)).await {
                     Ok(trade) => compare(&payment, trade.status.as_str(), &trade.trade_no),
-                    Err(error) if error.code() == Some("NOT_FOUND") => Found::Missing,
+                    Err(error) if error.code() == Some(ErrorCode::NotFound.as_str()) => {
+                        Found::Missing
+                    }
                     Err(_) => Found::Unreadable,
                 };
                 check.count(found);

@@ -664,7 +664,10 @@ fn set_pin(
     let mut result = attempt(current_pin.clone())?;
     // Changing a PIN needs the current one; ask for it only when the server says so.
     if let Err(ClientError::Api { code, .. }) = &result {
-        if code == paycode_api::codes::FORBIDDEN && current_pin.is_none() && can_prompt() {
+        if code == paycode_api::ErrorCode::Forbidden.as_str()
+            && current_pin.is_none()
+            && can_prompt()
+        {
             let current = flag_or_prompt(None, "--current-pin", "current PIN")?;
             result = attempt(Some(current))?;
         }

@@ -1,5 +1,7 @@
-//! The one error type of the domain. Each variant maps to exactly one stable error code of the
-//! HTTP API (SPEC section 4); [`Error::code`] is that mapping, so the server cannot drift.
+//! The one error type of the domain, [`Error`], and its [`ErrorKind`]: which of the stable
+//! outcomes an error is. The server maps each kind onto one error code of the HTTP API (SPEC
+//! section 4) in one place; the domain itself stores kinds by name in durable records (the
+//! refusal counts). Statuses and the messages clients see are the server's business.
 
 use crate::store::StoreError;
 
@@ -24,9 +26,10 @@ pub enum Error {
     /// The thing asked for does not exist, or belongs to someone else.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// A username or name that must be unique is taken.
+    /// A username that must be unique is taken. The request is at fault, as with a malformed
+    /// field, so its kind is [`ErrorKind::MalformedRequest`].
     #[error("{0}")]
-    Conflict(String),
+    NameTaken(String),
     /// The same `out_trade_no` (or `out_refund_no`, or top-up reference) came with other parameters.
     #[error("{0} was already used with other parameters")]
     OutTradeNoConflict(&'static str),
@@ -86,55 +89,136 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable error code of the HTTP API for this error.
-    pub fn code(&self) -> &'static str {
+    /// Which stable outcome this error is.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::MalformedRequest(_) | Error::Conflict(_) => "MALFORMED_REQUEST",
-            Error::InvalidAmount(_) => "INVALID_AMOUNT",
-            Error::InvalidCodeFormat(_) => "INVALID_CODE_FORMAT",
-            Error::Unauthenticated => "UNAUTHENTICATED",
-            Error::Forbidden(_) => "FORBIDDEN",
-            Error::NotFound(_) => "NOT_FOUND",
-            Error::OutTradeNoConflict(_) => "OUT_TRADE_NO_CONFLICT",
-            Error::RequestInProgress => "REQUEST_IN_PROGRESS",
-            Error::RateLimited { .. } => "RATE_LIMITED",
-            Error::CodeInvalid => "CODE_INVALID",
-            Error::CodeExpired => "CODE_EXPIRED",
-            Error::CodeUsed => "CODE_USED",
-            Error::DeviceLocked => "DEVICE_LOCKED",
-            Error::DeviceRevoked => "DEVICE_REVOKED",
-            Error::PinLocked => "PIN_LOCKED",
-            Error::InsufficientFunds => "INSUFFICIENT_FUNDS",
-            Error::LimitExceeded(_) => "LIMIT_EXCEEDED",
-            Error::TradeNotRefundable => "TRADE_NOT_REFUNDABLE",
-            Error::RefundExceedsPayment => "REFUND_EXCEEDS_PAYMENT",
-            Error::TradeNotCancellable => "TRADE_NOT_CANCELLABLE",
-            Error::Store(StoreError::Unavailable(_)) => "UNAVAILABLE",
-            Error::Config(_) | Error::Store(_) | Error::Internal(_) => "INTERNAL",
+            Error::MalformedRequest(_) | Error::NameTaken(_) => ErrorKind::MalformedRequest,
+            Error::InvalidAmount(_) => ErrorKind::InvalidAmount,
+            Error::InvalidCodeFormat(_) => ErrorKind::InvalidCodeFormat,
+            Error::Unauthenticated => ErrorKind::Unauthenticated,
+            Error::Forbidden(_) => ErrorKind::Forbidden,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::OutTradeNoConflict(_) => ErrorKind::OutTradeNoConflict,
+            Error::RequestInProgress => ErrorKind::RequestInProgress,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::CodeInvalid => ErrorKind::CodeInvalid,
+            Error::CodeExpired => ErrorKind::CodeExpired,
+            Error::CodeUsed => ErrorKind::CodeUsed,
+            Error::DeviceLocked => ErrorKind::DeviceLocked,
+            Error::DeviceRevoked => ErrorKind::DeviceRevoked,
+            Error::PinLocked => ErrorKind::PinLocked,
+            Error::InsufficientFunds => ErrorKind::InsufficientFunds,
+            Error::LimitExceeded(_) => ErrorKind::LimitExceeded,
+            Error::TradeNotRefundable => ErrorKind::TradeNotRefundable,
+            Error::RefundExceedsPayment => ErrorKind::RefundExceedsPayment,
+            Error::TradeNotCancellable => ErrorKind::TradeNotCancellable,
+            Error::Store(StoreError::Unavailable(_)) => ErrorKind::Unavailable,
+            Error::Config(_) | Error::Store(_) | Error::Internal(_) => ErrorKind::Internal,
         }
     }
+}
 
-    /// The HTTP status of [`Error::code`].
-    pub fn http_status(&self) -> u16 {
-        match self.code() {
-            "MALFORMED_REQUEST" | "INVALID_AMOUNT" | "INVALID_CODE_FORMAT" => 400,
-            "UNAUTHENTICATED" => 401,
-            "FORBIDDEN" => 403,
-            "NOT_FOUND" => 404,
-            "OUT_TRADE_NO_CONFLICT" | "REQUEST_IN_PROGRESS" => 409,
-            "RATE_LIMITED" => 429,
-            "INTERNAL" => 500,
-            "UNAVAILABLE" => 503,
-            _ => 422,
+/// Declares [`ErrorKind`] from one table of kind and stable name, so that the kinds,
+/// [`ErrorKind::ALL`] and [`ErrorKind::as_str`] are written once and cannot disagree.
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident = $name:literal;)*) => {
+        /// The stable outcomes an [`Error`] can be, without the error's data: one per error
+        /// code of the HTTP API that the domain can cause, named as that code is.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
         }
-    }
 
-    /// The message safe to show a client: internal details are replaced by a generic text.
-    pub fn public_message(&self) -> String {
-        match self.code() {
-            "INTERNAL" => "internal error".to_owned(),
-            "UNAVAILABLE" => "the database is unavailable; retry later".to_owned(),
-            _ => self.to_string(),
+        impl ErrorKind {
+            /// Every kind.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind,)*];
+
+            /// The kind's stable name, such as `CODE_USED`: the name of its error code in the
+            /// API, and the name durable records (the refusal counts) keep.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    /// The request is structurally wrong, or names something unique that is taken.
+    MalformedRequest = "MALFORMED_REQUEST";
+    /// An amount is zero, negative, too large, or would overflow a balance.
+    InvalidAmount = "INVALID_AMOUNT";
+    /// The payment code is not 18 digits or has an unknown prefix.
+    InvalidCodeFormat = "INVALID_CODE_FORMAT";
+    /// No credential, or one that is wrong, expired or revoked.
+    Unauthenticated = "UNAUTHENTICATED";
+    /// The caller is authenticated but may not do this.
+    Forbidden = "FORBIDDEN";
+    /// The thing asked for does not exist, or belongs to someone else.
+    NotFound = "NOT_FOUND";
+    /// An idempotency key came again with other parameters.
+    OutTradeNoConflict = "OUT_TRADE_NO_CONFLICT";
+    /// Another request with the same idempotency key is being processed.
+    RequestInProgress = "REQUEST_IN_PROGRESS";
+    /// Too many attempts for now; a retry later can succeed.
+    RateLimited = "RATE_LIMITED";
+    /// The code does not verify.
+    CodeInvalid = "CODE_INVALID";
+    /// The code's time is over.
+    CodeExpired = "CODE_EXPIRED";
+    /// The code was already used.
+    CodeUsed = "CODE_USED";
+    /// The device is locked after too many failed verifications.
+    DeviceLocked = "DEVICE_LOCKED";
+    /// The device was revoked.
+    DeviceRevoked = "DEVICE_REVOKED";
+    /// Too many wrong PINs in a row.
+    PinLocked = "PIN_LOCKED";
+    /// The paying account does not hold enough money.
+    InsufficientFunds = "INSUFFICIENT_FUNDS";
+    /// A configured limit is reached.
+    LimitExceeded = "LIMIT_EXCEEDED";
+    /// Only successful trades can be refunded.
+    TradeNotRefundable = "TRADE_NOT_REFUNDABLE";
+    /// The refunds would exceed the amount paid.
+    RefundExceedsPayment = "REFUND_EXCEEDS_PAYMENT";
+    /// The trade can no longer be cancelled.
+    TradeNotCancellable = "TRADE_NOT_CANCELLABLE";
+    /// The database cannot be reached; a retry later can succeed.
+    Unavailable = "UNAVAILABLE";
+    /// A failure the client cannot fix; its details are for the operator's log only.
+    Internal = "INTERNAL";
+}
+
+impl ErrorKind {
+    /// Whether this is a business refusal: a well-formed, authorised request that the domain
+    /// turned down on its merits (a used code, too little money, a refund too large), as
+    /// opposed to a wrong request, a throttled one, or a failure.
+    pub const fn is_refusal(self) -> bool {
+        match self {
+            ErrorKind::CodeInvalid
+            | ErrorKind::CodeExpired
+            | ErrorKind::CodeUsed
+            | ErrorKind::DeviceLocked
+            | ErrorKind::DeviceRevoked
+            | ErrorKind::PinLocked
+            | ErrorKind::InsufficientFunds
+            | ErrorKind::LimitExceeded
+            | ErrorKind::TradeNotRefundable
+            | ErrorKind::RefundExceedsPayment
+            | ErrorKind::TradeNotCancellable => true,
+            ErrorKind::MalformedRequest
+            | ErrorKind::InvalidAmount
+            | ErrorKind::InvalidCodeFormat
+            | ErrorKind::Unauthenticated
+            | ErrorKind::Forbidden
+            | ErrorKind::NotFound
+            | ErrorKind::OutTradeNoConflict
+            | ErrorKind::RequestInProgress
+            | ErrorKind::RateLimited
+            | ErrorKind::Unavailable
+            | ErrorKind::Internal => false,
         }
     }
 }
@@ -144,11 +228,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn business_refusals_are_422_and_internal_details_do_not_leak() {
-        assert_eq!(Error::CodeUsed.http_status(), 422);
-        assert_eq!(Error::CodeUsed.code(), "CODE_USED");
-        let internal = Error::Internal("table devices is corrupt".to_owned());
-        assert_eq!(internal.http_status(), 500);
-        assert!(!internal.public_message().contains("devices"));
+    fn every_kind_has_its_own_name_in_screaming_snake_case() {
+        let mut names: Vec<&str> = ErrorKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert!(names.iter().all(|name| name
+            .bytes()
+            .all(|byte| byte.is_ascii_uppercase() || byte == b'_')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+        assert_eq!(Error::CodeUsed.kind().as_str(), "CODE_USED");
+    }
+
+    #[test]
+    fn a_taken_name_is_the_requests_fault() {
+        let taken = Error::NameTaken("username alice is taken".to_owned());
+        assert_eq!(taken.kind(), ErrorKind::MalformedRequest);
+        assert_eq!(taken.to_string(), "username alice is taken");
+    }
+
+    #[test]
+    fn an_unreachable_store_is_unavailable_and_every_other_store_failure_internal() {
+        let unreachable = Error::Store(StoreError::Unavailable("connection refused".to_owned()));
+        assert_eq!(unreachable.kind(), ErrorKind::Unavailable);
+        for failure in [
+            Error::Store(StoreError::Conflict("serialization failure".to_owned())),
+            Error::Store(StoreError::Duplicate("trade")),
+            Error::Store(StoreError::Other("disk I/O error".to_owned())),
+            Error::Config("no currency".to_owned()),
+            Error::Internal("a payment batch failed".to_owned()),
+        ] {
+            assert_eq!(failure.kind(), ErrorKind::Internal, "{failure:?}");
+        }
+    }
+
+    #[test]
+    fn business_refusals_are_refusals_and_wrong_or_throttled_requests_are_not() {
+        for refusal in [Error::CodeUsed, Error::InsufficientFunds, Error::PinLocked] {
+            assert!(refusal.kind().is_refusal(), "{refusal:?}");
+        }
+        for other in [
+            Error::RateLimited {
+                retry_after_seconds: 1,
+            },
+            Error::OutTradeNoConflict("out_trade_no"),
+            Error::MalformedRequest("no amount".to_owned()),
+            Error::Unauthenticated,
+            Error::Internal(String::new()),
+        ] {
+            assert!(!other.kind().is_refusal(), "{other:?}");
+        }
     }
 }

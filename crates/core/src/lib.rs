@@ -26,6 +26,6 @@ pub mod text;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use money::Amount;
 pub use service::Paycode;

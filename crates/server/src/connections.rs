@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::extract::Request;
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -22,7 +21,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
-use paycode_api::codes;
+use paycode_api::ErrorCode;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -228,8 +227,7 @@ async fn within(timeout: Duration, request: Request, next: Next) -> Response {
         Ok(response) => response,
         Err(_) => {
             let mut response = ApiError::http(
-                StatusCode::REQUEST_TIMEOUT,
-                codes::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
                 format!(
                     "the request was not complete within {} seconds",
                     timeout.as_secs_f64()

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use paycode_api::codes;
+use paycode_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -90,8 +90,7 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::http(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            codes::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
             format!("the body is larger than {MAX_BODY_BYTES} bytes"),
         )
     } else {
@@ -174,10 +173,11 @@ mod tests {
     use super::*;
     use paycode_api::PayRequest;
 
-    fn code_of(body: &str) -> &'static str {
+    /// The code a body is refused with, or `None` when it decodes.
+    fn code_of(body: &str) -> Option<ErrorCode> {
         decode::<PayRequest>(body.as_bytes())
-            .map(|_| "OK")
-            .unwrap_or_else(|error| error.code())
+            .err()
+            .map(|error| error.code())
     }
 
     #[test]
@@ -186,11 +186,11 @@ mod tests {
         for amount in ["99999999999999999999", "1.5", "\"100\"", "null", "-1e3"] {
             assert_eq!(
                 code_of(&format!("{base}{amount}}}")),
-                codes::INVALID_AMOUNT,
+                Some(ErrorCode::InvalidAmount),
                 "{amount}"
             );
         }
-        assert_eq!(code_of(&format!("{base}100}}")), "OK");
+        assert_eq!(code_of(&format!("{base}100}}")), None);
     }
 
     #[test]
@@ -205,7 +205,7 @@ mod tests {
             r#" ["o", "811234567890123456", 5, null, null]"#,
             "null",
         ] {
-            assert_eq!(code_of(body), codes::MALFORMED_REQUEST, "{body}");
+            assert_eq!(code_of(body), Some(ErrorCode::MalformedRequest), "{body}");
         }
     }
 

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use paycode_api::ErrorCode;
 
 use crate::limits::{LATENCY_BUCKETS_SECONDS, MAX_METRIC_SERIES};
 use crate::state::AppState;
@@ -33,11 +34,11 @@ const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Error codes that mean a scanned code did not verify.
 const VERIFICATION_FAILURE_CODES: [&str; 5] = [
-    "CODE_INVALID",
-    "CODE_EXPIRED",
-    "CODE_USED",
-    "DEVICE_LOCKED",
-    "DEVICE_REVOKED",
+    ErrorCode::CodeInvalid.as_str(),
+    ErrorCode::CodeExpired.as_str(),
+    ErrorCode::CodeUsed.as_str(),
+    ErrorCode::DeviceLocked.as_str(),
+    ErrorCode::DeviceRevoked.as_str(),
 ];
 
 /// A latency histogram with the buckets of [`LATENCY_BUCKETS_SECONDS`].

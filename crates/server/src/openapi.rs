@@ -379,6 +379,72 @@ mod tests {
         }
     }
 
+    /// The upper-case words a description quotes in backticks, such as `CODE_USED`.
+    fn quoted_names(description: &str) -> Vec<&str> {
+        description
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|word| {
+                !word.is_empty()
+                    && word
+                        .bytes()
+                        .all(|byte| byte.is_ascii_uppercase() || byte == b'_')
+            })
+            .collect()
+    }
+
+    /// Every error response the document describes: its status and its description.
+    fn error_responses() -> Vec<(String, String)> {
+        let document = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut all: Vec<(String, String)> = [
+            &UNAUTHENTICATED,
+            &MALFORMED_REQUEST,
+            &PAYLOAD_TOO_LARGE,
+            &NOT_FOUND,
+            &INTERNAL,
+            &UNAVAILABLE,
+        ]
+        .iter()
+        .map(|common| (common.status.to_owned(), common.description.to_owned()))
+        .collect();
+        for item in document["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                let responses = operation["responses"].as_object().into_iter().flatten();
+                for (status, response) in responses {
+                    if let Some(description) = response["description"].as_str() {
+                        all.push((status.clone(), description.to_owned()));
+                    }
+                }
+            }
+        }
+        all.retain(|(status, _)| status.parse::<u16>().is_ok_and(|status| status >= 400));
+        all
+    }
+
+    #[test]
+    fn every_error_code_the_document_names_is_one_of_the_api_with_that_status() {
+        use paycode_api::{ErrorCode, TradeStatus};
+        let mut named = 0;
+        for (status, description) in error_responses() {
+            for name in quoted_names(&description) {
+                let code = ErrorCode::ALL.iter().find(|code| code.as_str() == name);
+                match code {
+                    Some(code) => {
+                        assert_eq!(code.http_status().to_string(), status, "{description}");
+                        named += 1;
+                    }
+                    // An error may say which status of a trade it refuses.
+                    None => assert!(
+                        serde_json::from_value::<TradeStatus>(serde_json::json!(name)).is_ok(),
+                        "{name} in {status} {description:?} is not an error code"
+                    ),
+                }
+            }
+        }
+        assert!(named > 0);
+    }
+
     #[test]
     fn a_status_the_handler_documents_keeps_its_description() {
         let document = serde_json::to_value(ApiDoc::openapi()).unwrap();

@@ -106,7 +106,7 @@ struct Draft<'r> {
 /// `CODE_USED` or `INSUFFICIENT_FUNDS`) or the merchant's spent failure budget. A reused
 /// `out_trade_no` with other parameters is the merchant's mistake, not a refused payment.
 fn counts_as_refusal(refusal: &Error) -> bool {
-    refusal.http_status() == 422 || matches!(refusal, Error::RateLimited { .. })
+    refusal.kind().is_refusal() || matches!(refusal, Error::RateLimited { .. })
 }
 
 /// Decides `payment` against `view`, as a trade numbered `trade_no` if it makes one.
@@ -129,7 +129,7 @@ pub(crate) fn decide(rules: &Rules<'_>, view: &View, payment: &Payment, trade_no
                 draft.writes.push(Write::CountRefusal(RefusalCount {
                     period_start: refusal_period_start(draft.at.millis),
                     merchant: payment.merchant,
-                    code: refusal.code().to_owned(),
+                    code: refusal.kind().as_str().to_owned(),
                     refusals: 1,
                 }));
             }

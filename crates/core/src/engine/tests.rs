@@ -188,7 +188,7 @@ fn payment(out_trade_no: &str, amount: i64, code: ScannedCode) -> Payment {
 fn refusal(decided: &Decided) -> &'static str {
     match &decided.outcome {
         Ok(trade) => panic!("expected a refusal, got {trade:?}"),
-        Err(error) => error.code(),
+        Err(error) => error.kind().as_str(),
     }
 }
 

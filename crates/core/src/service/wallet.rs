@@ -342,7 +342,7 @@ impl Paycode {
                 .insert_user(username.as_str(), &password_hash, account, now)
                 .map_err(|error| match error {
                     StoreError::Duplicate(_) => {
-                        Error::Conflict(format!("username {} is taken", username.as_str()))
+                        Error::NameTaken(format!("username {} is taken", username.as_str()))
                     }
                     other => other.into(),
                 })?;

@@ -41,7 +41,7 @@ pub async fn pay(
     let outcome = charge(&state, merchant, request).await;
     state.metrics.observe_payment(match &outcome {
         Ok(trade) => trade.status.as_str(),
-        Err(error) => error.code(),
+        Err(error) => error.code().as_str(),
     });
     let trade = outcome?;
     let status = if trade.status == TradeStatus::UserPaying {

@@ -3,9 +3,8 @@
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
-use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use paycode_api::{codes, ErrorBody, Health};
+use paycode_api::{ErrorBody, ErrorCode, Health};
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
@@ -25,12 +24,8 @@ const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 )]
 pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
     state.probe_store().await.map_err(|error| {
-        tracing::error!(code = error.code(), "health check failed");
-        ApiError::http(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::UNAVAILABLE,
-            "the database does not answer",
-        )
+        tracing::error!(code = error.code().as_str(), "health check failed");
+        ApiError::http(ErrorCode::Unavailable, "the database does not answer")
     })?;
     Ok(axum::Json(Health {
         status: "ok".to_owned(),
@@ -82,8 +77,7 @@ pub async fn not_found() -> ApiError {
 /// A route asked with a method it does not have.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::http(
-        StatusCode::METHOD_NOT_ALLOWED,
-        codes::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
         "the route does not accept this method",
     )
 }
