@@ -233,6 +233,13 @@ impl fmt::Display for Report {
                 "commits:     {} batches of {:.1} payments on average",
                 batching.batches, batching.payments_per_batch
             )?;
+            if let Some(phases) = &batching.milliseconds_per_batch {
+                writeln!(
+                    out,
+                    "             a batch took {:.2} ms to prefetch, {:.2} ms to decide, {:.2} ms to apply, {:.2} ms to commit",
+                    phases.prefetch, phases.decide, phases.apply, phases.commit
+                )?;
+            }
         }
         writeln!(
             out,

@@ -7,6 +7,8 @@
 //! - `paycode_payments_total{outcome}`: `SUCCESS`, `USER_PAYING` or the error code
 //! - `paycode_verification_failures_total{code}`: codes that did not verify
 //! - `paycode_payment_batches_total` and `paycode_batched_payments_total`: group commit
+//! - `paycode_payment_batch_seconds_total{phase}`: where a batch's time goes (`prefetch`,
+//!   `decide`, `apply`, `commit`)
 //! - `paycode_device_global_lockouts_total`: devices locked at every merchant (an alert)
 //! - `paycode_webhook_queue_depth`: events waiting for a delivery attempt (gauge)
 //! - `paycode_webhook_deliveries_total{outcome}`: attempts of this instance, `delivered` or

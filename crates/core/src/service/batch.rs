@@ -34,15 +34,47 @@ pub(super) struct Batcher {
     queue: Mutex<Queue>,
     batches_committed: AtomicU64,
     payments_committed: AtomicU64,
+    /// Nanoseconds the committed batches spent in each [`Phase`], in its order.
+    phase_nanos: [AtomicU64; Phase::ALL.len()],
 }
 
-/// How much group commit has grouped so far, for metrics.
+/// The steps of a batch whose time is measured: where the time of a payment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading and locking what the plan names.
+    Prefetch,
+    /// Deciding every payment against the view.
+    Decide,
+    /// Checking the invariants and writing in bulk.
+    Apply,
+    /// The durable commit.
+    Commit,
+}
+
+impl Phase {
+    /// Every phase, in the order a batch runs them.
+    pub const ALL: [Phase; 4] = [Phase::Prefetch, Phase::Decide, Phase::Apply, Phase::Commit];
+
+    /// The phase's name, as a metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Prefetch => "prefetch",
+            Phase::Decide => "decide",
+            Phase::Apply => "apply",
+            Phase::Commit => "commit",
+        }
+    }
+}
+
+/// How much group commit has grouped so far, and how long its steps took, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchCounts {
     /// Batches committed.
     pub batches: u64,
     /// Payments committed in those batches.
     pub payments: u64,
+    /// The time those batches spent in each phase of [`Phase::ALL`], in nanoseconds.
+    pub phase_nanos: [u64; Phase::ALL.len()],
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +110,29 @@ impl Batcher {
     }
 }
 
+/// Measures the phases of one batch.
+struct PhaseTimer {
+    last: std::time::Instant,
+    nanos: [u64; Phase::ALL.len()],
+}
+
+impl PhaseTimer {
+    fn start() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            nanos: [0; Phase::ALL.len()],
+        }
+    }
+
+    /// Ends `phase`: the time since the previous lap is its.
+    fn lap(&mut self, phase: Phase) {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_nanos();
+        self.nanos[phase as usize] = u64::try_from(elapsed).unwrap_or(u64::MAX);
+        self.last = now;
+    }
+}
+
 /// Ends a leader's turn even if a batch panics: the flag is cleared so that the next payment
 /// leads, and the jobs of the failed batch are dropped, which their callers see as an error.
 struct Leading<'a>(&'a Batcher);
@@ -96,6 +151,9 @@ impl Paycode {
         BatchCounts {
             batches: self.batcher.batches_committed.load(Ordering::Relaxed),
             payments: self.batcher.payments_committed.load(Ordering::Relaxed),
+            phase_nanos: std::array::from_fn(|phase| {
+                self.batcher.phase_nanos[phase].load(Ordering::Relaxed)
+            }),
         }
     }
 
@@ -200,9 +258,11 @@ impl Paycode {
     /// returns `Ok`: then they are durable.
     fn execute(&self, jobs: &[Job]) -> Result<Vec<Result<TradeRecord, Error>>, Error> {
         let at = Instant { millis: self.now() };
+        let mut timer = PhaseTimer::start();
         let plan = Plan::new(jobs.iter().map(|job| &job.payment), at);
         let mut transaction = self.store.begin()?;
         let mut view = prefetch(transaction.as_mut(), &plan)?;
+        timer.lap(Phase::Prefetch);
         let rules = self.rules();
         let mut writes = Vec::new();
         let mut outcomes = Vec::with_capacity(jobs.len());
@@ -215,9 +275,15 @@ impl Paycode {
             outcomes.push(decided.outcome);
             alerts.extend(decided.alert);
         }
+        timer.lap(Phase::Decide);
         check_invariants(&view, &writes)?;
         let ids = transaction.apply(&writes, at.minute(), at.millis)?;
+        timer.lap(Phase::Apply);
         transaction.commit()?;
+        timer.lap(Phase::Commit);
+        for (total, nanos) in self.batcher.phase_nanos.iter().zip(timer.nanos) {
+            total.fetch_add(nanos, Ordering::Relaxed);
+        }
         for trade in outcomes.iter_mut().flatten() {
             if trade.id == TradeId(0) {
                 trade.id = *ids

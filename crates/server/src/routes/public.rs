@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use paycode_api::{ErrorBody, ErrorCode, Health};
+use paycode_core::service::Phase;
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
@@ -57,6 +58,18 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         grouped.payments,
         state.paycode.global_lockouts()
     ));
+    text.push_str(
+        "# HELP paycode_payment_batch_seconds_total Time the committed batches of payments \
+         spent in each phase: prefetch, decide, apply, commit.\n\
+         # TYPE paycode_payment_batch_seconds_total counter\n",
+    );
+    for (phase, nanos) in Phase::ALL.iter().zip(grouped.phase_nanos) {
+        text.push_str(&format!(
+            "paycode_payment_batch_seconds_total{{phase=\"{}\"}} {}\n",
+            phase.as_str(),
+            nanos as f64 / 1e9
+        ));
+    }
     ([(CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], text)
 }
 

@@ -47,6 +47,17 @@ async fn the_metrics_count_requests_payments_and_verification_failures(backend: 
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
+    // Where the batches' time went: every phase took some of it.
+    for phase in ["prefetch", "decide", "apply", "commit"] {
+        let series = format!("paycode_payment_batch_seconds_total{{phase=\"{phase}\"}} ");
+        let seconds: f64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .unwrap_or_else(|| panic!("missing {series} in\n{text}"))
+            .parse()
+            .unwrap();
+        assert!(seconds > 0.0 && seconds < 10.0, "{series}{seconds}");
+    }
     app.assert_ledger_ok().await;
 }
 
