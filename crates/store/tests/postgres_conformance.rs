@@ -106,7 +106,7 @@ fn fresh_store_with_pool(pool_size: u32) -> Option<PostgresFixture> {
 }
 
 mod conformance {
-    paycode_store::conformance_tests!(optional: super::fresh_store);
+    paycode_store_conformance::conformance_tests!(optional: super::fresh_store);
 }
 
 // Helpers for the PostgreSQL-only tests.

@@ -40,11 +40,13 @@ fn temp_file_store() -> TempSqlite {
 }
 
 mod file {
-    paycode_store::conformance_tests!(super::temp_file_store);
+    paycode_store_conformance::conformance_tests!(super::temp_file_store);
 }
 
 mod memory {
-    paycode_store::conformance_tests!(|| paycode_store::SqliteStore::open_in_memory().unwrap());
+    paycode_store_conformance::conformance_tests!(
+        || paycode_store::SqliteStore::open_in_memory().unwrap()
+    );
 }
 
 #[test]
