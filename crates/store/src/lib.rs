@@ -13,7 +13,6 @@
 //! Database rows stay inside this crate: every method reads and writes the domain's records
 //! from `paycode_core::model`, and every failure is a [`paycode_core::store::StoreError`].
 
-mod error;
 pub mod postgres;
 mod schema;
 pub mod sqlite;

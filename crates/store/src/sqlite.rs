@@ -23,6 +23,7 @@
 mod checkpoint;
 mod codes;
 mod devices;
+mod error;
 mod events;
 mod failures;
 mod ledger;
@@ -57,7 +58,7 @@ use paycode_core::reports::{
 use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
 use rusqlite::Connection;
 
-use crate::error::{Error, Result};
+use self::error::{Error, Result};
 
 /// How long a transaction waits for another process's write lock before it reports a conflict.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,7 +7,7 @@ use paycode_core::model::OnlineCodeRecord;
 use paycode_core::store::SpentOfflineCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use crate::schema::step_to_sql;
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most

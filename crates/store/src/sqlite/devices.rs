@@ -5,8 +5,8 @@ use paycode_core::ids::{DeviceId, MerchantId, UserId};
 use paycode_core::model::{DeviceRecord, SealedSecret};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::error::{Error, Result};
 use super::rows::Stored;
-use crate::error::{Error, Result};
 
 const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
      secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \

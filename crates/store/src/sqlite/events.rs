@@ -7,8 +7,8 @@ use paycode_core::ids::{EventId, MerchantId};
 use paycode_core::model::{EventAttempt, EventKind, EventRecord, NewEvent};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::error::Result;
 use super::rows::Stored;
-use crate::error::Result;
 
 const EVENT_COLUMNS: &str = "id, merchant_id, kind, data, created_at, attempts, delivered_at, \
      next_attempt_at, last_error";

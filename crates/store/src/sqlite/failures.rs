@@ -6,7 +6,7 @@ use paycode_core::ids::{DeviceId, MerchantId};
 use paycode_core::model::DeviceFailures;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::Result;
+use super::error::Result;
 
 pub(super) fn failures_of_device(
     connection: &Connection,

@@ -7,7 +7,7 @@ use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(

@@ -5,7 +5,7 @@ use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
 use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook, SealedSecret};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::Result;
+use super::error::Result;
 
 const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
 const MERCHANT_COLUMNS: &str = "id, name, account_id, created_at, webhook_url, \

@@ -6,7 +6,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use crate::schema::{pending, Migration, SchemaTooNew};
 
 /// Every migration, oldest first. Never edit one that has shipped; add the next.

@@ -5,7 +5,7 @@ use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
 use paycode_otp::Algorithm;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
-use crate::error::Error;
+use super::error::Error;
 
 /// A value stored by its name, read back with `row.get::<_, Stored<T>>(column)?.0`.
 pub(super) struct Stored<T>(pub(super) T);

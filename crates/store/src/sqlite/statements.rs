@@ -9,7 +9,7 @@ use paycode_core::model::{
 };
 use rusqlite::{params, Connection};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 
 pub(super) fn statement_lines(
     connection: &Connection,

@@ -5,8 +5,8 @@ use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord};
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
+use super::error::{Error, Result};
 use super::rows::Stored;
-use crate::error::{Error, Result};
 use crate::schema::limit_to_sql;
 
 pub(super) const TRADE_COLUMNS: &str =

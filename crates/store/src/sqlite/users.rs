@@ -5,7 +5,7 @@ use paycode_core::ids::{AccountId, SessionId, UserId};
 use paycode_core::model::{NewSession, PinAttempts, SessionRecord, UserRecord};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 
 const USER_COLUMNS: &str = "id, username, password_hash, pin_hash, account_id, created_at";
 
