@@ -160,7 +160,7 @@ pub struct EventRecord {
     pub last_error: Option<String>,
 }
 
-/// How one delivery attempt ended, for [`crate::store::Transaction::finish_event_attempts`].
+/// How one delivery attempt ended, for [`crate::store::AdminStore::finish_event_attempts`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventAttempt {
     /// The event.
@@ -395,7 +395,7 @@ pub struct DeviceRecord {
 /// its first failure and lapses `lockout_seconds` later; a success at the merchant clears it.
 /// When it reaches `max_failed_attempts` that merchant, and only that one, is refused the
 /// device until `locked_until`. The device's lock guards these counts: whoever reads or
-/// writes them holds the device locked ([`crate::store::Transaction::lock_device`]).
+/// writes them holds the device locked ([`crate::store::PaymentStore::lock_device`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceFailures {
     /// The device whose codes failed.

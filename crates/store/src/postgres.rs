@@ -7,9 +7,9 @@
 //! by explicit locks, which hold across every connection of every server instance:
 //! - the `lock_*` methods read with `SELECT ... FOR UPDATE`, so the row stays locked until the
 //!   transaction ends;
-//! - [`Transaction::lock_out_trade_no`] takes a transaction advisory lock on a 64-bit hash of
+//! - [`PaymentStore::lock_out_trade_no`] takes a transaction advisory lock on a 64-bit hash of
 //!   the merchant and the `out_trade_no`, which works before any row exists;
-//! - [`Transaction::post_transaction`] updates balances in ascending account order, so two
+//! - [`PaymentStore::post_transaction`] updates balances in ascending account order, so two
 //!   transfers between the same accounts lock them in the same order;
 //! - the bulk forms that lock (a batch's `out_trade_no`s, trades, devices, balances) do so in
 //!   one statement each, in ascending key order, so two batches cannot deadlock;
@@ -36,7 +36,7 @@
 //!
 //! # Device slots
 //! Slots are drawn at random by the domain (the trait's default
-//! [`Transaction::allocate_device_slot`]) among those no stored device holds; the primary key
+//! [`PaymentStore::allocate_device_slot`]) among those no stored device holds; the primary key
 //! refuses the second of two enrollments that drew the same slot at once.
 //!
 //! # Connections
@@ -79,8 +79,8 @@ use paycode_core::reports::{
     ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
 };
 use paycode_core::store::{
-    NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
-    VerificationFailure,
+    AdminStore, NewLedgerTransaction, PaymentStore, SpentOfflineCode, Store, StoreError,
+    StoreResult, Transaction, VerificationFailure, WalletStore,
 };
 use sha2::{Digest, Sha256};
 
@@ -430,35 +430,9 @@ impl Transaction for PostgresTransaction<'_> {
         self.state = State::Open;
         Ok(())
     }
+}
 
-    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.run(|connection| settings::get(connection, name))
-    }
-
-    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        self.run(|connection| settings::put(connection, name, value))
-    }
-
-    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        if self.run(|connection| settings::insert(connection, name, value))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("setting"))
-        }
-    }
-
-    fn insert_account(
-        &mut self,
-        kind: AccountKind,
-        created_at: UnixMillis,
-    ) -> StoreResult<AccountId> {
-        self.run(|connection| ledger::insert_account(connection, kind, created_at))
-    }
-
-    fn issuance_account(&mut self) -> StoreResult<AccountId> {
-        self.run(ledger::issuance_account)
-    }
-
+impl PaymentStore for PostgresTransaction<'_> {
     fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64> {
         self.run(|connection| ledger::lock_balance(connection, account))
     }
@@ -475,150 +449,12 @@ impl Transaction for PostgresTransaction<'_> {
         })
     }
 
-    fn account_history(
-        &mut self,
-        account: AccountId,
-        before: Option<LedgerTransactionId>,
-        limit: u32,
-    ) -> StoreResult<Vec<LedgerEntry>> {
-        self.run(|connection| ledger::account_history(connection, account, before, limit))
-    }
-
-    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
-        self.run(ledger::totals)
-    }
-
-    fn insert_user(
-        &mut self,
-        username: &str,
-        password_hash: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<UserId> {
-        self.run(|connection| {
-            users::insert_user(connection, username, password_hash, account, created_at)
-        })?
-        .ok_or(StoreError::Duplicate("username"))
-    }
-
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
         self.run(|connection| users::user(connection, id))
     }
 
-    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
-        self.run(|connection| users::user_by_username(connection, username))
-    }
-
-    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
-        self.run(|connection| users::set_pin_hash(connection, id, pin_hash))
-    }
-
-    fn users_page(
-        &mut self,
-        username_prefix: &str,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> StoreResult<Vec<UserRecord>> {
-        self.run(|connection| users::users_page(connection, username_prefix, after, limit))
-    }
-
-    fn merchants_page(
-        &mut self,
-        after: Option<MerchantId>,
-        limit: u32,
-    ) -> StoreResult<Vec<MerchantRecord>> {
-        self.run(|connection| merchants::merchants_page(connection, after, limit))
-    }
-
-    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
-        self.run(|connection| users::lock_pin_attempts(connection, user))
-    }
-
-    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
-        self.run(|connection| users::put_pin_attempts(connection, user, attempts))
-    }
-
-    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
-        self.run(|connection| users::insert_session(connection, session))
-    }
-
-    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
-        self.run(|connection| users::session(connection, token_hash))
-    }
-
-    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
-        self.run(|connection| users::sessions_of_user(connection, user))
-    }
-
-    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
-        self.run(|connection| users::touch_session(connection, id, at))
-    }
-
-    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
-        self.run(|connection| users::delete_session(connection, user, id))
-    }
-
-    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
-        self.run(|connection| users::delete_other_sessions(connection, user, keep))
-    }
-
-    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        self.run(|connection| users::delete_expired_sessions(connection, before))
-    }
-
-    fn insert_merchant(
-        &mut self,
-        name: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<MerchantId> {
-        self.run(|connection| merchants::insert_merchant(connection, name, account, created_at))
-    }
-
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
         self.run(|connection| merchants::merchant(connection, id))
-    }
-
-    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
-        self.run(|connection| merchants::lock_merchant(connection, id))
-    }
-
-    fn insert_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key_hash: &[u8],
-        created_at: UnixMillis,
-    ) -> StoreResult<ApiKeyId> {
-        self.run(|connection| merchants::insert_api_key(connection, merchant, key_hash, created_at))
-    }
-
-    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
-        self.run(|connection| merchants::api_key_by_hash(connection, key_hash))
-    }
-
-    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
-        self.run(|connection| merchants::api_keys_of_merchant(connection, merchant))
-    }
-
-    fn revoke_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key: ApiKeyId,
-        revoked_at: UnixMillis,
-    ) -> StoreResult<bool> {
-        self.run(|connection| merchants::revoke_api_key(connection, merchant, key, revoked_at))
-    }
-
-    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
-        self.run(|connection| ledger::topup(connection, reference))
-    }
-
-    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
-        if self.run(|connection| ledger::insert_topup(connection, topup))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("top-up reference"))
-        }
     }
 
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
@@ -631,10 +467,6 @@ impl Transaction for PostgresTransaction<'_> {
 
     fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
         self.run(|connection| devices::lock_device(connection, id))
-    }
-
-    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
-        self.run(|connection| devices::devices_of_user(connection, user))
     }
 
     fn devices_page(
@@ -719,32 +551,12 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| codes::spend_offline_code(connection, device, step, index, at))
     }
 
-    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
-        if self.run(|connection| codes::insert_online_code(connection, code))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("online code"))
-        }
-    }
-
     fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>> {
         self.run(|connection| codes::lock_online_code(connection, code_hash))
     }
 
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
         self.run(|connection| codes::spend_online_code(connection, code_hash, at))
-    }
-
-    fn expire_online_codes_of_device(
-        &mut self,
-        device: DeviceId,
-        at: UnixMillis,
-    ) -> StoreResult<u64> {
-        self.run(|connection| codes::expire_online_codes_of_device(connection, device, at))
-    }
-
-    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        self.run(|connection| codes::delete_expired_online_codes(connection, before))
     }
 
     /// Takes a transaction advisory lock on a hash of the store's schema, the merchant and
@@ -796,7 +608,7 @@ impl Transaction for PostgresTransaction<'_> {
         self.run(|connection| trades::pin_free_total_of_day(connection, user, day))
     }
 
-    /// Takes the advisory locks of [`Transaction::lock_out_trade_no`] in one statement, in
+    /// Takes the advisory locks of [`PaymentStore::lock_out_trade_no`] in one statement, in
     /// ascending order of their keys (the order of the hashes, not of the merchants and
     /// numbers, which is as good for avoiding deadlocks). The subquery's `ORDER BY` makes
     /// PostgreSQL sort the keys before it calls the lock function on any of them.
@@ -928,6 +740,200 @@ impl Transaction for PostgresTransaction<'_> {
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         self.run(|connection| trades::refunds_of_trade(connection, trade))
     }
+}
+
+impl WalletStore for PostgresTransaction<'_> {
+    fn account_history(
+        &mut self,
+        account: AccountId,
+        before: Option<LedgerTransactionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        self.run(|connection| ledger::account_history(connection, account, before, limit))
+    }
+
+    fn insert_user(
+        &mut self,
+        username: &str,
+        password_hash: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<UserId> {
+        self.run(|connection| {
+            users::insert_user(connection, username, password_hash, account, created_at)
+        })?
+        .ok_or(StoreError::Duplicate("username"))
+    }
+
+    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
+        self.run(|connection| users::user_by_username(connection, username))
+    }
+
+    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
+        self.run(|connection| users::set_pin_hash(connection, id, pin_hash))
+    }
+
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
+        self.run(|connection| users::lock_pin_attempts(connection, user))
+    }
+
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
+        self.run(|connection| users::put_pin_attempts(connection, user, attempts))
+    }
+
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
+        self.run(|connection| users::insert_session(connection, session))
+    }
+
+    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        self.run(|connection| users::session(connection, token_hash))
+    }
+
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        self.run(|connection| users::sessions_of_user(connection, user))
+    }
+
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
+        self.run(|connection| users::touch_session(connection, id, at))
+    }
+
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
+        self.run(|connection| users::delete_session(connection, user, id))
+    }
+
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
+        self.run(|connection| users::delete_other_sessions(connection, user, keep))
+    }
+
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        self.run(|connection| users::delete_expired_sessions(connection, before))
+    }
+
+    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
+        self.run(|connection| devices::devices_of_user(connection, user))
+    }
+
+    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
+        if self.run(|connection| codes::insert_online_code(connection, code))? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("online code"))
+        }
+    }
+
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64> {
+        self.run(|connection| codes::expire_online_codes_of_device(connection, device, at))
+    }
+
+    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        self.run(|connection| codes::delete_expired_online_codes(connection, before))
+    }
+}
+
+impl AdminStore for PostgresTransaction<'_> {
+    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.run(|connection| settings::get(connection, name))
+    }
+
+    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        self.run(|connection| settings::put(connection, name, value))
+    }
+
+    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        if self.run(|connection| settings::insert(connection, name, value))? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("setting"))
+        }
+    }
+
+    fn insert_account(
+        &mut self,
+        kind: AccountKind,
+        created_at: UnixMillis,
+    ) -> StoreResult<AccountId> {
+        self.run(|connection| ledger::insert_account(connection, kind, created_at))
+    }
+
+    fn issuance_account(&mut self) -> StoreResult<AccountId> {
+        self.run(ledger::issuance_account)
+    }
+
+    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
+        self.run(ledger::totals)
+    }
+
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        self.run(|connection| users::users_page(connection, username_prefix, after, limit))
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        self.run(|connection| merchants::merchants_page(connection, after, limit))
+    }
+
+    fn insert_merchant(
+        &mut self,
+        name: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<MerchantId> {
+        self.run(|connection| merchants::insert_merchant(connection, name, account, created_at))
+    }
+
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        self.run(|connection| merchants::lock_merchant(connection, id))
+    }
+
+    fn insert_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key_hash: &[u8],
+        created_at: UnixMillis,
+    ) -> StoreResult<ApiKeyId> {
+        self.run(|connection| merchants::insert_api_key(connection, merchant, key_hash, created_at))
+    }
+
+    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
+        self.run(|connection| merchants::api_key_by_hash(connection, key_hash))
+    }
+
+    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.run(|connection| merchants::api_keys_of_merchant(connection, merchant))
+    }
+
+    fn revoke_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key: ApiKeyId,
+        revoked_at: UnixMillis,
+    ) -> StoreResult<bool> {
+        self.run(|connection| merchants::revoke_api_key(connection, merchant, key, revoked_at))
+    }
+
+    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
+        self.run(|connection| ledger::topup(connection, reference))
+    }
+
+    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
+        if self.run(|connection| ledger::insert_topup(connection, topup))? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("top-up reference"))
+        }
+    }
 
     fn set_merchant_webhook(
         &mut self,
@@ -987,6 +993,7 @@ impl Transaction for PostgresTransaction<'_> {
     ) -> StoreResult<u64> {
         self.run(|connection| events::delete_finished_events_before(connection, before, limit))
     }
+
     fn statement_lines(
         &mut self,
         merchant: MerchantId,

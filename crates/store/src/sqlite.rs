@@ -5,7 +5,7 @@
 //! `BEGIN IMMEDIATE`; the returned transaction holds the mutex until it commits or is dropped
 //! (dropping rolls back). So transactions of one store run one after the other: they are
 //! serializable without row locks, the `lock_*` methods are plain reads, and
-//! [`Transaction::lock_out_trade_no`] has nothing to do. Several processes sharing one file
+//! [`PaymentStore::lock_out_trade_no`] has nothing to do. Several processes sharing one file
 //! also serialize, on SQLite's own write lock: a transaction that cannot get it within
 //! [`BUSY_TIMEOUT`] fails with [`StoreError::Conflict`].
 //!
@@ -16,7 +16,7 @@
 //!
 //! # Device slots
 //! Slots are drawn at random by the domain (the trait's default
-//! [`Transaction::allocate_device_slot`]), among those no stored device holds. A slot drawn by
+//! [`PaymentStore::allocate_device_slot`]), among those no stored device holds. A slot drawn by
 //! a transaction that rolls back was stored nowhere and shown to nobody, so it may be drawn
 //! again; a slot is never reused once a device was stored with it, revoked or not.
 
@@ -55,7 +55,10 @@ use paycode_core::model::{
 use paycode_core::reports::{
     ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
 };
-use paycode_core::store::{SpentOfflineCode, Store, StoreError, StoreResult, Transaction};
+use paycode_core::store::{
+    AdminStore, PaymentStore, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
+    WalletStore,
+};
 use rusqlite::Connection;
 
 use self::error::{Error, Result};
@@ -296,35 +299,9 @@ impl Transaction for SqliteTransaction<'_> {
             .execute_batch("ROLLBACK TO job; RELEASE job")
             .map_err(Error::from)?)
     }
+}
 
-    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        Ok(settings::get(&self.connection, name)?)
-    }
-
-    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        Ok(settings::put(&self.connection, name, value)?)
-    }
-
-    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        if settings::insert(&self.connection, name, value)? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("setting"))
-        }
-    }
-
-    fn insert_account(
-        &mut self,
-        kind: AccountKind,
-        created_at: UnixMillis,
-    ) -> StoreResult<AccountId> {
-        Ok(ledger::insert_account(&self.connection, kind, created_at)?)
-    }
-
-    fn issuance_account(&mut self) -> StoreResult<AccountId> {
-        Ok(ledger::issuance_account(&self.connection)?)
-    }
-
+impl PaymentStore for SqliteTransaction<'_> {
     /// A plain read: the transaction already excludes every other one.
     fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64> {
         Ok(ledger::balance(&self.connection, account)?)
@@ -346,176 +323,12 @@ impl Transaction for SqliteTransaction<'_> {
         )?)
     }
 
-    fn account_history(
-        &mut self,
-        account: AccountId,
-        before: Option<LedgerTransactionId>,
-        limit: u32,
-    ) -> StoreResult<Vec<LedgerEntry>> {
-        Ok(ledger::account_history(
-            &self.connection,
-            account,
-            before,
-            limit,
-        )?)
-    }
-
-    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
-        Ok(ledger::totals(&self.connection)?)
-    }
-
-    fn insert_user(
-        &mut self,
-        username: &str,
-        password_hash: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<UserId> {
-        Ok(users::insert_user(
-            &self.connection,
-            username,
-            password_hash,
-            account,
-            created_at,
-        )?)
-    }
-
     fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
         Ok(users::user(&self.connection, id)?)
     }
 
-    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
-        Ok(users::user_by_username(&self.connection, username)?)
-    }
-
-    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
-        Ok(users::set_pin_hash(&self.connection, id, pin_hash)?)
-    }
-
-    fn users_page(
-        &mut self,
-        username_prefix: &str,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> StoreResult<Vec<UserRecord>> {
-        Ok(users::users_page(
-            &self.connection,
-            username_prefix,
-            after,
-            limit,
-        )?)
-    }
-
-    fn merchants_page(
-        &mut self,
-        after: Option<MerchantId>,
-        limit: u32,
-    ) -> StoreResult<Vec<MerchantRecord>> {
-        Ok(merchants::merchants_page(&self.connection, after, limit)?)
-    }
-
-    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
-        // The single writer holds the whole database, so reading is locking.
-        Ok(users::pin_attempts(&self.connection, user)?)
-    }
-
-    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
-        Ok(users::put_pin_attempts(&self.connection, user, attempts)?)
-    }
-
-    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
-        Ok(users::insert_session(&self.connection, session)?)
-    }
-
-    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
-        Ok(users::session(&self.connection, token_hash)?)
-    }
-
-    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
-        Ok(users::sessions_of_user(&self.connection, user)?)
-    }
-
-    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
-        Ok(users::touch_session(&self.connection, id, at)?)
-    }
-
-    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
-        Ok(users::delete_session(&self.connection, user, id)?)
-    }
-
-    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
-        Ok(users::delete_other_sessions(&self.connection, user, keep)?)
-    }
-
-    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        Ok(users::delete_expired_sessions(&self.connection, before)?)
-    }
-
-    fn insert_merchant(
-        &mut self,
-        name: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<MerchantId> {
-        Ok(merchants::insert_merchant(
-            &self.connection,
-            name,
-            account,
-            created_at,
-        )?)
-    }
-
     fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
         Ok(merchants::merchant(&self.connection, id)?)
-    }
-
-    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
-        // The single writer holds the whole database, so reading is locking.
-        self.merchant(id)
-    }
-
-    fn insert_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key_hash: &[u8],
-        created_at: UnixMillis,
-    ) -> StoreResult<ApiKeyId> {
-        Ok(merchants::insert_api_key(
-            &self.connection,
-            merchant,
-            key_hash,
-            created_at,
-        )?)
-    }
-
-    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
-        Ok(merchants::api_key_by_hash(&self.connection, key_hash)?)
-    }
-
-    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
-        Ok(merchants::api_keys_of_merchant(&self.connection, merchant)?)
-    }
-
-    fn revoke_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key: ApiKeyId,
-        revoked_at: UnixMillis,
-    ) -> StoreResult<bool> {
-        Ok(merchants::revoke_api_key(
-            &self.connection,
-            merchant,
-            key,
-            revoked_at,
-        )?)
-    }
-
-    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
-        Ok(ledger::topup(&self.connection, reference)?)
-    }
-
-    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
-        Ok(ledger::insert_topup(&self.connection, topup)?)
     }
 
     fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
@@ -529,10 +342,6 @@ impl Transaction for SqliteTransaction<'_> {
     /// A plain read: the transaction already excludes every other one.
     fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
         Ok(devices::device(&self.connection, id)?)
-    }
-
-    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
-        Ok(devices::devices_of_user(&self.connection, user)?)
     }
 
     fn devices_page(
@@ -640,10 +449,6 @@ impl Transaction for SqliteTransaction<'_> {
         Ok(codes::spent_offline_codes_from(&self.connection, from)?)
     }
 
-    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
-        Ok(codes::insert_online_code(&self.connection, code)?)
-    }
-
     /// A plain read: the transaction already excludes every other one.
     fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>> {
         Ok(codes::online_code(&self.connection, code_hash)?)
@@ -651,25 +456,6 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
         Ok(codes::spend_online_code(&self.connection, code_hash, at)?)
-    }
-
-    fn expire_online_codes_of_device(
-        &mut self,
-        device: DeviceId,
-        at: UnixMillis,
-    ) -> StoreResult<u64> {
-        Ok(codes::expire_online_codes_of_device(
-            &self.connection,
-            device,
-            at,
-        )?)
-    }
-
-    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        Ok(codes::delete_expired_online_codes(
-            &self.connection,
-            before,
-        )?)
     }
 
     /// Nothing to do: this transaction already excludes every other one of the store, so
@@ -742,6 +528,229 @@ impl Transaction for SqliteTransaction<'_> {
 
     fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
         Ok(trades::refunds_of_trade(&self.connection, trade)?)
+    }
+}
+
+impl WalletStore for SqliteTransaction<'_> {
+    fn account_history(
+        &mut self,
+        account: AccountId,
+        before: Option<LedgerTransactionId>,
+        limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        Ok(ledger::account_history(
+            &self.connection,
+            account,
+            before,
+            limit,
+        )?)
+    }
+
+    fn insert_user(
+        &mut self,
+        username: &str,
+        password_hash: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<UserId> {
+        Ok(users::insert_user(
+            &self.connection,
+            username,
+            password_hash,
+            account,
+            created_at,
+        )?)
+    }
+
+    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
+        Ok(users::user_by_username(&self.connection, username)?)
+    }
+
+    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
+        Ok(users::set_pin_hash(&self.connection, id, pin_hash)?)
+    }
+
+    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
+        // The single writer holds the whole database, so reading is locking.
+        Ok(users::pin_attempts(&self.connection, user)?)
+    }
+
+    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
+        Ok(users::put_pin_attempts(&self.connection, user, attempts)?)
+    }
+
+    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
+        Ok(users::insert_session(&self.connection, session)?)
+    }
+
+    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        Ok(users::session(&self.connection, token_hash)?)
+    }
+
+    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        Ok(users::sessions_of_user(&self.connection, user)?)
+    }
+
+    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
+        Ok(users::touch_session(&self.connection, id, at)?)
+    }
+
+    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
+        Ok(users::delete_session(&self.connection, user, id)?)
+    }
+
+    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
+        Ok(users::delete_other_sessions(&self.connection, user, keep)?)
+    }
+
+    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        Ok(users::delete_expired_sessions(&self.connection, before)?)
+    }
+
+    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
+        Ok(devices::devices_of_user(&self.connection, user)?)
+    }
+
+    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
+        Ok(codes::insert_online_code(&self.connection, code)?)
+    }
+
+    fn expire_online_codes_of_device(
+        &mut self,
+        device: DeviceId,
+        at: UnixMillis,
+    ) -> StoreResult<u64> {
+        Ok(codes::expire_online_codes_of_device(
+            &self.connection,
+            device,
+            at,
+        )?)
+    }
+
+    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
+        Ok(codes::delete_expired_online_codes(
+            &self.connection,
+            before,
+        )?)
+    }
+}
+
+impl AdminStore for SqliteTransaction<'_> {
+    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(settings::get(&self.connection, name)?)
+    }
+
+    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        Ok(settings::put(&self.connection, name, value)?)
+    }
+
+    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
+        if settings::insert(&self.connection, name, value)? {
+            Ok(())
+        } else {
+            Err(StoreError::Duplicate("setting"))
+        }
+    }
+
+    fn insert_account(
+        &mut self,
+        kind: AccountKind,
+        created_at: UnixMillis,
+    ) -> StoreResult<AccountId> {
+        Ok(ledger::insert_account(&self.connection, kind, created_at)?)
+    }
+
+    fn issuance_account(&mut self) -> StoreResult<AccountId> {
+        Ok(ledger::issuance_account(&self.connection)?)
+    }
+
+    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
+        Ok(ledger::totals(&self.connection)?)
+    }
+
+    fn users_page(
+        &mut self,
+        username_prefix: &str,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        Ok(users::users_page(
+            &self.connection,
+            username_prefix,
+            after,
+            limit,
+        )?)
+    }
+
+    fn merchants_page(
+        &mut self,
+        after: Option<MerchantId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MerchantRecord>> {
+        Ok(merchants::merchants_page(&self.connection, after, limit)?)
+    }
+
+    fn insert_merchant(
+        &mut self,
+        name: &str,
+        account: AccountId,
+        created_at: UnixMillis,
+    ) -> StoreResult<MerchantId> {
+        Ok(merchants::insert_merchant(
+            &self.connection,
+            name,
+            account,
+            created_at,
+        )?)
+    }
+
+    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
+        // The single writer holds the whole database, so reading is locking.
+        self.merchant(id)
+    }
+
+    fn insert_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key_hash: &[u8],
+        created_at: UnixMillis,
+    ) -> StoreResult<ApiKeyId> {
+        Ok(merchants::insert_api_key(
+            &self.connection,
+            merchant,
+            key_hash,
+            created_at,
+        )?)
+    }
+
+    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
+        Ok(merchants::api_key_by_hash(&self.connection, key_hash)?)
+    }
+
+    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
+        Ok(merchants::api_keys_of_merchant(&self.connection, merchant)?)
+    }
+
+    fn revoke_api_key(
+        &mut self,
+        merchant: MerchantId,
+        key: ApiKeyId,
+        revoked_at: UnixMillis,
+    ) -> StoreResult<bool> {
+        Ok(merchants::revoke_api_key(
+            &self.connection,
+            merchant,
+            key,
+            revoked_at,
+        )?)
+    }
+
+    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
+        Ok(ledger::topup(&self.connection, reference)?)
+    }
+
+    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
+        Ok(ledger::insert_topup(&self.connection, topup)?)
     }
 
     fn set_merchant_webhook(
@@ -821,6 +830,7 @@ impl Transaction for SqliteTransaction<'_> {
             limit,
         )?)
     }
+
     fn statement_lines(
         &mut self,
         merchant: MerchantId,

@@ -39,8 +39,8 @@ use crate::reports::{
     TradeTotals,
 };
 use crate::store::{
-    NewLedgerTransaction, SpentOfflineCode, StoreError, StoreResult, Transaction,
-    VerificationFailure,
+    AdminStore, NewLedgerTransaction, PaymentStore, SpentOfflineCode, StoreError, StoreResult,
+    Transaction, VerificationFailure, WalletStore,
 };
 
 type TradeKey = (MerchantId, String);
@@ -458,7 +458,9 @@ impl Transaction for Overlay<'_> {
         }
         Ok(())
     }
+}
 
+impl PaymentStore for Overlay<'_> {
     // What a payment reads and writes.
 
     fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()> {
@@ -743,6 +745,142 @@ impl Transaction for Overlay<'_> {
         outside_batch("spent_offline_codes_from")
     }
 
+    // What no payment calls.
+
+    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
+        outside_batch("allocate_device_slot")
+    }
+    fn insert_device(&mut self, _device: &DeviceRecord) -> StoreResult<()> {
+        outside_batch("insert_device")
+    }
+    fn device(&mut self, _id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
+        outside_batch("device")
+    }
+    fn clear_device_failures(&mut self, _device: DeviceId) -> StoreResult<u64> {
+        outside_batch("clear_device_failures")
+    }
+    fn delete_verification_failures_before(
+        &mut self,
+        _before: UnixMillis,
+        _limit: u32,
+    ) -> StoreResult<u64> {
+        outside_batch("delete_verification_failures_before")
+    }
+    fn delete_merchant_failures_before(&mut self, _minute: i64) -> StoreResult<u64> {
+        outside_batch("delete_merchant_failures_before")
+    }
+    fn devices_page(
+        &mut self,
+        _after: Option<DeviceId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        outside_batch("devices_page")
+    }
+    fn lock_trade_by_trade_no(&mut self, _trade_no: &str) -> StoreResult<Option<TradeRecord>> {
+        outside_batch("lock_trade_by_trade_no")
+    }
+    fn update_trade(&mut self, _trade: &TradeRecord) -> StoreResult<()> {
+        outside_batch("update_trade")
+    }
+    fn user_paying_trades_of_user(&mut self, _user: UserId) -> StoreResult<Vec<TradeRecord>> {
+        outside_batch("user_paying_trades_of_user")
+    }
+    fn overdue_user_paying_trades(
+        &mut self,
+        _now: UnixMillis,
+        _limit: usize,
+    ) -> StoreResult<Vec<TradeRecord>> {
+        outside_batch("overdue_user_paying_trades")
+    }
+    fn insert_refund(&mut self, _refund: &RefundRecord) -> StoreResult<()> {
+        outside_batch("insert_refund")
+    }
+    fn refund_by_out_refund_no(
+        &mut self,
+        _trade: TradeId,
+        _out_refund_no: &str,
+    ) -> StoreResult<Option<RefundRecord>> {
+        outside_batch("refund_by_out_refund_no")
+    }
+    fn refunds_of_trade(&mut self, _trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
+        outside_batch("refunds_of_trade")
+    }
+}
+
+impl WalletStore for Overlay<'_> {
+    // What no payment calls.
+
+    fn account_history(
+        &mut self,
+        _account: AccountId,
+        _before: Option<LedgerTransactionId>,
+        _limit: u32,
+    ) -> StoreResult<Vec<LedgerEntry>> {
+        outside_batch("account_history")
+    }
+    fn insert_user(
+        &mut self,
+        _username: &str,
+        _password_hash: &str,
+        _account: AccountId,
+        _at: UnixMillis,
+    ) -> StoreResult<UserId> {
+        outside_batch("insert_user")
+    }
+    fn user_by_username(&mut self, _username: &str) -> StoreResult<Option<UserRecord>> {
+        outside_batch("user_by_username")
+    }
+    fn set_pin_hash(&mut self, _id: UserId, _pin_hash: &str) -> StoreResult<()> {
+        outside_batch("set_pin_hash")
+    }
+    fn lock_pin_attempts(&mut self, _user: UserId) -> StoreResult<Option<PinAttempts>> {
+        outside_batch("lock_pin_attempts")
+    }
+    fn put_pin_attempts(&mut self, _user: UserId, _attempts: &PinAttempts) -> StoreResult<()> {
+        outside_batch("put_pin_attempts")
+    }
+    fn insert_session(&mut self, _session: &NewSession) -> StoreResult<SessionId> {
+        outside_batch("insert_session")
+    }
+    fn session(&mut self, _token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        outside_batch("session")
+    }
+    fn sessions_of_user(&mut self, _user: UserId) -> StoreResult<Vec<SessionRecord>> {
+        outside_batch("sessions_of_user")
+    }
+    fn touch_session(&mut self, _id: SessionId, _at: UnixMillis) -> StoreResult<()> {
+        outside_batch("touch_session")
+    }
+    fn delete_session(&mut self, _user: UserId, _id: SessionId) -> StoreResult<bool> {
+        outside_batch("delete_session")
+    }
+    fn delete_other_sessions(&mut self, _user: UserId, _keep: SessionId) -> StoreResult<u64> {
+        outside_batch("delete_other_sessions")
+    }
+    fn delete_expired_sessions(&mut self, _before: UnixMillis) -> StoreResult<u64> {
+        outside_batch("delete_expired_sessions")
+    }
+    fn expire_online_codes_of_device(
+        &mut self,
+        _device: DeviceId,
+        _at: UnixMillis,
+    ) -> StoreResult<u64> {
+        outside_batch("expire_online_codes_of_device")
+    }
+    fn devices_of_user(&mut self, _user: UserId) -> StoreResult<Vec<DeviceRecord>> {
+        outside_batch("devices_of_user")
+    }
+    fn insert_online_code(&mut self, _code: &OnlineCodeRecord) -> StoreResult<()> {
+        outside_batch("insert_online_code")
+    }
+    fn delete_expired_online_codes(&mut self, _before: UnixMillis) -> StoreResult<u64> {
+        outside_batch("delete_expired_online_codes")
+    }
+}
+
+impl AdminStore for Overlay<'_> {
+    // What a payment reads and writes.
+
     fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
         self.new_events.push(event.clone());
         Ok(())
@@ -826,31 +964,8 @@ impl Transaction for Overlay<'_> {
     fn issuance_account(&mut self) -> StoreResult<AccountId> {
         outside_batch("issuance_account")
     }
-    fn account_history(
-        &mut self,
-        _account: AccountId,
-        _before: Option<LedgerTransactionId>,
-        _limit: u32,
-    ) -> StoreResult<Vec<LedgerEntry>> {
-        outside_batch("account_history")
-    }
     fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
         outside_batch("ledger_totals")
-    }
-    fn insert_user(
-        &mut self,
-        _username: &str,
-        _password_hash: &str,
-        _account: AccountId,
-        _at: UnixMillis,
-    ) -> StoreResult<UserId> {
-        outside_batch("insert_user")
-    }
-    fn user_by_username(&mut self, _username: &str) -> StoreResult<Option<UserRecord>> {
-        outside_batch("user_by_username")
-    }
-    fn set_pin_hash(&mut self, _id: UserId, _pin_hash: &str) -> StoreResult<()> {
-        outside_batch("set_pin_hash")
     }
     fn users_page(
         &mut self,
@@ -867,42 +982,8 @@ impl Transaction for Overlay<'_> {
     ) -> StoreResult<Vec<MerchantRecord>> {
         outside_batch("merchants_page")
     }
-    fn lock_pin_attempts(&mut self, _user: UserId) -> StoreResult<Option<PinAttempts>> {
-        outside_batch("lock_pin_attempts")
-    }
-    fn put_pin_attempts(&mut self, _user: UserId, _attempts: &PinAttempts) -> StoreResult<()> {
-        outside_batch("put_pin_attempts")
-    }
-    fn insert_session(&mut self, _session: &NewSession) -> StoreResult<SessionId> {
-        outside_batch("insert_session")
-    }
-    fn session(&mut self, _token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
-        outside_batch("session")
-    }
-    fn sessions_of_user(&mut self, _user: UserId) -> StoreResult<Vec<SessionRecord>> {
-        outside_batch("sessions_of_user")
-    }
-    fn touch_session(&mut self, _id: SessionId, _at: UnixMillis) -> StoreResult<()> {
-        outside_batch("touch_session")
-    }
-    fn delete_session(&mut self, _user: UserId, _id: SessionId) -> StoreResult<bool> {
-        outside_batch("delete_session")
-    }
-    fn delete_other_sessions(&mut self, _user: UserId, _keep: SessionId) -> StoreResult<u64> {
-        outside_batch("delete_other_sessions")
-    }
-    fn delete_expired_sessions(&mut self, _before: UnixMillis) -> StoreResult<u64> {
-        outside_batch("delete_expired_sessions")
-    }
     fn lock_merchant(&mut self, _id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
         outside_batch("lock_merchant")
-    }
-    fn expire_online_codes_of_device(
-        &mut self,
-        _device: DeviceId,
-        _at: UnixMillis,
-    ) -> StoreResult<u64> {
-        outside_batch("expire_online_codes_of_device")
     }
     fn insert_merchant(
         &mut self,
@@ -939,73 +1020,6 @@ impl Transaction for Overlay<'_> {
     }
     fn insert_topup(&mut self, _topup: &TopupRecord) -> StoreResult<()> {
         outside_batch("insert_topup")
-    }
-    fn allocate_device_slot(&mut self) -> StoreResult<DeviceId> {
-        outside_batch("allocate_device_slot")
-    }
-    fn insert_device(&mut self, _device: &DeviceRecord) -> StoreResult<()> {
-        outside_batch("insert_device")
-    }
-    fn device(&mut self, _id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
-        outside_batch("device")
-    }
-    fn clear_device_failures(&mut self, _device: DeviceId) -> StoreResult<u64> {
-        outside_batch("clear_device_failures")
-    }
-    fn delete_verification_failures_before(
-        &mut self,
-        _before: UnixMillis,
-        _limit: u32,
-    ) -> StoreResult<u64> {
-        outside_batch("delete_verification_failures_before")
-    }
-    fn delete_merchant_failures_before(&mut self, _minute: i64) -> StoreResult<u64> {
-        outside_batch("delete_merchant_failures_before")
-    }
-    fn devices_of_user(&mut self, _user: UserId) -> StoreResult<Vec<DeviceRecord>> {
-        outside_batch("devices_of_user")
-    }
-    fn devices_page(
-        &mut self,
-        _after: Option<DeviceId>,
-        _limit: u32,
-    ) -> StoreResult<Vec<DeviceRecord>> {
-        outside_batch("devices_page")
-    }
-    fn insert_online_code(&mut self, _code: &OnlineCodeRecord) -> StoreResult<()> {
-        outside_batch("insert_online_code")
-    }
-    fn delete_expired_online_codes(&mut self, _before: UnixMillis) -> StoreResult<u64> {
-        outside_batch("delete_expired_online_codes")
-    }
-    fn lock_trade_by_trade_no(&mut self, _trade_no: &str) -> StoreResult<Option<TradeRecord>> {
-        outside_batch("lock_trade_by_trade_no")
-    }
-    fn update_trade(&mut self, _trade: &TradeRecord) -> StoreResult<()> {
-        outside_batch("update_trade")
-    }
-    fn user_paying_trades_of_user(&mut self, _user: UserId) -> StoreResult<Vec<TradeRecord>> {
-        outside_batch("user_paying_trades_of_user")
-    }
-    fn overdue_user_paying_trades(
-        &mut self,
-        _now: UnixMillis,
-        _limit: usize,
-    ) -> StoreResult<Vec<TradeRecord>> {
-        outside_batch("overdue_user_paying_trades")
-    }
-    fn insert_refund(&mut self, _refund: &RefundRecord) -> StoreResult<()> {
-        outside_batch("insert_refund")
-    }
-    fn refund_by_out_refund_no(
-        &mut self,
-        _trade: TradeId,
-        _out_refund_no: &str,
-    ) -> StoreResult<Option<RefundRecord>> {
-        outside_batch("refund_by_out_refund_no")
-    }
-    fn refunds_of_trade(&mut self, _trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
-        outside_batch("refunds_of_trade")
     }
 }
 
