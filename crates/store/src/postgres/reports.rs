@@ -1,18 +1,21 @@
 //! The reads behind the till's list of the day and the operator's console, and the refusal
-//! counts.
+//! counts: the reports' part of a transaction.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::days::DayRange;
 use paycode_core::ids::MerchantId;
 use paycode_core::reports::{
-    merge_refusals, ActivityCounts, RefusalCount, TradeListing, TradeQuery, TradeTotals,
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
+use paycode_core::store::StoreResult;
 use postgres::types::ToSql;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{column, count};
 use super::trades::{trade_from_row, TRADE_COLUMNS};
+use super::PostgresTransaction;
 
 /// The trades `query` selects, newest first. Only the filters given become conditions, so
 /// each combination gets a plan that uses the index its filters allow.
@@ -196,4 +199,31 @@ pub(super) fn activity_counts(
         users: count(&row, 6)?,
         merchants: count(&row, 7)?,
     })
+}
+
+impl ReportTransaction for PostgresTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        self.run(|connection| trades_page(connection, query))
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        self.run(|connection| trade_totals(connection, merchant, created))
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        self.run(|connection| add_refusals(connection, counts))
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        self.run(|connection| activity_counts(connection, day, now, paid_within))
+    }
 }

@@ -1,18 +1,21 @@
 //! The reads behind the till's list of the day and the operator's console, and the refusal
-//! counts.
+//! counts: the reports' part of a transaction.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::days::DayRange;
 use paycode_core::ids::{MerchantId, TradeId};
 use paycode_core::model::TradeStatus;
 use paycode_core::reports::{
-    merge_refusals, ActivityCounts, RefusalCount, TradeListing, TradeQuery, TradeTotals,
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
+use paycode_core::store::StoreResult;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::error::{Error, Result};
 use super::trades::{trade_from_row, TRADE_COLUMNS};
+use super::SqliteTransaction;
 
 /// The trades `query` selects, newest first. Only the filters given become conditions, so
 /// each combination gets a plan that uses the index its filters allow.
@@ -230,4 +233,31 @@ pub(super) const LOCKED_DEVICES: &str = "SELECT count(*) FROM (
 
 fn unsigned(value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|_| Error::Corrupt("negative count"))
+}
+
+impl ReportTransaction for SqliteTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        Ok(trades_page(&self.connection, query)?)
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        Ok(trade_totals(&self.connection, merchant, created)?)
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        Ok(add_refusals(&self.connection, counts)?)
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        Ok(activity_counts(&self.connection, day, now, paid_within)?)
+    }
 }
