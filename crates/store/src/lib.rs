@@ -14,6 +14,7 @@
 //! from `paycode_core::model`, and every failure is a [`paycode_core::store::StoreError`].
 
 pub mod postgres;
+mod rows;
 mod schema;
 pub mod sqlite;
 

@@ -769,3 +769,50 @@ fn ledger_totals_sum_balances_past_i64_without_overflowing() {
     assert_eq!(totals.sum_of_balances, 2 * i128::from(i64::MAX) - 10);
     assert_eq!(totals.accounts_not_matching_postings, 2);
 }
+
+// Stored values this program never writes, put there behind the store's back.
+
+/// Enrolls a device, lets `corrupt` change its row with a raw connection (after dropping the
+/// schema's checks, which would refuse it), and reads the device back.
+fn device_broken_by(corrupt: &str) -> Option<StoreResult<Option<DeviceRecord>>> {
+    let fixture = fresh_store()?;
+    let mut transaction = fixture.store.begin().unwrap();
+    let (user, _) = new_user(&mut *transaction, "alice");
+    let device = enroll(&mut *transaction, user);
+    transaction.commit().unwrap();
+
+    fixture
+        .schema
+        .raw()
+        .batch_execute(&format!(
+            "ALTER TABLE devices DROP CONSTRAINT devices_status_known,
+                 DROP CONSTRAINT devices_failed_attempts_in_range;
+             {corrupt}"
+        ))
+        .unwrap();
+    let mut transaction = fixture.store.begin().unwrap();
+    let read = transaction.device(device);
+    Some(read)
+}
+
+#[test]
+fn a_stored_status_this_program_never_writes_is_corrupt() {
+    let Some(read) = device_broken_by("UPDATE devices SET status = 'melted'") else {
+        return;
+    };
+    assert!(
+        matches!(&read, Err(StoreError::Other(message)) if message.contains("device status")),
+        "{read:?}"
+    );
+}
+
+#[test]
+fn a_stored_count_out_of_range_is_corrupt() {
+    let Some(read) = device_broken_by("UPDATE devices SET failed_attempts = -1") else {
+        return;
+    };
+    assert!(
+        matches!(&read, Err(StoreError::Other(message)) if message.contains("failed_attempts")),
+        "{read:?}"
+    );
+}

@@ -14,8 +14,8 @@ use postgres::types::ToSql;
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{column, count};
-use super::trades::{trade_from_row, TRADE_COLUMNS};
 use super::PostgresTransaction;
+use crate::rows::{trade_from_row, TRADE_COLUMNS};
 
 /// The trades `query` selects, newest first. Only the filters given become conditions, so
 /// each combination gets a plan that uses the index its filters allow.

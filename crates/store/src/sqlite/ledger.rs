@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::{Error, Result};
+use crate::rows::ledger_entry_from_row;
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
@@ -102,19 +103,11 @@ pub(super) fn account_history(
     )?;
     let before = before.map_or(i64::MAX, |id| id.0);
     let entries = statement
-        .query_map(params![account.0, before, limit], entry_from_row)?
+        .query_map(params![account.0, before, limit], |row| {
+            ledger_entry_from_row(row)
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(entries)
-}
-
-fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
-    Ok(LedgerEntry {
-        transaction_id: LedgerTransactionId(row.get(0)?),
-        kind: row.get(1)?,
-        reference: row.get(2)?,
-        amount: row.get(3)?,
-        created_at: row.get(4)?,
-    })
 }
 
 pub(super) fn topup(connection: &Connection, reference: &str) -> Result<Option<TopupRecord>> {

@@ -14,8 +14,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::error::{Error, Result};
-use super::trades::{trade_from_row, TRADE_COLUMNS};
 use super::SqliteTransaction;
+use crate::rows::{trade_from_row, TRADE_COLUMNS};
 
 /// The trades `query` selects, newest first. Only the filters given become conditions, so
 /// each combination gets a plan that uses the index its filters allow.

@@ -1,22 +1,19 @@
-//! Conversions between the domain's values and SQLite's: stored names of enums, steps and
-//! limits that SQLite holds as `i64`.
+//! How the shared row shapes ([`crate::rows`]) are read from SQLite's rows: the driver converts
+//! each column itself, ranges of integers included, and an enum's stored name through
+//! [`Stored`].
+//!
+//! The shared builders are generic over the row, so a statement takes them in a closure
+//! (`query_map(parameters, |row| device_from_row(row))`): a function item would fix the
+//! lifetime of the driver's row, which `query_map` wants to choose for each row.
 
-use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
-use paycode_otp::Algorithm;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::Row;
 
 use super::error::Error;
+use crate::rows::{Column, StoredName, StoredRow};
 
-/// A value stored by its name, read back with `row.get::<_, Stored<T>>(column)?.0`.
-pub(super) struct Stored<T>(pub(super) T);
-
-/// A domain enum that is stored as its name.
-pub(super) trait StoredName: Sized {
-    /// What the value is, for the error when a stored name is unknown.
-    const WHAT: &'static str;
-    /// Parses a stored name.
-    fn from_name(name: &str) -> Option<Self>;
-}
+/// A value stored by its name, as the driver reads it: `row.get::<_, Stored<T>>(column)?.0`.
+struct Stored<T>(T);
 
 impl<T: StoredName> FromSql for Stored<T> {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
@@ -27,30 +24,20 @@ impl<T: StoredName> FromSql for Stored<T> {
     }
 }
 
-impl StoredName for DeviceStatus {
-    const WHAT: &'static str = "device status";
-    fn from_name(name: &str) -> Option<Self> {
-        DeviceStatus::parse(name)
+impl StoredRow for Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn unsigned(&self, column: &'static str) -> rusqlite::Result<u32> {
+        self.get(column)
+    }
+
+    fn name<T: StoredName>(&self, column: &'static str) -> rusqlite::Result<T> {
+        Ok(self.get::<_, Stored<T>>(column)?.0)
     }
 }
 
-impl StoredName for TradeStatus {
-    const WHAT: &'static str = "trade status";
-    fn from_name(name: &str) -> Option<Self> {
-        TradeStatus::parse(name)
-    }
-}
-
-impl StoredName for EventKind {
-    const WHAT: &'static str = "event type";
-    fn from_name(name: &str) -> Option<Self> {
-        EventKind::parse(name)
-    }
-}
-
-impl StoredName for Algorithm {
-    const WHAT: &'static str = "device algorithm";
-    fn from_name(name: &str) -> Option<Self> {
-        name.parse().ok()
+impl<T: FromSql> Column<T> for Row<'_> {
+    fn column(&self, column: &'static str) -> rusqlite::Result<T> {
+        self.get(column)
     }
 }
