@@ -13,6 +13,7 @@
 //! Database rows stay inside this crate: every method reads and writes the domain's records
 //! from `paycode_core::model`, and every failure is a [`paycode_core::store::StoreError`].
 
+mod listing;
 pub mod postgres;
 mod rows;
 mod schema;

@@ -9,9 +9,11 @@ use paycode_core::ids::{
 };
 use paycode_core::model::{
     ApiKeyRecord, DeviceFailures, DeviceRecord, DeviceStatus, EventKind, EventRecord, LedgerEntry,
-    MerchantRecord, MerchantWebhook, RefundRecord, SealedSecret, SessionRecord, TradeRecord,
-    TradeStatus, UserRecord,
+    MerchantRecord, MerchantWebhook, RefundRecord, SealedSecret, SessionRecord, SettlementLine,
+    StatementKind, StatementLine, StatementTotals, TradeRecord, TradeStatus, UserRecord,
+    CANCEL_REFUND_REFERENCE,
 };
+use paycode_core::reports::TradeListing;
 use paycode_otp::Algorithm;
 
 /// The columns of a device, as [`device_from_row`] reads them.
@@ -86,11 +88,9 @@ impl StoredName for Algorithm {
 pub(crate) trait StoredRow {
     /// How reading a column fails.
     type Error;
-    /// A number the domain holds as `u32` (a count, a period, a key id) and both schemas as a
-    /// 64-bit integer; one out of range is an error.
-    fn unsigned(&self, column: &'static str) -> Result<u32, Self::Error>;
-    /// An enum stored as its name; an unknown name is an error.
-    fn name<T: StoredName>(&self, column: &'static str) -> Result<T, Self::Error>;
+    /// The error for a value in `column` that this program never writes, described by
+    /// `what`.
+    fn corrupt(&self, column: &'static str, what: &'static str) -> Self::Error;
 }
 
 /// A row whose driver reads a column as a `T` itself.
@@ -99,7 +99,8 @@ pub(crate) trait Column<T>: StoredRow {
     fn column(&self, column: &'static str) -> Result<T, Self::Error>;
 }
 
-/// A row whose driver reads every type the records are made of.
+/// A row whose driver reads every type the records are made of, and the conversions from
+/// those types that the domain needs.
 pub(crate) trait Columns:
     Column<i64>
     + Column<Option<i64>>
@@ -108,6 +109,24 @@ pub(crate) trait Columns:
     + Column<Vec<u8>>
     + Column<bool>
 {
+    /// A number the domain holds as `u32` (a count of failures, a period, a key id) and
+    /// both schemas as a 64-bit integer.
+    fn unsigned(&self, column: &'static str) -> Result<u32, Self::Error> {
+        let value: i64 = self.column(column)?;
+        u32::try_from(value).map_err(|_| self.corrupt(column, column))
+    }
+
+    /// A count, which both databases return as a signed 64-bit integer.
+    fn count(&self, column: &'static str) -> Result<u64, Self::Error> {
+        let value: i64 = self.column(column)?;
+        u64::try_from(value).map_err(|_| self.corrupt(column, "negative count"))
+    }
+
+    /// An enum stored as its name.
+    fn name<T: StoredName>(&self, column: &'static str) -> Result<T, Self::Error> {
+        let name: String = self.column(column)?;
+        T::from_name(&name).ok_or_else(|| self.corrupt(column, T::WHAT))
+    }
 }
 
 impl<R> Columns for R where
@@ -173,6 +192,16 @@ pub(crate) fn trade_from_row<R: Columns>(row: &R) -> Result<TradeRecord, R::Erro
         paid_at: row.column("paid_at")?,
         confirm_deadline: row.column("confirm_deadline")?,
         finished_at: row.column("finished_at")?,
+    })
+}
+
+/// A trade with the names of its merchant and user, from the columns of [`TRADE_COLUMNS`],
+/// `merchant_name` and `username`.
+pub(crate) fn trade_listing_from_row<R: Columns>(row: &R) -> Result<TradeListing, R::Error> {
+    Ok(TradeListing {
+        trade: trade_from_row(row)?,
+        merchant_name: row.column("merchant_name")?,
+        username: row.column("username")?,
     })
 }
 
@@ -272,5 +301,50 @@ pub(crate) fn ledger_entry_from_row<R: Columns>(row: &R) -> Result<LedgerEntry, 
         reference: row.column("reference")?,
         amount: row.column("amount")?,
         created_at: row.column("created_at")?,
+    })
+}
+
+/// A line of a merchant's statement, from the columns `id`, `kind` and `created_at` of its
+/// ledger transaction, the `amount` posted to the merchant, and the `trade_no`,
+/// `out_trade_no`, `refund_no` and `out_refund_no` of the trade or refund it records.
+pub(crate) fn statement_line_from_row<R: Columns>(row: &R) -> Result<StatementLine, R::Error> {
+    let kind: String = row.column("kind")?;
+    let out_refund_no: Option<String> = row.column("out_refund_no")?;
+    let kind = match (kind.as_str(), out_refund_no.as_deref()) {
+        ("payment", _) => StatementKind::Payment,
+        ("refund", Some(CANCEL_REFUND_REFERENCE)) => StatementKind::Reversal,
+        ("refund", _) => StatementKind::Refund,
+        _ => return Err(row.corrupt("kind", "a merchant's posting that is no payment or refund")),
+    };
+    let posted: i64 = row.column("amount")?;
+    let without_trade = "a merchant's posting without its trade";
+    let trade_no: Option<String> = row.column("trade_no")?;
+    let out_trade_no: Option<String> = row.column("out_trade_no")?;
+    Ok(StatementLine {
+        kind,
+        transaction_id: LedgerTransactionId(row.column("id")?),
+        at: row.column("created_at")?,
+        amount: posted
+            .checked_abs()
+            .ok_or_else(|| row.corrupt("amount", "posting amount"))?,
+        trade_no: trade_no.ok_or_else(|| row.corrupt("trade_no", without_trade))?,
+        out_trade_no: out_trade_no.ok_or_else(|| row.corrupt("out_trade_no", without_trade))?,
+        refund_no: row.column("refund_no")?,
+        out_refund_no,
+    })
+}
+
+/// A merchant's line of the settlement, from the columns `merchant_id`, `merchant_name`,
+/// `gross`, `refunds`, `net` and `count`.
+pub(crate) fn settlement_line_from_row<R: Columns>(row: &R) -> Result<SettlementLine, R::Error> {
+    Ok(SettlementLine {
+        merchant_id: MerchantId(row.column("merchant_id")?),
+        merchant_name: row.column("merchant_name")?,
+        totals: StatementTotals {
+            gross: row.column("gross")?,
+            refunds: row.column("refunds")?,
+            net: row.column("net")?,
+            count: row.count("count")?,
+        },
     })
 }

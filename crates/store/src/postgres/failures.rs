@@ -8,7 +8,7 @@ use paycode_core::model::DeviceFailures;
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::column;
-use crate::rows::{device_failures_from_row, StoredRow, DEVICE_FAILURES_COLUMNS};
+use crate::rows::{device_failures_from_row, Columns, DEVICE_FAILURES_COLUMNS};
 
 /// The counts of every device in `devices`, in one statement. The caller holds the devices
 /// locked, which guards their counts, so the rows are read without a lock of their own.

@@ -7,24 +7,19 @@ use postgres::types::FromSqlOwned;
 use postgres::Row;
 
 use super::error::{Error, Result};
-use crate::rows::{Column, StoredName, StoredRow};
+use crate::rows::{Column, StoredRow};
 
 impl StoredRow for Row {
     type Error = Error;
 
-    fn unsigned(&self, column: &'static str) -> Result<u32> {
-        let value: i64 = self.try_get(column)?;
-        u32::try_from(value).map_err(|_| Error::Corrupt(column))
-    }
-
-    fn name<T: StoredName>(&self, column: &'static str) -> Result<T> {
-        let name: &str = self.try_get(column)?;
-        T::from_name(name).ok_or(Error::Corrupt(T::WHAT))
+    fn corrupt(&self, _column: &'static str, what: &'static str) -> Error {
+        Error::Corrupt(what)
     }
 }
 
 /// PostgreSQL has no unsigned types, and the driver reads a `u32` only from an `oid`: the
-/// records' `u32`s are read through [`StoredRow::unsigned`], never as a column of their own.
+/// records' `u32`s are read through [`Columns::unsigned`](crate::rows::Columns::unsigned),
+/// never as a column of their own.
 impl<T: FromSqlOwned> Column<T> for Row {
     fn column(&self, column: &'static str) -> Result<T> {
         Ok(self.try_get(column)?)

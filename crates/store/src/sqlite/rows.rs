@@ -1,38 +1,29 @@
 //! How the shared row shapes ([`crate::rows`]) are read from SQLite's rows: the driver converts
-//! each column itself, ranges of integers included, and an enum's stored name through
-//! [`Stored`].
+//! each column itself, and a value it reads that the program never writes is reported as the
+//! driver reports a failed conversion, naming the column's index.
 //!
 //! The shared builders are generic over the row, so a statement takes them in a closure
 //! (`query_map(parameters, |row| device_from_row(row))`): a function item would fix the
 //! lifetime of the driver's row, which `query_map` wants to choose for each row.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::types::{FromSql, Type};
 use rusqlite::Row;
 
 use super::error::Error;
-use crate::rows::{Column, StoredName, StoredRow};
-
-/// A value stored by its name, as the driver reads it: `row.get::<_, Stored<T>>(column)?.0`.
-struct Stored<T>(T);
-
-impl<T: StoredName> FromSql for Stored<T> {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        T::from_name(name)
-            .map(Stored)
-            .ok_or_else(|| FromSqlError::Other(Box::new(Error::Corrupt(T::WHAT))))
-    }
-}
+use crate::rows::{Column, StoredRow};
 
 impl StoredRow for Row<'_> {
     type Error = rusqlite::Error;
 
-    fn unsigned(&self, column: &'static str) -> rusqlite::Result<u32> {
-        self.get(column)
-    }
-
-    fn name<T: StoredName>(&self, column: &'static str) -> rusqlite::Result<T> {
-        Ok(self.get::<_, Stored<T>>(column)?.0)
+    fn corrupt(&self, column: &'static str, what: &'static str) -> rusqlite::Error {
+        let index = match self.as_ref().column_index(column) {
+            Ok(index) => index,
+            Err(error) => return error,
+        };
+        let stored = self
+            .get_ref(index)
+            .map_or(Type::Null, |value| value.data_type());
+        rusqlite::Error::FromSqlConversionFailure(index, stored, Box::new(Error::Corrupt(what)))
     }
 }
 
