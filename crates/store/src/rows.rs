@@ -9,9 +9,9 @@ use paycode_core::ids::{
 };
 use paycode_core::model::{
     ApiKeyRecord, DeviceFailures, DeviceRecord, DeviceStatus, EventKind, EventRecord, LedgerEntry,
-    MerchantRecord, MerchantWebhook, RefundRecord, SealedSecret, SessionRecord, SettlementLine,
-    StatementKind, StatementLine, StatementTotals, TradeRecord, TradeStatus, UserRecord,
-    CANCEL_REFUND_REFERENCE,
+    MerchantRecord, MerchantWebhook, OnlineCodeRecord, RefundRecord, SealedSecret, SessionRecord,
+    SettlementLine, StatementKind, StatementLine, StatementTotals, TopupRecord, TradeRecord,
+    TradeStatus, UserRecord, CANCEL_REFUND_REFERENCE,
 };
 use paycode_core::reports::TradeListing;
 use paycode_otp::Algorithm;
@@ -24,6 +24,11 @@ pub(crate) const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_se
 /// reads them.
 pub(crate) const DEVICE_FAILURES_COLUMNS: &str =
     "device_id, merchant_id, failures, since, locked_until";
+/// The columns of an online code, as [`online_code_from_row`] reads them.
+pub(crate) const ONLINE_CODE_COLUMNS: &str =
+    "code_hash, user_id, device_id, created_at, expires_at, used_at";
+/// The columns of a top-up, as [`topup_from_row`] reads them.
+pub(crate) const TOPUP_COLUMNS: &str = "reference, user_id, amount, transaction_id, created_at";
 /// The columns of a trade, as [`trade_from_row`] reads them.
 pub(crate) const TRADE_COLUMNS: &str =
     "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
@@ -172,6 +177,19 @@ pub(crate) fn device_failures_from_row<R: Columns>(row: &R) -> Result<DeviceFail
     })
 }
 
+/// An online code from the columns of [`ONLINE_CODE_COLUMNS`].
+pub(crate) fn online_code_from_row<R: Columns>(row: &R) -> Result<OnlineCodeRecord, R::Error> {
+    let device_id: Option<i64> = row.column("device_id")?;
+    Ok(OnlineCodeRecord {
+        code_hash: row.column("code_hash")?,
+        user_id: UserId(row.column("user_id")?),
+        device_id: device_id.map(DeviceId),
+        created_at: row.column("created_at")?,
+        expires_at: row.column("expires_at")?,
+        used_at: row.column("used_at")?,
+    })
+}
+
 /// A trade from the columns of [`TRADE_COLUMNS`].
 pub(crate) fn trade_from_row<R: Columns>(row: &R) -> Result<TradeRecord, R::Error> {
     Ok(TradeRecord {
@@ -289,6 +307,17 @@ pub(crate) fn event_from_row<R: Columns>(row: &R) -> Result<EventRecord, R::Erro
         delivered_at: row.column("delivered_at")?,
         next_attempt_at: row.column("next_attempt_at")?,
         last_error: row.column("last_error")?,
+    })
+}
+
+/// A top-up from the columns of [`TOPUP_COLUMNS`].
+pub(crate) fn topup_from_row<R: Columns>(row: &R) -> Result<TopupRecord, R::Error> {
+    Ok(TopupRecord {
+        reference: row.column("reference")?,
+        user_id: UserId(row.column("user_id")?),
+        amount: row.column("amount")?,
+        transaction_id: LedgerTransactionId(row.column("transaction_id")?),
+        created_at: row.column("created_at")?,
     })
 }
 

@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
+use paycode_core::ids::{AccountId, LedgerTransactionId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
 use paycode_core::store::NewLedgerTransaction;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{column, count, wide_sum};
-use crate::rows::ledger_entry_from_row;
+use crate::rows::{ledger_entry_from_row, topup_from_row, TOPUP_COLUMNS};
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
@@ -221,21 +221,9 @@ pub(super) fn account_history(
 }
 
 pub(super) fn topup(connection: &mut Connection, reference: &str) -> Result<Option<TopupRecord>> {
-    let row = connection.query_opt(
-        "SELECT reference, user_id, amount, transaction_id, created_at
-         FROM topups WHERE reference = $1",
-        &[&reference],
-    )?;
-    row.map(|row| {
-        Ok(TopupRecord {
-            reference: row.try_get(0)?,
-            user_id: UserId(row.try_get(1)?),
-            amount: row.try_get(2)?,
-            transaction_id: LedgerTransactionId(row.try_get(3)?),
-            created_at: row.try_get(4)?,
-        })
-    })
-    .transpose()
+    let sql = format!("SELECT {TOPUP_COLUMNS} FROM topups WHERE reference = $1");
+    let row = connection.query_opt(&sql, &[&reference])?;
+    row.as_ref().map(topup_from_row).transpose()
 }
 
 /// `ON CONFLICT DO NOTHING` reports a taken reference without failing the statement, so the
