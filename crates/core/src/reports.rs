@@ -1,9 +1,9 @@
 //! What the till's list of the day and the operator's console read, and the one count the
 //! payment path keeps for them: refusals per merchant, code and quarter hour.
 //!
-//! [`ReportTransaction`] is part of the storage contract ([`Transaction`] requires it); it
-//! lives here so that the contract's file stays readable. Its reads run in read transactions
-//! and lock nothing.
+//! [`ReportTransaction`] is the reports' part of the storage contract ([`Transaction`]
+//! requires it, and `store` re-exports it); it lives here, beside the records it returns. Its
+//! reads run in read transactions and lock nothing.
 //!
 //! [`Transaction`]: crate::store::Transaction
 

@@ -1,6 +1,7 @@
 //! paycode's storage: implementations of the storage contract that the domain crate owns
-//! ([`paycode_core::store::Store`]), their schema migrations, and the one conformance suite
-//! every implementation must pass.
+//! ([`paycode_core::store::Store`]) and their schema migrations. The one conformance suite
+//! every implementation must pass is the crate `paycode-store-conformance`, which the tests of
+//! this crate run against both.
 //!
 //! - [`SqliteStore`] keeps everything in one SQLite file (the embedded default, SPEC section
 //!   5): created and migrated on open, written through a single serialized writer, committed
@@ -8,15 +9,13 @@
 //! - [`PostgresStore`] keeps everything in a PostgreSQL database that any number of server
 //!   instances share (the scale-out deployment): a pool of connections, row and advisory locks
 //!   for every read-check-write, `synchronous_commit=on`.
-//! - [`conformance`] holds the backend-independent checks and the
-//!   [`conformance_tests!`] macro that turns them into tests for a backend.
 //!
 //! Database rows stay inside this crate: every method reads and writes the domain's records
 //! from `paycode_core::model`, and every failure is a [`paycode_core::store::StoreError`].
 
-pub mod conformance;
-mod error;
+mod listing;
 pub mod postgres;
+mod rows;
 mod schema;
 pub mod sqlite;
 

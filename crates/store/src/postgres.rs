@@ -1,15 +1,21 @@
 //! The PostgreSQL implementation of [`Store`], for running any number of server instances on
 //! one database (SPEC section 5).
 //!
+//! # Layout
+//! This module holds the store and the transaction's plumbing (begin, commit, savepoints). The
+//! transaction implements each role of the contract in a module of its own (`payments`,
+//! `wallet`, `admin`, `reports`), whose methods run the statements of the modules that own
+//! the tables (`trades`, `devices`, `users`...).
+//!
 //! # Concurrency
 //! Each transaction has a connection of its own from a bounded pool and runs at PostgreSQL's
 //! `READ COMMITTED` level. The read-check-write sequences of the domain are made serializable
 //! by explicit locks, which hold across every connection of every server instance:
 //! - the `lock_*` methods read with `SELECT ... FOR UPDATE`, so the row stays locked until the
 //!   transaction ends;
-//! - [`Transaction::lock_out_trade_no`] takes a transaction advisory lock on a 64-bit hash of
+//! - [`PaymentStore::lock_out_trade_no`] takes a transaction advisory lock on a 64-bit hash of
 //!   the merchant and the `out_trade_no`, which works before any row exists;
-//! - [`Transaction::post_transaction`] updates balances in ascending account order, so two
+//! - [`PaymentStore::post_transaction`] updates balances in ascending account order, so two
 //!   transfers between the same accounts lock them in the same order;
 //! - the bulk forms that lock (a batch's `out_trade_no`s, trades, devices, balances) do so in
 //!   one statement each, in ascending key order, so two batches cannot deadlock;
@@ -36,13 +42,18 @@
 //!
 //! # Device slots
 //! Slots are drawn at random by the domain (the trait's default
-//! [`Transaction::allocate_device_slot`]) among those no stored device holds; the primary key
+//! [`PaymentStore::allocate_device_slot`]) among those no stored device holds; the primary key
 //! refuses the second of two enrollments that drew the same slot at once.
 //!
 //! # Connections
 //! Connections are not encrypted (the store connects without TLS): run the database on the
 //! same host or a private network, or reach it through a Unix socket.
+//!
+//! [`PaymentStore::lock_out_trade_no`]: paycode_core::store::PaymentStore::lock_out_trade_no
+//! [`PaymentStore::post_transaction`]: paycode_core::store::PaymentStore::post_transaction
+//! [`PaymentStore::allocate_device_slot`]: paycode_core::store::PaymentStore::allocate_device_slot
 
+mod admin;
 mod codes;
 mod devices;
 mod error;
@@ -51,6 +62,7 @@ mod failures;
 mod ledger;
 mod merchants;
 mod migrations;
+mod payments;
 mod pool;
 mod reports;
 mod rows;
@@ -58,30 +70,14 @@ mod settings;
 mod statements;
 mod trades;
 mod users;
+mod wallet;
 
 use std::io::Write;
 use std::sync::Once;
 use std::time::Duration;
 
-use paycode_core::clock::UnixMillis;
-use paycode_core::days::DayRange;
-use paycode_core::ids::{
-    AccountId, ApiKeyId, DeviceId, EventId, LedgerTransactionId, MerchantId, SessionId, TradeId,
-    UserId,
-};
-use paycode_core::model::{
-    AccountKind, ApiKeyRecord, DeviceFailures, DeviceRecord, EventAttempt, EventRecord,
-    LedgerEntry, LedgerKind, LedgerTotals, MerchantRecord, MerchantWebhook, NewEvent, NewSession,
-    OnlineCodeRecord, PinAttempts, RefundRecord, SessionRecord, SettlementLine, StatementLine,
-    TopupRecord, TradeRecord, UserRecord,
-};
-use paycode_core::reports::{
-    ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery, TradeTotals,
-};
-use paycode_core::store::{
-    NewLedgerTransaction, SpentOfflineCode, Store, StoreError, StoreResult, Transaction,
-    VerificationFailure,
-};
+use paycode_core::ids::MerchantId;
+use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
 use sha2::{Digest, Sha256};
 
 use self::error::{Error, Result};
@@ -370,33 +366,6 @@ impl Drop for PostgresTransaction<'_> {
     }
 }
 
-impl ReportTransaction for PostgresTransaction<'_> {
-    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
-        self.run(|connection| reports::trades_page(connection, query))
-    }
-
-    fn trade_totals(
-        &mut self,
-        merchant: MerchantId,
-        created: DayRange,
-    ) -> StoreResult<TradeTotals> {
-        self.run(|connection| reports::trade_totals(connection, merchant, created))
-    }
-
-    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
-        self.run(|connection| reports::add_refusals(connection, counts))
-    }
-
-    fn activity_counts(
-        &mut self,
-        day: DayRange,
-        now: UnixMillis,
-        paid_within: i64,
-    ) -> StoreResult<ActivityCounts> {
-        self.run(|connection| reports::activity_counts(connection, day, now, paid_within))
-    }
-}
-
 impl Transaction for PostgresTransaction<'_> {
     /// Fails without writing anything if a statement of the transaction failed before: then
     /// PostgreSQL would roll back on `COMMIT` and still report success. If the connection is
@@ -429,580 +398,6 @@ impl Transaction for PostgresTransaction<'_> {
             .batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")?;
         self.state = State::Open;
         Ok(())
-    }
-
-    fn setting(&mut self, name: &str) -> StoreResult<Option<Vec<u8>>> {
-        self.run(|connection| settings::get(connection, name))
-    }
-
-    fn put_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        self.run(|connection| settings::put(connection, name, value))
-    }
-
-    fn insert_setting(&mut self, name: &str, value: &[u8]) -> StoreResult<()> {
-        if self.run(|connection| settings::insert(connection, name, value))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("setting"))
-        }
-    }
-
-    fn insert_account(
-        &mut self,
-        kind: AccountKind,
-        created_at: UnixMillis,
-    ) -> StoreResult<AccountId> {
-        self.run(|connection| ledger::insert_account(connection, kind, created_at))
-    }
-
-    fn issuance_account(&mut self) -> StoreResult<AccountId> {
-        self.run(ledger::issuance_account)
-    }
-
-    fn lock_balance(&mut self, account: AccountId) -> StoreResult<i64> {
-        self.run(|connection| ledger::lock_balance(connection, account))
-    }
-
-    fn post_transaction(
-        &mut self,
-        kind: LedgerKind,
-        reference: &str,
-        postings: &[(AccountId, i64)],
-        created_at: UnixMillis,
-    ) -> StoreResult<LedgerTransactionId> {
-        self.run(|connection| {
-            ledger::post_transaction(connection, kind, reference, postings, created_at)
-        })
-    }
-
-    fn account_history(
-        &mut self,
-        account: AccountId,
-        before: Option<LedgerTransactionId>,
-        limit: u32,
-    ) -> StoreResult<Vec<LedgerEntry>> {
-        self.run(|connection| ledger::account_history(connection, account, before, limit))
-    }
-
-    fn ledger_totals(&mut self) -> StoreResult<LedgerTotals> {
-        self.run(ledger::totals)
-    }
-
-    fn insert_user(
-        &mut self,
-        username: &str,
-        password_hash: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<UserId> {
-        self.run(|connection| {
-            users::insert_user(connection, username, password_hash, account, created_at)
-        })?
-        .ok_or(StoreError::Duplicate("username"))
-    }
-
-    fn user(&mut self, id: UserId) -> StoreResult<Option<UserRecord>> {
-        self.run(|connection| users::user(connection, id))
-    }
-
-    fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>> {
-        self.run(|connection| users::user_by_username(connection, username))
-    }
-
-    fn set_pin_hash(&mut self, id: UserId, pin_hash: &str) -> StoreResult<()> {
-        self.run(|connection| users::set_pin_hash(connection, id, pin_hash))
-    }
-
-    fn users_page(
-        &mut self,
-        username_prefix: &str,
-        after: Option<UserId>,
-        limit: u32,
-    ) -> StoreResult<Vec<UserRecord>> {
-        self.run(|connection| users::users_page(connection, username_prefix, after, limit))
-    }
-
-    fn merchants_page(
-        &mut self,
-        after: Option<MerchantId>,
-        limit: u32,
-    ) -> StoreResult<Vec<MerchantRecord>> {
-        self.run(|connection| merchants::merchants_page(connection, after, limit))
-    }
-
-    fn lock_pin_attempts(&mut self, user: UserId) -> StoreResult<Option<PinAttempts>> {
-        self.run(|connection| users::lock_pin_attempts(connection, user))
-    }
-
-    fn put_pin_attempts(&mut self, user: UserId, attempts: &PinAttempts) -> StoreResult<()> {
-        self.run(|connection| users::put_pin_attempts(connection, user, attempts))
-    }
-
-    fn insert_session(&mut self, session: &NewSession) -> StoreResult<SessionId> {
-        self.run(|connection| users::insert_session(connection, session))
-    }
-
-    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
-        self.run(|connection| users::session(connection, token_hash))
-    }
-
-    fn sessions_of_user(&mut self, user: UserId) -> StoreResult<Vec<SessionRecord>> {
-        self.run(|connection| users::sessions_of_user(connection, user))
-    }
-
-    fn touch_session(&mut self, id: SessionId, at: UnixMillis) -> StoreResult<()> {
-        self.run(|connection| users::touch_session(connection, id, at))
-    }
-
-    fn delete_session(&mut self, user: UserId, id: SessionId) -> StoreResult<bool> {
-        self.run(|connection| users::delete_session(connection, user, id))
-    }
-
-    fn delete_other_sessions(&mut self, user: UserId, keep: SessionId) -> StoreResult<u64> {
-        self.run(|connection| users::delete_other_sessions(connection, user, keep))
-    }
-
-    fn delete_expired_sessions(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        self.run(|connection| users::delete_expired_sessions(connection, before))
-    }
-
-    fn insert_merchant(
-        &mut self,
-        name: &str,
-        account: AccountId,
-        created_at: UnixMillis,
-    ) -> StoreResult<MerchantId> {
-        self.run(|connection| merchants::insert_merchant(connection, name, account, created_at))
-    }
-
-    fn merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
-        self.run(|connection| merchants::merchant(connection, id))
-    }
-
-    fn lock_merchant(&mut self, id: MerchantId) -> StoreResult<Option<MerchantRecord>> {
-        self.run(|connection| merchants::lock_merchant(connection, id))
-    }
-
-    fn insert_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key_hash: &[u8],
-        created_at: UnixMillis,
-    ) -> StoreResult<ApiKeyId> {
-        self.run(|connection| merchants::insert_api_key(connection, merchant, key_hash, created_at))
-    }
-
-    fn api_key_by_hash(&mut self, key_hash: &[u8]) -> StoreResult<Option<ApiKeyRecord>> {
-        self.run(|connection| merchants::api_key_by_hash(connection, key_hash))
-    }
-
-    fn api_keys_of_merchant(&mut self, merchant: MerchantId) -> StoreResult<Vec<ApiKeyRecord>> {
-        self.run(|connection| merchants::api_keys_of_merchant(connection, merchant))
-    }
-
-    fn revoke_api_key(
-        &mut self,
-        merchant: MerchantId,
-        key: ApiKeyId,
-        revoked_at: UnixMillis,
-    ) -> StoreResult<bool> {
-        self.run(|connection| merchants::revoke_api_key(connection, merchant, key, revoked_at))
-    }
-
-    fn topup(&mut self, reference: &str) -> StoreResult<Option<TopupRecord>> {
-        self.run(|connection| ledger::topup(connection, reference))
-    }
-
-    fn insert_topup(&mut self, topup: &TopupRecord) -> StoreResult<()> {
-        if self.run(|connection| ledger::insert_topup(connection, topup))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("top-up reference"))
-        }
-    }
-
-    fn insert_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
-        self.run(|connection| devices::insert_device(connection, device))
-    }
-
-    fn device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
-        self.run(|connection| devices::device(connection, id))
-    }
-
-    fn lock_device(&mut self, id: DeviceId) -> StoreResult<Option<DeviceRecord>> {
-        self.run(|connection| devices::lock_device(connection, id))
-    }
-
-    fn devices_of_user(&mut self, user: UserId) -> StoreResult<Vec<DeviceRecord>> {
-        self.run(|connection| devices::devices_of_user(connection, user))
-    }
-
-    fn devices_page(
-        &mut self,
-        after: Option<DeviceId>,
-        limit: u32,
-    ) -> StoreResult<Vec<DeviceRecord>> {
-        self.run(|connection| devices::devices_page(connection, after, limit))
-    }
-
-    fn update_device(&mut self, device: &DeviceRecord) -> StoreResult<()> {
-        self.run(|connection| devices::update_device(connection, device))
-    }
-
-    fn insert_verification_failure(
-        &mut self,
-        device: Option<DeviceId>,
-        merchant: MerchantId,
-        reason: &str,
-        at: UnixMillis,
-    ) -> StoreResult<()> {
-        self.run(|connection| {
-            devices::insert_verification_failure(connection, device, merchant, reason, at)
-        })
-    }
-
-    fn failures_of_device(&mut self, device: DeviceId) -> StoreResult<Vec<DeviceFailures>> {
-        self.run(|connection| failures::failures_of_devices(connection, &[device]))
-    }
-
-    fn put_device_failures(&mut self, counts: &DeviceFailures) -> StoreResult<()> {
-        self.run(|connection| failures::put_devices_failures(connection, &[*counts]))
-    }
-
-    fn clear_device_failures(&mut self, device: DeviceId) -> StoreResult<u64> {
-        self.run(|connection| failures::clear_device_failures(connection, device))
-    }
-
-    fn lock_merchant_failures(&mut self, merchant: MerchantId, minute: i64) -> StoreResult<u32> {
-        self.run(|connection| failures::lock_merchant_failures(connection, merchant, minute))
-    }
-
-    fn add_merchant_failures(
-        &mut self,
-        merchant: MerchantId,
-        minute: i64,
-        added: u32,
-    ) -> StoreResult<()> {
-        self.run(|connection| {
-            failures::add_merchants_failures(connection, &[(merchant, added)], minute)
-        })
-    }
-
-    fn delete_verification_failures_before(
-        &mut self,
-        before: UnixMillis,
-        limit: u32,
-    ) -> StoreResult<u64> {
-        self.run(|connection| {
-            failures::delete_verification_failures_before(connection, before, limit)
-        })
-    }
-
-    fn delete_merchant_failures_before(&mut self, minute: i64) -> StoreResult<u64> {
-        self.run(|connection| failures::delete_merchant_failures_before(connection, minute))
-    }
-
-    fn spent_offline_codes_from(
-        &mut self,
-        from: &[(DeviceId, u64)],
-    ) -> StoreResult<Vec<SpentOfflineCode>> {
-        self.run(|connection| codes::spent_offline_codes_from(connection, from))
-    }
-
-    fn spend_offline_code(
-        &mut self,
-        device: DeviceId,
-        step: u64,
-        index: u8,
-        at: UnixMillis,
-    ) -> StoreResult<bool> {
-        self.run(|connection| codes::spend_offline_code(connection, device, step, index, at))
-    }
-
-    fn insert_online_code(&mut self, code: &OnlineCodeRecord) -> StoreResult<()> {
-        if self.run(|connection| codes::insert_online_code(connection, code))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("online code"))
-        }
-    }
-
-    fn lock_online_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OnlineCodeRecord>> {
-        self.run(|connection| codes::lock_online_code(connection, code_hash))
-    }
-
-    fn spend_online_code(&mut self, code_hash: &[u8], at: UnixMillis) -> StoreResult<bool> {
-        self.run(|connection| codes::spend_online_code(connection, code_hash, at))
-    }
-
-    fn expire_online_codes_of_device(
-        &mut self,
-        device: DeviceId,
-        at: UnixMillis,
-    ) -> StoreResult<u64> {
-        self.run(|connection| codes::expire_online_codes_of_device(connection, device, at))
-    }
-
-    fn delete_expired_online_codes(&mut self, before: UnixMillis) -> StoreResult<u64> {
-        self.run(|connection| codes::delete_expired_online_codes(connection, before))
-    }
-
-    /// Takes a transaction advisory lock on a hash of the store's schema, the merchant and
-    /// the `out_trade_no`; PostgreSQL releases it when the transaction ends.
-    fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()> {
-        let key = self.out_trade_no_lock_key(merchant, out_trade_no);
-        self.run(|connection| {
-            connection.execute("SELECT pg_advisory_xact_lock($1)", &[&key])?;
-            Ok(())
-        })
-    }
-
-    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId> {
-        self.run(|connection| trades::insert_trade(connection, trade))?
-            .ok_or(StoreError::Duplicate("out_trade_no"))
-    }
-
-    fn lock_trade_by_out_trade_no(
-        &mut self,
-        merchant: MerchantId,
-        out_trade_no: &str,
-    ) -> StoreResult<Option<TradeRecord>> {
-        self.run(|connection| {
-            trades::lock_trade_by_out_trade_no(connection, merchant, out_trade_no)
-        })
-    }
-
-    fn lock_trade_by_trade_no(&mut self, trade_no: &str) -> StoreResult<Option<TradeRecord>> {
-        self.run(|connection| trades::lock_trade_by_trade_no(connection, trade_no))
-    }
-
-    fn update_trade(&mut self, trade: &TradeRecord) -> StoreResult<()> {
-        self.run(|connection| trades::update_trade(connection, trade))
-    }
-
-    fn user_paying_trades_of_user(&mut self, user: UserId) -> StoreResult<Vec<TradeRecord>> {
-        self.run(|connection| trades::user_paying_trades_of_user(connection, user))
-    }
-
-    fn overdue_user_paying_trades(
-        &mut self,
-        now: UnixMillis,
-        limit: usize,
-    ) -> StoreResult<Vec<TradeRecord>> {
-        self.run(|connection| trades::overdue_user_paying_trades(connection, now, limit))
-    }
-
-    fn pin_free_total_of_day(&mut self, user: UserId, day: UnixMillis) -> StoreResult<i64> {
-        self.run(|connection| trades::pin_free_total_of_day(connection, user, day))
-    }
-
-    /// Takes the advisory locks of [`Transaction::lock_out_trade_no`] in one statement, in
-    /// ascending order of their keys (the order of the hashes, not of the merchants and
-    /// numbers, which is as good for avoiding deadlocks). The subquery's `ORDER BY` makes
-    /// PostgreSQL sort the keys before it calls the lock function on any of them.
-    fn lock_out_trade_nos(&mut self, keys: &[(MerchantId, String)]) -> StoreResult<()> {
-        let mut keys: Vec<i64> = keys
-            .iter()
-            .map(|(merchant, out_trade_no)| self.out_trade_no_lock_key(*merchant, out_trade_no))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        self.run(|connection| {
-            connection.execute(
-                "SELECT pg_advisory_xact_lock(k)
-                 FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k) AS sorted",
-                &[&keys],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn lock_trades_by_out_trade_nos(
-        &mut self,
-        keys: &[(MerchantId, String)],
-    ) -> StoreResult<Vec<TradeRecord>> {
-        self.run(|connection| trades::lock_trades_by_out_trade_nos(connection, keys))
-    }
-
-    fn lock_devices(&mut self, ids: &[DeviceId]) -> StoreResult<Vec<DeviceRecord>> {
-        self.run(|connection| devices::lock_devices(connection, ids))
-    }
-
-    fn failures_of_devices(&mut self, devices: &[DeviceId]) -> StoreResult<Vec<DeviceFailures>> {
-        self.run(|connection| failures::failures_of_devices(connection, devices))
-    }
-
-    fn put_devices_failures(&mut self, counts: &[DeviceFailures]) -> StoreResult<()> {
-        self.run(|connection| failures::put_devices_failures(connection, counts))
-    }
-
-    fn lock_merchants_failures(
-        &mut self,
-        merchants: &[MerchantId],
-        minute: i64,
-    ) -> StoreResult<Vec<(MerchantId, u32)>> {
-        self.run(|connection| failures::lock_merchants_failures(connection, merchants, minute))
-    }
-
-    fn add_merchants_failures(
-        &mut self,
-        counts: &[(MerchantId, u32)],
-        minute: i64,
-    ) -> StoreResult<()> {
-        self.run(|connection| failures::add_merchants_failures(connection, counts, minute))
-    }
-
-    fn users(&mut self, ids: &[UserId]) -> StoreResult<Vec<UserRecord>> {
-        self.run(|connection| users::users(connection, ids))
-    }
-
-    fn lock_balances(&mut self, accounts: &[AccountId]) -> StoreResult<Vec<(AccountId, i64)>> {
-        self.run(|connection| ledger::lock_balances(connection, accounts))
-    }
-
-    fn pin_free_totals_of_day(
-        &mut self,
-        users: &[UserId],
-        day: UnixMillis,
-    ) -> StoreResult<Vec<(UserId, i64)>> {
-        self.run(|connection| trades::pin_free_totals_of_day(connection, users, day))
-    }
-
-    fn merchants(&mut self, ids: &[MerchantId]) -> StoreResult<Vec<MerchantRecord>> {
-        self.run(|connection| merchants::merchants(connection, ids))
-    }
-
-    fn spend_offline_codes(
-        &mut self,
-        codes: &[SpentOfflineCode],
-        at: UnixMillis,
-    ) -> StoreResult<()> {
-        if self.run(|connection| codes::spend_offline_codes(connection, codes, at))? {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict(
-                "an offline code of the batch was spent meanwhile".to_owned(),
-            ))
-        }
-    }
-
-    fn update_devices(&mut self, devices: &[DeviceRecord]) -> StoreResult<()> {
-        self.run(|connection| devices::update_devices(connection, devices))
-    }
-
-    fn insert_verification_failures(
-        &mut self,
-        failures: &[VerificationFailure],
-    ) -> StoreResult<()> {
-        self.run(|connection| devices::insert_verification_failures(connection, failures))
-    }
-
-    fn post_transactions(
-        &mut self,
-        transactions: &[NewLedgerTransaction],
-    ) -> StoreResult<Vec<LedgerTransactionId>> {
-        self.run(|connection| ledger::post_transactions(connection, transactions))
-    }
-
-    fn insert_trades(&mut self, trades: &[TradeRecord]) -> StoreResult<Vec<TradeId>> {
-        self.run(|connection| trades::insert_trades(connection, trades))?
-            .ok_or(StoreError::Duplicate("out_trade_no"))
-    }
-
-    fn insert_refund(&mut self, refund: &RefundRecord) -> StoreResult<()> {
-        if self.run(|connection| trades::insert_refund(connection, refund))? {
-            Ok(())
-        } else {
-            Err(StoreError::Duplicate("out_refund_no"))
-        }
-    }
-
-    fn refund_by_out_refund_no(
-        &mut self,
-        trade: TradeId,
-        out_refund_no: &str,
-    ) -> StoreResult<Option<RefundRecord>> {
-        self.run(|connection| trades::refund_by_out_refund_no(connection, trade, out_refund_no))
-    }
-
-    fn refunds_of_trade(&mut self, trade: TradeId) -> StoreResult<Vec<RefundRecord>> {
-        self.run(|connection| trades::refunds_of_trade(connection, trade))
-    }
-
-    fn set_merchant_webhook(
-        &mut self,
-        merchant: MerchantId,
-        webhook: Option<&MerchantWebhook>,
-    ) -> StoreResult<bool> {
-        self.run(|connection| merchants::set_merchant_webhook(connection, merchant, webhook))
-    }
-
-    fn insert_event(&mut self, event: &NewEvent) -> StoreResult<()> {
-        self.insert_events(std::slice::from_ref(event))
-    }
-
-    fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
-        self.run(|connection| events::insert_events(connection, events))
-    }
-
-    fn events_of_merchant(
-        &mut self,
-        merchant: MerchantId,
-        before: Option<EventId>,
-        limit: u32,
-    ) -> StoreResult<Vec<EventRecord>> {
-        self.run(|connection| events::events_of_merchant(connection, merchant, before, limit))
-    }
-
-    fn claim_due_events(
-        &mut self,
-        now: UnixMillis,
-        lease_until: UnixMillis,
-        limit: u32,
-    ) -> StoreResult<Vec<EventRecord>> {
-        self.run(|connection| events::claim_due_events(connection, now, lease_until, limit))
-    }
-
-    fn finish_event_attempts(&mut self, attempts: &[EventAttempt]) -> StoreResult<u64> {
-        self.run(|connection| events::finish_event_attempts(connection, attempts))
-    }
-
-    fn redeliver_event(
-        &mut self,
-        merchant: MerchantId,
-        event: EventId,
-        at: UnixMillis,
-    ) -> StoreResult<Option<EventRecord>> {
-        self.run(|connection| events::redeliver_event(connection, merchant, event, at))
-    }
-
-    fn pending_event_count(&mut self) -> StoreResult<u64> {
-        self.run(events::pending_event_count)
-    }
-
-    fn delete_finished_events_before(
-        &mut self,
-        before: UnixMillis,
-        limit: u32,
-    ) -> StoreResult<u64> {
-        self.run(|connection| events::delete_finished_events_before(connection, before, limit))
-    }
-    fn statement_lines(
-        &mut self,
-        merchant: MerchantId,
-        from: UnixMillis,
-        to: UnixMillis,
-        limit: u32,
-    ) -> StoreResult<Vec<StatementLine>> {
-        self.run(|connection| statements::statement_lines(connection, merchant, from, to, limit))
-    }
-
-    fn settlement_lines(
-        &mut self,
-        from: UnixMillis,
-        to: UnixMillis,
-    ) -> StoreResult<Vec<SettlementLine>> {
-        self.run(|connection| statements::settlement_lines(connection, from, to))
     }
 }
 

@@ -15,7 +15,8 @@ pub(crate) struct Migration {
 }
 
 /// A database whose schema is newer than every migration this program has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("database schema version {found} is newer than the {known} this program knows")]
 pub(crate) struct SchemaTooNew {
     /// The version recorded in the database.
     pub found: i64,
@@ -38,6 +39,49 @@ pub(crate) fn pending(
     }
     let first_new = migrations.partition_point(|migration| migration.version <= current);
     Ok(&migrations[first_new..])
+}
+
+/// Applies, oldest first, the migrations of `migrations` that a database at version `current`
+/// has not had yet: `apply` runs one and records it, inside the backend's transaction.
+pub(crate) fn apply_pending<E: From<SchemaTooNew>>(
+    migrations: &[Migration],
+    current: i64,
+    backend: &str,
+    mut apply: impl FnMut(&Migration) -> Result<(), E>,
+) -> Result<(), E> {
+    for migration in pending(migrations, current)? {
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying {backend} migration"
+        );
+        apply(migration)?;
+    }
+    Ok(())
+}
+
+/// Asserts what every backend's list of migrations must be: numbered from 1 without gaps,
+/// and free of statements that open or close a transaction, which the backend does.
+#[cfg(test)]
+pub(crate) fn assert_well_formed(migrations: &[Migration]) {
+    for (position, migration) in migrations.iter().enumerate() {
+        assert_eq!(
+            migration.version,
+            i64::try_from(position).unwrap() + 1,
+            "{}",
+            migration.name
+        );
+        let sql = migration.sql.to_uppercase();
+        for word in ["BEGIN", "COMMIT", "ROLLBACK"] {
+            assert!(
+                !sql.lines()
+                    .filter(|line| !line.trim_start().starts_with("--"))
+                    .any(|line| line.contains(word)),
+                "{} uses {word}",
+                migration.name
+            );
+        }
+    }
 }
 
 /// The postings of a ledger transaction in ascending account order, the order the contract

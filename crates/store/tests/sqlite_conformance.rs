@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use paycode_core::model::{AccountKind, LedgerKind};
-use paycode_core::store::{Store, StoreError};
+use paycode_core::model::{AccountKind, DeviceRecord, DeviceStatus, LedgerKind, SealedSecret};
+use paycode_core::store::{Store, StoreError, StoreResult};
+use paycode_otp::Algorithm;
 use paycode_store::SqliteStore;
 use rusqlite::Connection;
 use tempfile::TempDir;
@@ -40,11 +41,13 @@ fn temp_file_store() -> TempSqlite {
 }
 
 mod file {
-    paycode_store::conformance_tests!(super::temp_file_store);
+    paycode_store_conformance::conformance_tests!(super::temp_file_store);
 }
 
 mod memory {
-    paycode_store::conformance_tests!(|| paycode_store::SqliteStore::open_in_memory().unwrap());
+    paycode_store_conformance::conformance_tests!(
+        || paycode_store::SqliteStore::open_in_memory().unwrap()
+    );
 }
 
 #[test]
@@ -209,6 +212,64 @@ fn ledger_totals_sum_balances_past_i64_without_overflowing() {
     );
     assert_eq!(totals.sum_of_balances, 2 * i128::from(i64::MAX) - 10);
     assert_eq!(totals.accounts_not_matching_postings, 2);
+}
+
+/// Stores a device, lets `corrupt` change its row with a raw connection (which ignores the
+/// schema's checks, as they would refuse it), and reads the device back.
+fn device_broken_by(corrupt: &str) -> StoreResult<Option<DeviceRecord>> {
+    let fixture = temp_file_store();
+    let mut transaction = fixture.store.begin().unwrap();
+    let account = transaction.insert_account(AccountKind::User, 1).unwrap();
+    let user = transaction
+        .insert_user("alice", "hash", account, 1)
+        .unwrap();
+    let id = transaction.allocate_device_slot().unwrap();
+    transaction
+        .insert_device(&DeviceRecord {
+            id,
+            user_id: user,
+            name: None,
+            algorithm: Algorithm::Sha1,
+            period_seconds: 30,
+            secret: SealedSecret {
+                key_id: 1,
+                nonce: vec![1; 12],
+                ciphertext: vec![2; 36],
+            },
+            status: DeviceStatus::Active,
+            failed_attempts: 0,
+            locked_until: None,
+            drift_steps: 0,
+            created_at: 1,
+            last_used_at: None,
+        })
+        .unwrap();
+    transaction.commit().unwrap();
+
+    Connection::open(fixture.path())
+        .unwrap()
+        .execute_batch(&format!("PRAGMA ignore_check_constraints = ON; {corrupt}"))
+        .unwrap();
+    let mut transaction = fixture.store.begin().unwrap();
+    transaction.device(id)
+}
+
+#[test]
+fn a_stored_status_this_program_never_writes_is_corrupt() {
+    let read = device_broken_by("UPDATE devices SET status = 'melted'");
+    assert!(
+        matches!(&read, Err(StoreError::Other(message)) if message.contains("device status")),
+        "{read:?}"
+    );
+}
+
+#[test]
+fn a_stored_count_out_of_range_is_corrupt() {
+    let read = device_broken_by("UPDATE devices SET failed_attempts = -1");
+    assert!(
+        matches!(&read, Err(StoreError::Other(message)) if message.contains("failed_attempts")),
+        "{read:?}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Spent offline codes and online codes.
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::ids::DeviceId;
 use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
 use paycode_core::model::OnlineCodeRecord;
 use paycode_core::store::SpentOfflineCode;
@@ -9,6 +9,7 @@ use paycode_core::store::SpentOfflineCode;
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::column;
+use crate::rows::{online_code_from_row, ONLINE_CODE_COLUMNS};
 use crate::schema::step_to_sql;
 
 /// The spent codes of each device from its step on, in one statement: the codes of all the
@@ -139,22 +140,10 @@ pub(super) fn lock_online_code(
     connection: &mut Connection,
     code_hash: &[u8],
 ) -> Result<Option<OnlineCodeRecord>> {
-    let row = connection.query_opt(
-        "SELECT code_hash, user_id, device_id, created_at, expires_at, used_at
-         FROM online_codes WHERE code_hash = $1 FOR UPDATE",
-        &[&code_hash],
-    )?;
-    row.map(|row| {
-        Ok(OnlineCodeRecord {
-            code_hash: row.try_get(0)?,
-            user_id: UserId(row.try_get(1)?),
-            device_id: row.try_get::<_, Option<i64>>(2)?.map(DeviceId),
-            created_at: row.try_get(3)?,
-            expires_at: row.try_get(4)?,
-            used_at: row.try_get(5)?,
-        })
-    })
-    .transpose()
+    let sql =
+        format!("SELECT {ONLINE_CODE_COLUMNS} FROM online_codes WHERE code_hash = $1 FOR UPDATE");
+    let row = connection.query_opt(&sql, &[&code_hash])?;
+    row.as_ref().map(online_code_from_row).transpose()
 }
 
 /// Marks the code used unless it was. A concurrent spend waits for the row lock, then sees

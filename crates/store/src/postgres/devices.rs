@@ -2,17 +2,13 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId, UserId};
-use paycode_core::model::{DeviceRecord, SealedSecret};
+use paycode_core::model::DeviceRecord;
 use paycode_core::store::VerificationFailure;
-use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
-use super::rows::{column, name, unsigned};
-
-const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
-     secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \
-     created_at, last_used_at";
+use super::rows::column;
+use crate::rows::{device_from_row, DEVICE_COLUMNS};
 
 pub(super) fn insert_device(connection: &mut Connection, device: &DeviceRecord) -> Result<()> {
     connection.execute(
@@ -174,27 +170,6 @@ pub(super) fn devices_page(
     let after = after.map_or(0, |id| id.0);
     let rows = connection.query(&sql, &[&after, &i64::from(limit)])?;
     rows.iter().map(device_from_row).collect()
-}
-
-fn device_from_row(row: &Row) -> Result<DeviceRecord> {
-    Ok(DeviceRecord {
-        id: DeviceId(row.try_get("id")?),
-        user_id: UserId(row.try_get("user_id")?),
-        name: row.try_get("name")?,
-        algorithm: name(row, "algorithm")?,
-        period_seconds: unsigned(row, "period_seconds")?,
-        secret: SealedSecret {
-            key_id: unsigned(row, "secret_key_id")?,
-            nonce: row.try_get("secret_nonce")?,
-            ciphertext: row.try_get("secret_ciphertext")?,
-        },
-        status: name(row, "status")?,
-        failed_attempts: unsigned(row, "failed_attempts")?,
-        locked_until: row.try_get("locked_until")?,
-        drift_steps: row.try_get("drift_steps")?,
-        created_at: row.try_get("created_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-    })
 }
 
 pub(super) fn insert_verification_failure(

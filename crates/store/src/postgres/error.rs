@@ -9,6 +9,8 @@ use std::time::Duration;
 use paycode_core::store::StoreError;
 use postgres::error::SqlState;
 
+use crate::schema::SchemaTooNew;
+
 /// A failure inside the PostgreSQL store.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -32,13 +34,8 @@ pub(crate) enum Error {
     #[error("{0} not found")]
     Missing(&'static str),
     /// The database was migrated by a newer version of paycode than this one.
-    #[error("database schema version {found} is newer than the {known} this program knows")]
-    SchemaTooNew {
-        /// The version recorded in the database.
-        found: i64,
-        /// The last version this program has a migration for.
-        known: i64,
-    },
+    #[error(transparent)]
+    SchemaTooNew(#[from] SchemaTooNew),
     /// The store was configured wrongly (a malformed URL, an empty pool, a bad schema name).
     #[error("{0}")]
     Config(&'static str),

@@ -6,28 +6,11 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{EventId, MerchantId};
 use paycode_core::model::{EventAttempt, EventRecord, NewEvent};
-use postgres::Row;
 
 use super::error::Result;
 use super::pool::Connection;
-use super::rows::{column, count, name, unsigned};
-
-const EVENT_COLUMNS: &str = "id, merchant_id, kind, data, created_at, attempts, delivered_at, \
-     next_attempt_at, last_error";
-
-fn event_from_row(row: &Row) -> Result<EventRecord> {
-    Ok(EventRecord {
-        id: EventId(row.try_get("id")?),
-        merchant_id: MerchantId(row.try_get("merchant_id")?),
-        kind: name(row, "kind")?,
-        data: row.try_get("data")?,
-        created_at: row.try_get("created_at")?,
-        attempts: unsigned(row, "attempts")?,
-        delivered_at: row.try_get("delivered_at")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        last_error: row.try_get("last_error")?,
-    })
-}
+use super::rows::{column, count};
+use crate::rows::{event_from_row, EVENT_COLUMNS};
 
 /// Stores the events with one statement, in order, so that their ids grow in that order.
 pub(super) fn insert_events(connection: &mut Connection, events: &[NewEvent]) -> Result<()> {

@@ -4,13 +4,11 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId};
 use paycode_core::model::DeviceFailures;
-use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
-use super::rows::{column, unsigned};
-
-const FAILURE_COLUMNS: &str = "device_id, merchant_id, failures, since, locked_until";
+use super::rows::column;
+use crate::rows::{device_failures_from_row, Columns, DEVICE_FAILURES_COLUMNS};
 
 /// The counts of every device in `devices`, in one statement. The caller holds the devices
 /// locked, which guards their counts, so the rows are read without a lock of their own.
@@ -20,21 +18,11 @@ pub(super) fn failures_of_devices(
 ) -> Result<Vec<DeviceFailures>> {
     let ids = column(devices, |id| id.0);
     let sql = format!(
-        "SELECT {FAILURE_COLUMNS} FROM device_failures WHERE device_id = ANY($1)
+        "SELECT {DEVICE_FAILURES_COLUMNS} FROM device_failures WHERE device_id = ANY($1)
          ORDER BY device_id, merchant_id"
     );
     let rows = connection.query(&sql, &[&ids])?;
-    rows.iter().map(failures_from_row).collect()
-}
-
-fn failures_from_row(row: &Row) -> Result<DeviceFailures> {
-    Ok(DeviceFailures {
-        device_id: DeviceId(row.try_get("device_id")?),
-        merchant_id: MerchantId(row.try_get("merchant_id")?),
-        failures: unsigned(row, "failures")?,
-        since: row.try_get("since")?,
-        locked_until: row.try_get("locked_until")?,
-    })
+    rows.iter().map(device_failures_from_row).collect()
 }
 
 /// Stores every count in one statement, replacing the ones the devices had at those
@@ -87,7 +75,7 @@ pub(super) fn lock_merchants_failures(
         &[&ids, &minute],
     )?;
     rows.iter()
-        .map(|row| Ok((MerchantId(row.try_get(0)?), unsigned(row, "failures")?)))
+        .map(|row| Ok((MerchantId(row.try_get(0)?), row.unsigned("failures")?)))
         .collect()
 }
 

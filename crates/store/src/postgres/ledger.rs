@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
+use paycode_core::ids::{AccountId, LedgerTransactionId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
 use paycode_core::store::NewLedgerTransaction;
-use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{column, count, wide_sum};
+use crate::rows::{ledger_entry_from_row, topup_from_row, TOPUP_COLUMNS};
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
@@ -217,35 +217,13 @@ pub(super) fn account_history(
          LIMIT $3",
         &[&account.0, &before, &i64::from(limit)],
     )?;
-    rows.iter().map(entry_from_row).collect()
-}
-
-fn entry_from_row(row: &Row) -> Result<LedgerEntry> {
-    Ok(LedgerEntry {
-        transaction_id: LedgerTransactionId(row.try_get(0)?),
-        kind: row.try_get(1)?,
-        reference: row.try_get(2)?,
-        amount: row.try_get(3)?,
-        created_at: row.try_get(4)?,
-    })
+    rows.iter().map(ledger_entry_from_row).collect()
 }
 
 pub(super) fn topup(connection: &mut Connection, reference: &str) -> Result<Option<TopupRecord>> {
-    let row = connection.query_opt(
-        "SELECT reference, user_id, amount, transaction_id, created_at
-         FROM topups WHERE reference = $1",
-        &[&reference],
-    )?;
-    row.map(|row| {
-        Ok(TopupRecord {
-            reference: row.try_get(0)?,
-            user_id: UserId(row.try_get(1)?),
-            amount: row.try_get(2)?,
-            transaction_id: LedgerTransactionId(row.try_get(3)?),
-            created_at: row.try_get(4)?,
-        })
-    })
-    .transpose()
+    let sql = format!("SELECT {TOPUP_COLUMNS} FROM topups WHERE reference = $1");
+    let row = connection.query_opt(&sql, &[&reference])?;
+    row.as_ref().map(topup_from_row).transpose()
 }
 
 /// `ON CONFLICT DO NOTHING` reports a taken reference without failing the statement, so the

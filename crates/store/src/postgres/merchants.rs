@@ -2,16 +2,12 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
-use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook, SealedSecret};
-use postgres::Row;
+use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook};
 
 use super::error::Result;
 use super::pool::Connection;
-use super::rows::{column, unsigned};
-
-const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
-const MERCHANT_COLUMNS: &str = "id, name, account_id, created_at, webhook_url, \
-     webhook_secret_key_id, webhook_secret_nonce, webhook_secret_ciphertext";
+use super::rows::column;
+use crate::rows::{api_key_from_row, merchant_from_row, API_KEY_COLUMNS, MERCHANT_COLUMNS};
 
 pub(super) fn insert_merchant(
     connection: &mut Connection,
@@ -66,28 +62,6 @@ pub(super) fn merchants(
     rows.iter().map(merchant_from_row).collect()
 }
 
-fn merchant_from_row(row: &Row) -> Result<MerchantRecord> {
-    let url: Option<String> = row.try_get("webhook_url")?;
-    let webhook = match url {
-        Some(url) => Some(MerchantWebhook {
-            url,
-            secret: SealedSecret {
-                key_id: unsigned(row, "webhook_secret_key_id")?,
-                nonce: row.try_get("webhook_secret_nonce")?,
-                ciphertext: row.try_get("webhook_secret_ciphertext")?,
-            },
-        }),
-        None => None,
-    };
-    Ok(MerchantRecord {
-        id: MerchantId(row.try_get(0)?),
-        name: row.try_get(1)?,
-        account_id: AccountId(row.try_get(2)?),
-        created_at: row.try_get(3)?,
-        webhook,
-    })
-}
-
 pub(super) fn set_merchant_webhook(
     connection: &mut Connection,
     merchant: MerchantId,
@@ -138,16 +112,6 @@ pub(super) fn api_keys_of_merchant(
     let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE merchant_id = $1 ORDER BY id");
     let rows = connection.query(&sql, &[&merchant.0])?;
     rows.iter().map(api_key_from_row).collect()
-}
-
-fn api_key_from_row(row: &Row) -> Result<ApiKeyRecord> {
-    Ok(ApiKeyRecord {
-        id: ApiKeyId(row.try_get("id")?),
-        merchant_id: MerchantId(row.try_get("merchant_id")?),
-        key_hash: row.try_get("key_hash")?,
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
 }
 
 pub(super) fn revoke_api_key(

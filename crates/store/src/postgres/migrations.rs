@@ -8,7 +8,7 @@
 
 use super::error::{Error, Result};
 use super::pool::Connection;
-use crate::schema::{pending, Migration, SchemaTooNew};
+use crate::schema::{apply_pending, Migration};
 
 /// Every migration, oldest first. Never edit one that has shipped; add the next.
 const MIGRATIONS: &[Migration] = &[
@@ -93,21 +93,15 @@ fn apply_in_transaction(
         &[],
     )?;
     let current: i64 = row.try_get(0)?;
-    let pending = pending(MIGRATIONS, current)
-        .map_err(|SchemaTooNew { found, known }| Error::SchemaTooNew { found, known })?;
-    for migration in pending {
-        tracing::info!(
-            version = migration.version,
-            name = migration.name,
-            "applying postgres migration"
-        );
+    apply_pending(MIGRATIONS, current, "postgres", |migration| {
         connection.batch(migration.sql)?;
         connection.execute(
             "INSERT INTO schema_migrations (version, name, applied_at)
              VALUES ($1, $2, (extract(epoch FROM now()) * 1000)::bigint)",
             &[&migration.version, &migration.name],
         )?;
-    }
+        Ok::<_, Error>(())
+    })?;
     Ok(())
 }
 
@@ -116,30 +110,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_are_numbered_from_one_without_gaps() {
-        for (position, migration) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                migration.version,
-                i64::try_from(position).unwrap() + 1,
-                "{}",
-                migration.name
-            );
-        }
-    }
-
-    #[test]
-    fn migrations_do_not_control_transactions_themselves() {
-        for migration in MIGRATIONS {
-            let sql = migration.sql.to_uppercase();
-            for word in ["BEGIN", "COMMIT", "ROLLBACK"] {
-                assert!(
-                    !sql.lines()
-                        .filter(|line| !line.trim_start().starts_with("--"))
-                        .any(|line| line.contains(word)),
-                    "{} uses {word}",
-                    migration.name
-                );
-            }
-        }
+    fn migrations_are_numbered_from_one_and_control_no_transactions() {
+        crate::schema::assert_well_formed(MIGRATIONS);
     }
 }

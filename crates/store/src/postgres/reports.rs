@@ -1,93 +1,50 @@
 //! The reads behind the till's list of the day and the operator's console, and the refusal
-//! counts.
+//! counts: the reports' part of a transaction.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::days::DayRange;
 use paycode_core::ids::MerchantId;
 use paycode_core::reports::{
-    merge_refusals, ActivityCounts, RefusalCount, TradeListing, TradeQuery, TradeTotals,
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
+use paycode_core::store::StoreResult;
 use postgres::types::ToSql;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::{column, count};
-use super::trades::{trade_from_row, TRADE_COLUMNS};
+use super::PostgresTransaction;
+use crate::listing::{self, Parameter};
+use crate::rows::trade_listing_from_row;
 
-/// The trades `query` selects, newest first. Only the filters given become conditions, so
-/// each combination gets a plan that uses the index its filters allow.
+/// The trades `query` selects, newest first (see [`listing::trades_page`]).
 pub(super) fn trades_page(
     connection: &mut Connection,
     query: &TradeQuery,
 ) -> Result<Vec<TradeListing>> {
-    let mut conditions: Vec<String> = Vec::new();
-    let mut values: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-    let mut condition = |sql: &str, value: Box<dyn ToSql + Sync>| {
-        values.push(value);
-        conditions.push(sql.replace('?', &format!("${}", values.len())));
+    let before = match query.before {
+        Some(id) => {
+            let Some(row) =
+                connection.query_opt("SELECT created_at FROM trades WHERE id = $1", &[&id.0])?
+            else {
+                return Ok(Vec::new());
+            };
+            Some((row.try_get(0)?, id))
+        }
+        None => None,
     };
-    if let Some(merchant) = query.merchant {
-        condition("t.merchant_id = ?", Box::new(merchant.0));
-    }
-    if let Some(out_trade_no) = &query.out_trade_no {
-        condition("t.out_trade_no = ?", Box::new(out_trade_no.clone()));
-    }
-    if let Some(trade_no) = &query.trade_no {
-        condition("t.trade_no = ?", Box::new(trade_no.clone()));
-    }
-    if let Some(status) = query.status {
-        condition("t.status = ?", Box::new(status.as_str()));
-    }
-    if let Some(created) = query.created {
-        condition("t.created_at >= ?", Box::new(created.start));
-        condition("t.created_at < ?", Box::new(created.end));
-    }
-    if let Some(before) = query.before {
-        // The cursor's position is read first, so that the condition below is a plain row
-        // comparison that the index can start from, however deep the page.
-        let Some(row) =
-            connection.query_opt("SELECT created_at FROM trades WHERE id = $1", &[&before.0])?
-        else {
-            return Ok(Vec::new());
-        };
-        let created_at: i64 = row.try_get(0)?;
-        values.push(Box::new(created_at));
-        values.push(Box::new(before.0));
-        let (first, second) = (values.len() - 1, values.len());
-        conditions.push(format!("(t.created_at, t.id) < (${first}, ${second})"));
-    }
-    values.push(Box::new(i64::from(query.limit)));
-    let limit_clause = format!("LIMIT ${}", values.len());
-    let columns: Vec<String> = TRADE_COLUMNS
-        .split(", ")
-        .map(|column| format!("t.{}", column.trim()))
-        .collect();
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    let sql = format!(
-        "SELECT {}, m.name AS merchant_name, u.username AS username
-         FROM trades t
-         JOIN merchants m ON m.id = t.merchant_id
-         JOIN users u ON u.id = t.user_id
-         {filter}
-         ORDER BY t.created_at DESC, t.id DESC
-         {limit_clause}",
-        columns.join(", ")
-    );
-    let parameters: Vec<&(dyn ToSql + Sync)> = values.iter().map(|value| &**value).collect();
-    let rows = connection.query(&sql, &parameters)?;
-    rows.iter()
-        .map(|row| {
-            Ok(TradeListing {
-                trade: trade_from_row(row)?,
-                merchant_name: row.try_get("merchant_name")?,
-                username: row.try_get("username")?,
-            })
+    let statement = listing::trades_page(query, before, |position| format!("${position}"));
+    let parameters: Vec<&(dyn ToSql + Sync)> = statement
+        .parameters
+        .iter()
+        .map(|parameter| match parameter {
+            Parameter::Integer(value) => value as &(dyn ToSql + Sync),
+            Parameter::Text(value) => value as &(dyn ToSql + Sync),
         })
-        .collect()
+        .collect();
+    let rows = connection.query(&statement.sql, &parameters)?;
+    rows.iter().map(trade_listing_from_row).collect()
 }
 
 /// The totals of the merchant's trades created in `created`. Sums of amounts are `NUMERIC`
@@ -196,4 +153,31 @@ pub(super) fn activity_counts(
         users: count(&row, 6)?,
         merchants: count(&row, 7)?,
     })
+}
+
+impl ReportTransaction for PostgresTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        self.run(|connection| trades_page(connection, query))
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        self.run(|connection| trade_totals(connection, merchant, created))
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        self.run(|connection| add_refusals(connection, counts))
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        self.run(|connection| activity_counts(connection, day, now, paid_within))
+    }
 }

@@ -1,59 +1,29 @@
-//! Conversions between the domain's values and PostgreSQL's: stored names of enums, unsigned
-//! numbers that PostgreSQL holds as `BIGINT`, sums it returns as text, and the array
-//! parameters of statements over many rows.
+//! Conversions between the domain's values and PostgreSQL's: how the shared row shapes
+//! ([`crate::rows`]) are read from PostgreSQL's rows (stored names of enums, unsigned numbers
+//! that PostgreSQL holds as `BIGINT`), counts and sums, and the array parameters of statements
+//! over many rows.
 
-use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
-use paycode_otp::Algorithm;
+use postgres::types::FromSqlOwned;
 use postgres::Row;
 
 use super::error::{Error, Result};
+use crate::rows::{Column, StoredRow};
 
-/// A domain enum that is stored as its name.
-pub(super) trait StoredName: Sized {
-    /// What the value is, for the error when a stored name is unknown.
-    const WHAT: &'static str;
-    /// Parses a stored name.
-    fn from_name(name: &str) -> Option<Self>;
-}
+impl StoredRow for Row {
+    type Error = Error;
 
-impl StoredName for DeviceStatus {
-    const WHAT: &'static str = "device status";
-    fn from_name(name: &str) -> Option<Self> {
-        DeviceStatus::parse(name)
+    fn corrupt(&self, _column: &'static str, what: &'static str) -> Error {
+        Error::Corrupt(what)
     }
 }
 
-impl StoredName for TradeStatus {
-    const WHAT: &'static str = "trade status";
-    fn from_name(name: &str) -> Option<Self> {
-        TradeStatus::parse(name)
+/// PostgreSQL has no unsigned types, and the driver reads a `u32` only from an `oid`: the
+/// records' `u32`s are read through [`Columns::unsigned`](crate::rows::Columns::unsigned),
+/// never as a column of their own.
+impl<T: FromSqlOwned> Column<T> for Row {
+    fn column(&self, column: &'static str) -> Result<T> {
+        Ok(self.try_get(column)?)
     }
-}
-
-impl StoredName for EventKind {
-    const WHAT: &'static str = "event type";
-    fn from_name(name: &str) -> Option<Self> {
-        EventKind::parse(name)
-    }
-}
-
-impl StoredName for Algorithm {
-    const WHAT: &'static str = "device algorithm";
-    fn from_name(name: &str) -> Option<Self> {
-        name.parse().ok()
-    }
-}
-
-/// Reads a column stored as a name.
-pub(super) fn name<T: StoredName>(row: &Row, column: &str) -> Result<T> {
-    let name: &str = row.try_get(column)?;
-    T::from_name(name).ok_or(Error::Corrupt(T::WHAT))
-}
-
-/// Reads a `BIGINT` column that holds a `u32` (a count, a period, a key id).
-pub(super) fn unsigned(row: &Row, column: &'static str) -> Result<u32> {
-    let value: i64 = row.try_get(column)?;
-    u32::try_from(value).map_err(|_| Error::Corrupt(column))
 }
 
 /// Reads a count, which PostgreSQL returns as a `BIGINT`.

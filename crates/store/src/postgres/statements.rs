@@ -3,14 +3,12 @@
 //! merchant's account, so the totals reconcile with the balances by construction.
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{LedgerTransactionId, MerchantId};
-use paycode_core::model::{
-    SettlementLine, StatementKind, StatementLine, StatementTotals, CANCEL_REFUND_REFERENCE,
-};
+use paycode_core::ids::MerchantId;
+use paycode_core::model::{SettlementLine, StatementLine};
 
-use super::error::{Error, Result};
+use super::error::Result;
 use super::pool::Connection;
-use super::rows::count;
+use crate::rows::{settlement_line_from_row, statement_line_from_row};
 
 pub(super) fn statement_lines(
     connection: &mut Connection,
@@ -39,39 +37,7 @@ pub(super) fn statement_lines(
          LIMIT $4",
         &[&merchant.0, &from, &to, &i64::from(limit)],
     )?;
-    rows.iter()
-        .map(|row| {
-            let kind: &str = row.try_get("kind")?;
-            let out_refund_no: Option<String> = row.try_get("out_refund_no")?;
-            let kind = match (kind, out_refund_no.as_deref()) {
-                ("payment", _) => StatementKind::Payment,
-                ("refund", Some(CANCEL_REFUND_REFERENCE)) => StatementKind::Reversal,
-                ("refund", _) => StatementKind::Refund,
-                _ => {
-                    return Err(Error::Corrupt(
-                        "a merchant's posting that is no payment or refund",
-                    ))
-                }
-            };
-            let posted: i64 = row.try_get("amount")?;
-            let trade_no: Option<String> = row.try_get("trade_no")?;
-            let out_trade_no: Option<String> = row.try_get("out_trade_no")?;
-            Ok(StatementLine {
-                kind,
-                transaction_id: LedgerTransactionId(row.try_get("id")?),
-                at: row.try_get("created_at")?,
-                amount: posted
-                    .checked_abs()
-                    .ok_or(Error::Corrupt("posting amount"))?,
-                trade_no: trade_no
-                    .ok_or(Error::Corrupt("a merchant's posting without its trade"))?,
-                out_trade_no: out_trade_no
-                    .ok_or(Error::Corrupt("a merchant's posting without its trade"))?,
-                refund_no: row.try_get("refund_no")?,
-                out_refund_no,
-            })
-        })
-        .collect()
+    rows.iter().map(statement_line_from_row).collect()
 }
 
 pub(super) fn settlement_lines(
@@ -82,11 +48,13 @@ pub(super) fn settlement_lines(
     let rows = connection.query(
         "WITH day AS (SELECT min(id) AS first, max(id) AS last FROM ledger_transactions
                       WHERE created_at >= $1 AND created_at < $2)
-         SELECT m.id, m.name,
-             coalesce(sum(CASE WHEN t.kind = 'payment' THEN p.amount ELSE 0 END), 0)::bigint,
-             coalesce(sum(CASE WHEN t.kind = 'refund' THEN -p.amount ELSE 0 END), 0)::bigint,
-             coalesce(sum(p.amount), 0)::bigint,
-             count(*)
+         SELECT m.id AS merchant_id, m.name AS merchant_name,
+             coalesce(sum(CASE WHEN t.kind = 'payment' THEN p.amount ELSE 0 END), 0)::bigint
+                 AS gross,
+             coalesce(sum(CASE WHEN t.kind = 'refund' THEN -p.amount ELSE 0 END), 0)::bigint
+                 AS refunds,
+             coalesce(sum(p.amount), 0)::bigint AS net,
+             count(*) AS count
          FROM day
          CROSS JOIN merchants m
          JOIN postings p ON p.account_id = m.account_id
@@ -97,18 +65,5 @@ pub(super) fn settlement_lines(
          ORDER BY m.id",
         &[&from, &to],
     )?;
-    rows.iter()
-        .map(|row| {
-            Ok(SettlementLine {
-                merchant_id: MerchantId(row.try_get(0)?),
-                merchant_name: row.try_get(1)?,
-                totals: StatementTotals {
-                    gross: row.try_get(2)?,
-                    refunds: row.try_get(3)?,
-                    net: row.try_get(4)?,
-                    count: count(row, 5)?,
-                },
-            })
-        })
-        .collect()
+    rows.iter().map(settlement_line_from_row).collect()
 }

@@ -5,19 +5,12 @@ use std::collections::HashMap;
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord};
-use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::{Connection, Parameters};
-use super::rows::{column, name, unsigned};
+use super::rows::column;
+use crate::rows::{refund_from_row, trade_from_row, REFUND_COLUMNS, TRADE_COLUMNS};
 use crate::schema::limit_to_sql;
-
-pub(super) const TRADE_COLUMNS: &str =
-    "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
-     amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
-     paid_at, confirm_deadline, finished_at";
-
-const REFUND_COLUMNS: &str = "refund_no, trade_id, out_refund_no, amount, reason, created_at";
 
 /// Stores the trade, or returns `None` when the merchant already has the `out_trade_no`.
 /// `ON CONFLICT DO NOTHING` reports that without failing the statement, so the transaction
@@ -327,28 +320,6 @@ fn trades(
     rows.iter().map(trade_from_row).collect()
 }
 
-pub(super) fn trade_from_row(row: &Row) -> Result<TradeRecord> {
-    Ok(TradeRecord {
-        id: TradeId(row.try_get("id")?),
-        trade_no: row.try_get("trade_no")?,
-        merchant_id: MerchantId(row.try_get("merchant_id")?),
-        user_id: UserId(row.try_get("user_id")?),
-        out_trade_no: row.try_get("out_trade_no")?,
-        auth_code_hash: row.try_get("auth_code_hash")?,
-        amount: row.try_get("amount")?,
-        refunded_amount: row.try_get("refunded_amount")?,
-        status: name(row, "status")?,
-        subject: row.try_get("subject")?,
-        terminal_id: row.try_get("terminal_id")?,
-        pin_free: row.try_get("pin_free")?,
-        pin_attempts: unsigned(row, "pin_attempts")?,
-        created_at: row.try_get("created_at")?,
-        paid_at: row.try_get("paid_at")?,
-        confirm_deadline: row.try_get("confirm_deadline")?,
-        finished_at: row.try_get("finished_at")?,
-    })
-}
-
 /// Stores the refund, or returns false when the trade already has the `out_refund_no`
 /// (without failing the statement, as [`insert_trade`] does). A taken `refund_no` is still an
 /// error.
@@ -388,15 +359,4 @@ pub(super) fn refunds_of_trade(
         format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = $1 ORDER BY created_at, id");
     let rows = connection.query(&sql, &[&trade.0])?;
     rows.iter().map(refund_from_row).collect()
-}
-
-fn refund_from_row(row: &Row) -> Result<RefundRecord> {
-    Ok(RefundRecord {
-        refund_no: row.try_get("refund_no")?,
-        trade_id: TradeId(row.try_get("trade_id")?),
-        out_refund_no: row.try_get("out_refund_no")?,
-        amount: row.try_get("amount")?,
-        reason: row.try_get("reason")?,
-        created_at: row.try_get("created_at")?,
-    })
 }

@@ -3,13 +3,11 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, SessionId, UserId};
 use paycode_core::model::{NewSession, PinAttempts, SessionRecord, UserRecord};
-use postgres::Row;
 
 use super::error::{Error, Result};
 use super::pool::Connection;
 use super::rows::column;
-
-const USER_COLUMNS: &str = "id, username, password_hash, pin_hash, account_id, created_at";
+use crate::rows::{session_from_row, user_from_row, SESSION_COLUMNS, USER_COLUMNS};
 
 /// Creates the user, or returns `None` when the username is taken. `ON CONFLICT DO NOTHING`
 /// reports that without failing the statement, so the transaction stays usable, as it does
@@ -76,17 +74,6 @@ pub(super) fn users_page(
     rows.iter().map(user_from_row).collect()
 }
 
-fn user_from_row(row: &Row) -> Result<UserRecord> {
-    Ok(UserRecord {
-        id: UserId(row.try_get("id")?),
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        pin_hash: row.try_get("pin_hash")?,
-        account_id: AccountId(row.try_get("account_id")?),
-        created_at: row.try_get("created_at")?,
-    })
-}
-
 pub(super) fn set_pin_hash(connection: &mut Connection, id: UserId, pin_hash: &str) -> Result<()> {
     let changed = connection.execute(
         "UPDATE users SET pin_hash = $1 WHERE id = $2",
@@ -136,9 +123,6 @@ pub(super) fn put_pin_attempts(
     }
 }
 
-const SESSION_COLUMNS: &str =
-    "id, token_hash, user_id, created_at, expires_at, last_used_at, user_agent";
-
 pub(super) fn insert_session(
     connection: &mut Connection,
     session: &NewSession,
@@ -174,18 +158,6 @@ pub(super) fn sessions_of_user(
     let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY id");
     let rows = connection.query(&sql, &[&user.0])?;
     rows.iter().map(session_from_row).collect()
-}
-
-fn session_from_row(row: &Row) -> Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: SessionId(row.try_get("id")?),
-        token_hash: row.try_get("token_hash")?,
-        user_id: UserId(row.try_get("user_id")?),
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        user_agent: row.try_get("user_agent")?,
-    })
 }
 
 pub(super) fn touch_session(

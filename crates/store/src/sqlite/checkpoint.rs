@@ -25,7 +25,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::configure;
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 
 /// How often the log is checkpointed.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);

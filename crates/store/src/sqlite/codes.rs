@@ -1,13 +1,14 @@
 //! Spent offline codes and online codes.
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{DeviceId, UserId};
+use paycode_core::ids::DeviceId;
 use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
 use paycode_core::model::OnlineCodeRecord;
 use paycode_core::store::SpentOfflineCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use crate::rows::{online_code_from_row, ONLINE_CODE_COLUMNS};
 use crate::schema::step_to_sql;
 
 /// Inserts (device, step, index) unless it is there already; the primary key makes "at most
@@ -94,21 +95,10 @@ pub(super) fn online_code(
     connection: &Connection,
     code_hash: &[u8],
 ) -> Result<Option<OnlineCodeRecord>> {
+    let sql = format!("SELECT {ONLINE_CODE_COLUMNS} FROM online_codes WHERE code_hash = ?1");
     let code = connection
-        .prepare_cached(
-            "SELECT code_hash, user_id, device_id, created_at, expires_at, used_at
-             FROM online_codes WHERE code_hash = ?1",
-        )?
-        .query_row([code_hash], |row| {
-            Ok(OnlineCodeRecord {
-                code_hash: row.get(0)?,
-                user_id: UserId(row.get(1)?),
-                device_id: row.get::<_, Option<i64>>(2)?.map(DeviceId),
-                created_at: row.get(3)?,
-                expires_at: row.get(4)?,
-                used_at: row.get(5)?,
-            })
-        })
+        .prepare_cached(&sql)?
+        .query_row([code_hash], |row| online_code_from_row(row))
         .optional()?;
     Ok(code)
 }

@@ -2,15 +2,11 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId, UserId};
-use paycode_core::model::{DeviceRecord, SealedSecret};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use paycode_core::model::DeviceRecord;
+use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::Stored;
-use crate::error::{Error, Result};
-
-const DEVICE_COLUMNS: &str = "id, user_id, name, algorithm, period_seconds, secret_key_id, \
-     secret_nonce, secret_ciphertext, status, failed_attempts, locked_until, drift_steps, \
-     created_at, last_used_at";
+use super::error::{Error, Result};
+use crate::rows::{device_from_row, DEVICE_COLUMNS};
 
 pub(super) fn insert_device(connection: &Connection, device: &DeviceRecord) -> Result<()> {
     connection
@@ -75,7 +71,7 @@ pub(super) fn device(connection: &Connection, id: DeviceId) -> Result<Option<Dev
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1");
     let device = connection
         .prepare_cached(&sql)?
-        .query_row([id.0], device_from_row)
+        .query_row([id.0], |row| device_from_row(row))
         .optional()?;
     Ok(device)
 }
@@ -85,7 +81,7 @@ pub(super) fn devices_of_user(connection: &Connection, user: UserId) -> Result<V
         format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = ?1 ORDER BY created_at, id");
     let devices = connection
         .prepare_cached(&sql)?
-        .query_map([user.0], device_from_row)?
+        .query_map([user.0], |row| device_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(devices)
 }
@@ -100,30 +96,9 @@ pub(super) fn devices_page(
     let after = after.map_or(0, |id| id.0);
     let devices = connection
         .prepare_cached(&sql)?
-        .query_map(params![after, limit], device_from_row)?
+        .query_map(params![after, limit], |row| device_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(devices)
-}
-
-fn device_from_row(row: &Row<'_>) -> rusqlite::Result<DeviceRecord> {
-    Ok(DeviceRecord {
-        id: DeviceId(row.get("id")?),
-        user_id: UserId(row.get("user_id")?),
-        name: row.get("name")?,
-        algorithm: row.get::<_, Stored<_>>("algorithm")?.0,
-        period_seconds: row.get("period_seconds")?,
-        secret: SealedSecret {
-            key_id: row.get("secret_key_id")?,
-            nonce: row.get("secret_nonce")?,
-            ciphertext: row.get("secret_ciphertext")?,
-        },
-        status: row.get::<_, Stored<_>>("status")?.0,
-        failed_attempts: row.get("failed_attempts")?,
-        locked_until: row.get("locked_until")?,
-        drift_steps: row.get("drift_steps")?,
-        created_at: row.get("created_at")?,
-        last_used_at: row.get("last_used_at")?,
-    })
 }
 
 pub(super) fn insert_verification_failure(

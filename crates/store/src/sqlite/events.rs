@@ -4,28 +4,11 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{EventId, MerchantId};
-use paycode_core::model::{EventAttempt, EventKind, EventRecord, NewEvent};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use paycode_core::model::{EventAttempt, EventRecord, NewEvent};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rows::Stored;
-use crate::error::Result;
-
-const EVENT_COLUMNS: &str = "id, merchant_id, kind, data, created_at, attempts, delivered_at, \
-     next_attempt_at, last_error";
-
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
-    Ok(EventRecord {
-        id: EventId(row.get(0)?),
-        merchant_id: MerchantId(row.get(1)?),
-        kind: row.get::<_, Stored<EventKind>>(2)?.0,
-        data: row.get(3)?,
-        created_at: row.get(4)?,
-        attempts: row.get(5)?,
-        delivered_at: row.get(6)?,
-        next_attempt_at: row.get(7)?,
-        last_error: row.get(8)?,
-    })
-}
+use super::error::Result;
+use crate::rows::{event_from_row, EVENT_COLUMNS};
 
 pub(super) fn insert_event(connection: &Connection, event: &NewEvent) -> Result<()> {
     connection
@@ -56,7 +39,7 @@ pub(super) fn events_of_merchant(
         .prepare_cached(&sql)?
         .query_map(
             params![merchant.0, before.map_or(i64::MAX, |id| id.0), limit],
-            event_from_row,
+            |row| event_from_row(row),
         )?
         .collect::<rusqlite::Result<_>>()?;
     Ok(events)
@@ -77,7 +60,7 @@ pub(super) fn claim_due_events(
     );
     let mut events: Vec<EventRecord> = connection
         .prepare_cached(&sql)?
-        .query_map(params![now, lease_until, limit], event_from_row)?
+        .query_map(params![now, lease_until, limit], |row| event_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     events.sort_by_key(|event| event.id);
     Ok(events)
@@ -120,7 +103,7 @@ pub(super) fn redeliver_event(
     );
     let event = connection
         .prepare_cached(&sql)?
-        .query_row(params![merchant.0, event.0, at], event_from_row)
+        .query_row(params![merchant.0, event.0, at], |row| event_from_row(row))
         .optional()?;
     Ok(event)
 }

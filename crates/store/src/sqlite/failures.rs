@@ -4,32 +4,24 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{DeviceId, MerchantId};
 use paycode_core::model::DeviceFailures;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::Result;
+use super::error::Result;
+use crate::rows::{device_failures_from_row, DEVICE_FAILURES_COLUMNS};
 
 pub(super) fn failures_of_device(
     connection: &Connection,
     device: DeviceId,
 ) -> Result<Vec<DeviceFailures>> {
+    let sql = format!(
+        "SELECT {DEVICE_FAILURES_COLUMNS} FROM device_failures
+         WHERE device_id = ?1 ORDER BY merchant_id"
+    );
     let failures = connection
-        .prepare_cached(
-            "SELECT device_id, merchant_id, failures, since, locked_until FROM device_failures
-             WHERE device_id = ?1 ORDER BY merchant_id",
-        )?
-        .query_map([device.0], failures_from_row)?
+        .prepare_cached(&sql)?
+        .query_map([device.0], |row| device_failures_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(failures)
-}
-
-fn failures_from_row(row: &Row<'_>) -> rusqlite::Result<DeviceFailures> {
-    Ok(DeviceFailures {
-        device_id: DeviceId(row.get("device_id")?),
-        merchant_id: MerchantId(row.get("merchant_id")?),
-        failures: row.get("failures")?,
-        since: row.get("since")?,
-        locked_until: row.get("locked_until")?,
-    })
 }
 
 pub(super) fn put_device_failures(

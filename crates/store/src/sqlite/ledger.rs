@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use paycode_core::clock::UnixMillis;
-use paycode_core::ids::{AccountId, LedgerTransactionId, UserId};
+use paycode_core::ids::{AccountId, LedgerTransactionId};
 use paycode_core::model::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use crate::rows::{ledger_entry_from_row, topup_from_row, TOPUP_COLUMNS};
 use crate::schema::balanced_in_account_order;
 
 pub(super) fn insert_account(
@@ -102,36 +103,18 @@ pub(super) fn account_history(
     )?;
     let before = before.map_or(i64::MAX, |id| id.0);
     let entries = statement
-        .query_map(params![account.0, before, limit], entry_from_row)?
+        .query_map(params![account.0, before, limit], |row| {
+            ledger_entry_from_row(row)
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(entries)
 }
 
-fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
-    Ok(LedgerEntry {
-        transaction_id: LedgerTransactionId(row.get(0)?),
-        kind: row.get(1)?,
-        reference: row.get(2)?,
-        amount: row.get(3)?,
-        created_at: row.get(4)?,
-    })
-}
-
 pub(super) fn topup(connection: &Connection, reference: &str) -> Result<Option<TopupRecord>> {
+    let sql = format!("SELECT {TOPUP_COLUMNS} FROM topups WHERE reference = ?1");
     let topup = connection
-        .prepare_cached(
-            "SELECT reference, user_id, amount, transaction_id, created_at
-             FROM topups WHERE reference = ?1",
-        )?
-        .query_row([reference], |row| {
-            Ok(TopupRecord {
-                reference: row.get(0)?,
-                user_id: UserId(row.get(1)?),
-                amount: row.get(2)?,
-                transaction_id: LedgerTransactionId(row.get(3)?),
-                created_at: row.get(4)?,
-            })
-        })
+        .prepare_cached(&sql)?
+        .query_row([reference], |row| topup_from_row(row))
         .optional()?;
     Ok(topup)
 }

@@ -2,39 +2,11 @@
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, ApiKeyId, MerchantId};
-use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook, SealedSecret};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use paycode_core::model::{ApiKeyRecord, MerchantRecord, MerchantWebhook};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::Result;
-
-const API_KEY_COLUMNS: &str = "id, merchant_id, key_hash, created_at, revoked_at";
-const MERCHANT_COLUMNS: &str = "id, name, account_id, created_at, webhook_url, \
-     webhook_secret_key_id, webhook_secret_nonce, webhook_secret_ciphertext";
-
-fn merchant_from_row(row: &Row<'_>) -> rusqlite::Result<MerchantRecord> {
-    let url: Option<String> = row.get(4)?;
-    let key_id: Option<u32> = row.get(5)?;
-    let nonce: Option<Vec<u8>> = row.get(6)?;
-    let ciphertext: Option<Vec<u8>> = row.get(7)?;
-    let webhook = match (url, key_id, nonce, ciphertext) {
-        (Some(url), Some(key_id), Some(nonce), Some(ciphertext)) => Some(MerchantWebhook {
-            url,
-            secret: SealedSecret {
-                key_id,
-                nonce,
-                ciphertext,
-            },
-        }),
-        _ => None,
-    };
-    Ok(MerchantRecord {
-        id: MerchantId(row.get(0)?),
-        name: row.get(1)?,
-        account_id: AccountId(row.get(2)?),
-        created_at: row.get(3)?,
-        webhook,
-    })
-}
+use super::error::Result;
+use crate::rows::{api_key_from_row, merchant_from_row, API_KEY_COLUMNS, MERCHANT_COLUMNS};
 
 pub(super) fn insert_merchant(
     connection: &Connection,
@@ -55,7 +27,7 @@ pub(super) fn merchant(connection: &Connection, id: MerchantId) -> Result<Option
     let sql = format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id = ?1");
     let merchant = connection
         .prepare_cached(&sql)?
-        .query_row([id.0], merchant_from_row)
+        .query_row([id.0], |row| merchant_from_row(row))
         .optional()?;
     Ok(merchant)
 }
@@ -90,10 +62,9 @@ pub(super) fn merchants_page(
         format!("SELECT {MERCHANT_COLUMNS} FROM merchants WHERE id > ?1 ORDER BY id LIMIT ?2");
     let mut statement = connection.prepare_cached(&sql)?;
     let merchants = statement
-        .query_map(
-            params![after.map_or(0, |id| id.0), limit],
-            merchant_from_row,
-        )?
+        .query_map(params![after.map_or(0, |id| id.0), limit], |row| {
+            merchant_from_row(row)
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(merchants)
 }
@@ -120,7 +91,7 @@ pub(super) fn api_key_by_hash(
     let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?1");
     let key = connection
         .prepare_cached(&sql)?
-        .query_row([key_hash], api_key_from_row)
+        .query_row([key_hash], |row| api_key_from_row(row))
         .optional()?;
     Ok(key)
 }
@@ -132,19 +103,9 @@ pub(super) fn api_keys_of_merchant(
     let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE merchant_id = ?1 ORDER BY id");
     let keys = connection
         .prepare_cached(&sql)?
-        .query_map([merchant.0], api_key_from_row)?
+        .query_map([merchant.0], |row| api_key_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(keys)
-}
-
-fn api_key_from_row(row: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
-    Ok(ApiKeyRecord {
-        id: ApiKeyId(row.get("id")?),
-        merchant_id: MerchantId(row.get("merchant_id")?),
-        key_hash: row.get("key_hash")?,
-        created_at: row.get("created_at")?,
-        revoked_at: row.get("revoked_at")?,
-    })
 }
 
 pub(super) fn revoke_api_key(

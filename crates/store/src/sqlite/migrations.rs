@@ -6,8 +6,8 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::error::{Error, Result};
-use crate::schema::{pending, Migration, SchemaTooNew};
+use super::error::{Error, Result};
+use crate::schema::{apply_pending, Migration};
 
 /// Every migration, oldest first. Never edit one that has shipped; add the next.
 const MIGRATIONS: &[Migration] = &[
@@ -63,21 +63,15 @@ pub(super) fn apply(connection: &mut Connection) -> Result<()> {
         [],
         |row| row.get(0),
     )?;
-    let pending = pending(MIGRATIONS, current)
-        .map_err(|SchemaTooNew { found, known }| Error::SchemaTooNew { found, known })?;
-    for migration in pending {
-        tracing::info!(
-            version = migration.version,
-            name = migration.name,
-            "applying sqlite migration"
-        );
+    apply_pending(MIGRATIONS, current, "sqlite", |migration| {
         transaction.execute_batch(migration.sql)?;
         transaction.execute(
             "INSERT INTO schema_migrations (version, name, applied_at)
              VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER) * 1000)",
             rusqlite::params![migration.version, migration.name],
         )?;
-    }
+        Ok::<_, Error>(())
+    })?;
     transaction.commit()?;
     Ok(())
 }
@@ -85,17 +79,11 @@ pub(super) fn apply(connection: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::SchemaTooNew;
 
     #[test]
-    fn migrations_are_numbered_from_one_without_gaps() {
-        for (position, migration) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                migration.version,
-                i64::try_from(position).unwrap() + 1,
-                "{}",
-                migration.name
-            );
-        }
+    fn migrations_are_numbered_from_one_and_control_no_transactions() {
+        crate::schema::assert_well_formed(MIGRATIONS);
     }
 
     #[test]
@@ -193,7 +181,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             apply(&mut connection),
-            Err(Error::SchemaTooNew { found: 1000, .. })
+            Err(Error::SchemaTooNew(SchemaTooNew { found: 1000, .. }))
         ));
     }
 }

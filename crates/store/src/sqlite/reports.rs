@@ -1,87 +1,47 @@
 //! The reads behind the till's list of the day and the operator's console, and the refusal
-//! counts.
+//! counts: the reports' part of a transaction.
 
 use paycode_core::clock::UnixMillis;
 use paycode_core::days::DayRange;
 use paycode_core::ids::{MerchantId, TradeId};
 use paycode_core::model::TradeStatus;
 use paycode_core::reports::{
-    merge_refusals, ActivityCounts, RefusalCount, TradeListing, TradeQuery, TradeTotals,
+    merge_refusals, ActivityCounts, RefusalCount, ReportTransaction, TradeListing, TradeQuery,
+    TradeTotals,
 };
-use rusqlite::types::Value;
+use paycode_core::store::StoreResult;
+use rusqlite::types::ToSql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
-use super::trades::{trade_from_row, TRADE_COLUMNS};
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use super::SqliteTransaction;
+use crate::listing::{self, Parameter};
+use crate::rows::trade_listing_from_row;
 
-/// The trades `query` selects, newest first. Only the filters given become conditions, so
-/// each combination gets a plan that uses the index its filters allow.
+/// The trades `query` selects, newest first (see [`listing::trades_page`]).
 pub(super) fn trades_page(
     connection: &Connection,
     query: &TradeQuery,
 ) -> Result<Vec<TradeListing>> {
-    let mut conditions = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let mut condition = |sql: &str, value: Value| {
-        values.push(value);
-        conditions.push(sql.replace('?', &format!("?{}", values.len())));
+    let before = match query.before {
+        Some(id) => match created_at_of(connection, id)? {
+            Some(created_at) => Some((created_at, id)),
+            None => return Ok(Vec::new()),
+        },
+        None => None,
     };
-    if let Some(merchant) = query.merchant {
-        condition("t.merchant_id = ?", Value::Integer(merchant.0));
-    }
-    if let Some(out_trade_no) = &query.out_trade_no {
-        condition("t.out_trade_no = ?", Value::Text(out_trade_no.clone()));
-    }
-    if let Some(trade_no) = &query.trade_no {
-        condition("t.trade_no = ?", Value::Text(trade_no.clone()));
-    }
-    if let Some(status) = query.status {
-        condition("t.status = ?", Value::Text(status.as_str().to_owned()));
-    }
-    if let Some(created) = query.created {
-        condition("t.created_at >= ?", Value::Integer(created.start));
-        condition("t.created_at < ?", Value::Integer(created.end));
-    }
-    if let Some(before) = query.before {
-        // The cursor's position is read first, so that the condition below is a plain row
-        // comparison that the index can start from, however deep the page.
-        let Some(created_at) = created_at_of(connection, before)? else {
-            return Ok(Vec::new());
-        };
-        values.push(Value::Integer(created_at));
-        values.push(Value::Integer(before.0));
-        let (first, second) = (values.len() - 1, values.len());
-        conditions.push(format!("(t.created_at, t.id) < (?{first}, ?{second})"));
-    }
-    values.push(Value::Integer(i64::from(query.limit)));
-    let limit_clause = format!("LIMIT ?{}", values.len());
-    let columns: Vec<String> = TRADE_COLUMNS
-        .split(", ")
-        .map(|column| format!("t.{}", column.trim()))
-        .collect();
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    let sql = format!(
-        "SELECT {}, m.name AS merchant_name, u.username AS username
-         FROM trades t
-         JOIN merchants m ON m.id = t.merchant_id
-         JOIN users u ON u.id = t.user_id
-         {filter}
-         ORDER BY t.created_at DESC, t.id DESC
-         {limit_clause}",
-        columns.join(", ")
-    );
+    let statement = listing::trades_page(query, before, |position| format!("?{position}"));
+    let parameters = statement
+        .parameters
+        .iter()
+        .map(|parameter| match parameter {
+            Parameter::Integer(value) => value as &dyn ToSql,
+            Parameter::Text(value) => value as &dyn ToSql,
+        });
     let listings = connection
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(values), |row| {
-            Ok(TradeListing {
-                trade: trade_from_row(row)?,
-                merchant_name: row.get("merchant_name")?,
-                username: row.get("username")?,
-            })
+        .prepare_cached(&statement.sql)?
+        .query_map(params_from_iter(parameters), |row| {
+            trade_listing_from_row(row)
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(listings)
@@ -230,4 +190,31 @@ pub(super) const LOCKED_DEVICES: &str = "SELECT count(*) FROM (
 
 fn unsigned(value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|_| Error::Corrupt("negative count"))
+}
+
+impl ReportTransaction for SqliteTransaction<'_> {
+    fn trades_page(&mut self, query: &TradeQuery) -> StoreResult<Vec<TradeListing>> {
+        Ok(trades_page(&self.connection, query)?)
+    }
+
+    fn trade_totals(
+        &mut self,
+        merchant: MerchantId,
+        created: DayRange,
+    ) -> StoreResult<TradeTotals> {
+        Ok(trade_totals(&self.connection, merchant, created)?)
+    }
+
+    fn add_refusals(&mut self, counts: &[RefusalCount]) -> StoreResult<()> {
+        Ok(add_refusals(&self.connection, counts)?)
+    }
+
+    fn activity_counts(
+        &mut self,
+        day: DayRange,
+        now: UnixMillis,
+        paid_within: i64,
+    ) -> StoreResult<ActivityCounts> {
+        Ok(activity_counts(&self.connection, day, now, paid_within)?)
+    }
 }

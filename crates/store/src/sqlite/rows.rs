@@ -1,56 +1,34 @@
-//! Conversions between the domain's values and SQLite's: stored names of enums, steps and
-//! limits that SQLite holds as `i64`.
+//! How the shared row shapes ([`crate::rows`]) are read from SQLite's rows: the driver converts
+//! each column itself, and a value it reads that the program never writes is reported as the
+//! driver reports a failed conversion, naming the column's index.
+//!
+//! The shared builders are generic over the row, so a statement takes them in a closure
+//! (`query_map(parameters, |row| device_from_row(row))`): a function item would fix the
+//! lifetime of the driver's row, which `query_map` wants to choose for each row.
 
-use paycode_core::model::{DeviceStatus, EventKind, TradeStatus};
-use paycode_otp::Algorithm;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::types::{FromSql, Type};
+use rusqlite::Row;
 
-use crate::error::Error;
+use super::error::Error;
+use crate::rows::{Column, StoredRow};
 
-/// A value stored by its name, read back with `row.get::<_, Stored<T>>(column)?.0`.
-pub(super) struct Stored<T>(pub(super) T);
+impl StoredRow for Row<'_> {
+    type Error = rusqlite::Error;
 
-/// A domain enum that is stored as its name.
-pub(super) trait StoredName: Sized {
-    /// What the value is, for the error when a stored name is unknown.
-    const WHAT: &'static str;
-    /// Parses a stored name.
-    fn from_name(name: &str) -> Option<Self>;
-}
-
-impl<T: StoredName> FromSql for Stored<T> {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        T::from_name(name)
-            .map(Stored)
-            .ok_or_else(|| FromSqlError::Other(Box::new(Error::Corrupt(T::WHAT))))
+    fn corrupt(&self, column: &'static str, what: &'static str) -> rusqlite::Error {
+        let index = match self.as_ref().column_index(column) {
+            Ok(index) => index,
+            Err(error) => return error,
+        };
+        let stored = self
+            .get_ref(index)
+            .map_or(Type::Null, |value| value.data_type());
+        rusqlite::Error::FromSqlConversionFailure(index, stored, Box::new(Error::Corrupt(what)))
     }
 }
 
-impl StoredName for DeviceStatus {
-    const WHAT: &'static str = "device status";
-    fn from_name(name: &str) -> Option<Self> {
-        DeviceStatus::parse(name)
-    }
-}
-
-impl StoredName for TradeStatus {
-    const WHAT: &'static str = "trade status";
-    fn from_name(name: &str) -> Option<Self> {
-        TradeStatus::parse(name)
-    }
-}
-
-impl StoredName for EventKind {
-    const WHAT: &'static str = "event type";
-    fn from_name(name: &str) -> Option<Self> {
-        EventKind::parse(name)
-    }
-}
-
-impl StoredName for Algorithm {
-    const WHAT: &'static str = "device algorithm";
-    fn from_name(name: &str) -> Option<Self> {
-        name.parse().ok()
+impl<T: FromSql> Column<T> for Row<'_> {
+    fn column(&self, column: &'static str) -> rusqlite::Result<T> {
+        self.get(column)
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::Result;
+use super::error::Result;
 
 pub(super) fn get(connection: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
     let value = connection

@@ -3,18 +3,11 @@
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
 use paycode_core::model::{RefundRecord, TradeRecord};
-use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+use rusqlite::{params, Connection, OptionalExtension, Params};
 
-use super::rows::Stored;
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
+use crate::rows::{refund_from_row, trade_from_row, REFUND_COLUMNS, TRADE_COLUMNS};
 use crate::schema::limit_to_sql;
-
-pub(super) const TRADE_COLUMNS: &str =
-    "id, trade_no, merchant_id, user_id, out_trade_no, auth_code_hash, \
-     amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts, created_at, \
-     paid_at, confirm_deadline, finished_at";
-
-const REFUND_COLUMNS: &str = "refund_no, trade_id, out_refund_no, amount, reason, created_at";
 
 /// Stores the trade, and adds a pin-free paid one to its user's running total of the day.
 pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Result<TradeId> {
@@ -155,7 +148,7 @@ fn one_trade(
     let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
     let trade = connection
         .prepare_cached(&sql)?
-        .query_row(parameters, trade_from_row)
+        .query_row(parameters, |row| trade_from_row(row))
         .optional()?;
     Ok(trade)
 }
@@ -168,31 +161,9 @@ fn trades(
     let sql = format!("SELECT {TRADE_COLUMNS} FROM trades WHERE {condition}");
     let trades = connection
         .prepare_cached(&sql)?
-        .query_map(parameters, trade_from_row)?
+        .query_map(parameters, |row| trade_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(trades)
-}
-
-pub(super) fn trade_from_row(row: &Row<'_>) -> rusqlite::Result<TradeRecord> {
-    Ok(TradeRecord {
-        id: TradeId(row.get("id")?),
-        trade_no: row.get("trade_no")?,
-        merchant_id: MerchantId(row.get("merchant_id")?),
-        user_id: UserId(row.get("user_id")?),
-        out_trade_no: row.get("out_trade_no")?,
-        auth_code_hash: row.get("auth_code_hash")?,
-        amount: row.get("amount")?,
-        refunded_amount: row.get("refunded_amount")?,
-        status: row.get::<_, Stored<_>>("status")?.0,
-        subject: row.get("subject")?,
-        terminal_id: row.get("terminal_id")?,
-        pin_free: row.get("pin_free")?,
-        pin_attempts: row.get("pin_attempts")?,
-        created_at: row.get("created_at")?,
-        paid_at: row.get("paid_at")?,
-        confirm_deadline: row.get("confirm_deadline")?,
-        finished_at: row.get("finished_at")?,
-    })
 }
 
 pub(super) fn insert_refund(connection: &Connection, refund: &RefundRecord) -> Result<()> {
@@ -221,7 +192,7 @@ pub(super) fn refund_by_out_refund_no(
         format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = ?1 AND out_refund_no = ?2");
     let refund = connection
         .prepare_cached(&sql)?
-        .query_row(params![trade.0, out_refund_no], refund_from_row)
+        .query_row(params![trade.0, out_refund_no], |row| refund_from_row(row))
         .optional()?;
     Ok(refund)
 }
@@ -234,18 +205,7 @@ pub(super) fn refunds_of_trade(
         format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE trade_id = ?1 ORDER BY created_at, id");
     let refunds = connection
         .prepare_cached(&sql)?
-        .query_map([trade.0], refund_from_row)?
+        .query_map([trade.0], |row| refund_from_row(row))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(refunds)
-}
-
-fn refund_from_row(row: &Row<'_>) -> rusqlite::Result<RefundRecord> {
-    Ok(RefundRecord {
-        refund_no: row.get("refund_no")?,
-        trade_id: TradeId(row.get("trade_id")?),
-        out_refund_no: row.get("out_refund_no")?,
-        amount: row.get("amount")?,
-        reason: row.get("reason")?,
-        created_at: row.get("created_at")?,
-    })
 }

@@ -3,11 +3,10 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, SessionId, UserId};
 use paycode_core::model::{NewSession, PinAttempts, SessionRecord, UserRecord};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::error::{Error, Result};
-
-const USER_COLUMNS: &str = "id, username, password_hash, pin_hash, account_id, created_at";
+use super::error::{Error, Result};
+use crate::rows::{session_from_row, user_from_row, SESSION_COLUMNS, USER_COLUMNS};
 
 pub(super) fn insert_user(
     connection: &Connection,
@@ -32,7 +31,7 @@ pub(super) fn user(connection: &Connection, id: UserId) -> Result<Option<UserRec
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1");
     let user = connection
         .prepare_cached(&sql)?
-        .query_row([id.0], user_from_row)
+        .query_row([id.0], |row| user_from_row(row))
         .optional()?;
     Ok(user)
 }
@@ -44,7 +43,7 @@ pub(super) fn user_by_username(
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1");
     let user = connection
         .prepare_cached(&sql)?
-        .query_row([username], user_from_row)
+        .query_row([username], |row| user_from_row(row))
         .optional()?;
     Ok(user)
 }
@@ -65,21 +64,10 @@ pub(super) fn users_page(
     let users = statement
         .query_map(
             params![after.map_or(0, |id| id.0), username_prefix, limit],
-            user_from_row,
+            |row| user_from_row(row),
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(users)
-}
-
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
-    Ok(UserRecord {
-        id: UserId(row.get("id")?),
-        username: row.get("username")?,
-        password_hash: row.get("password_hash")?,
-        pin_hash: row.get("pin_hash")?,
-        account_id: AccountId(row.get("account_id")?),
-        created_at: row.get("created_at")?,
-    })
 }
 
 pub(super) fn set_pin_hash(connection: &Connection, id: UserId, pin_hash: &str) -> Result<()> {
@@ -121,9 +109,6 @@ pub(super) fn put_pin_attempts(
     }
 }
 
-const SESSION_COLUMNS: &str =
-    "id, token_hash, user_id, created_at, expires_at, last_used_at, user_agent";
-
 pub(super) fn insert_session(connection: &Connection, session: &NewSession) -> Result<SessionId> {
     let id = connection
         .prepare_cached(
@@ -148,7 +133,7 @@ pub(super) fn session(connection: &Connection, token_hash: &[u8]) -> Result<Opti
     let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?1");
     let session = connection
         .prepare_cached(&sql)?
-        .query_row([token_hash], session_from_row)
+        .query_row([token_hash], |row| session_from_row(row))
         .optional()?;
     Ok(session)
 }
@@ -160,21 +145,9 @@ pub(super) fn sessions_of_user(
     let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY id");
     let mut statement = connection.prepare_cached(&sql)?;
     let sessions = statement
-        .query_map([user.0], session_from_row)?
+        .query_map([user.0], |row| session_from_row(row))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(sessions)
-}
-
-fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
-    Ok(SessionRecord {
-        id: SessionId(row.get("id")?),
-        token_hash: row.get("token_hash")?,
-        user_id: UserId(row.get("user_id")?),
-        created_at: row.get("created_at")?,
-        expires_at: row.get("expires_at")?,
-        last_used_at: row.get("last_used_at")?,
-        user_agent: row.get("user_agent")?,
-    })
 }
 
 pub(super) fn touch_session(connection: &Connection, id: SessionId, at: UnixMillis) -> Result<()> {

@@ -7,6 +7,8 @@ use paycode_core::store::StoreError;
 use rusqlite::ffi;
 use rusqlite::ErrorCode;
 
+use crate::schema::SchemaTooNew;
+
 /// A failure inside the SQLite store.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -24,13 +26,8 @@ pub(crate) enum Error {
     #[error("{0} not found")]
     Missing(&'static str),
     /// The database was migrated by a newer version of paycode than this one.
-    #[error("database schema version {found} is newer than the {known} this program knows")]
-    SchemaTooNew {
-        /// The version recorded in the database.
-        found: i64,
-        /// The last version this program has a migration for.
-        known: i64,
-    },
+    #[error(transparent)]
+    SchemaTooNew(#[from] SchemaTooNew),
     /// The database file cannot be used the way durability requires.
     #[error("{0}")]
     Unsupported(&'static str),

@@ -1,15 +1,17 @@
 //! The one conformance suite every [`Store`] implementation runs (STYLE: "one conformance
-//! suite run against every store implementation").
+//! suite run against every store implementation"). It is a crate of its own so that its
+//! checks, which panic, are compiled into test builds only: `paycode-store` and anything else
+//! that implements the contract take it as a dev-dependency.
 //!
 //! Each check is a public function that takes a fresh, empty store and panics when the store
-//! breaks the contract of [`paycode_core::store`]. [`conformance_tests!`](crate::conformance_tests)
-//! turns every check into one `#[test]`:
+//! breaks the contract of [`paycode_core::store`]. [`conformance_tests!`] turns every check
+//! into one `#[test]`:
 //!
 //! ```
 //! fn fresh_store() -> paycode_store::SqliteStore {
 //!     paycode_store::SqliteStore::open_in_memory().unwrap()
 //! }
-//! paycode_store::conformance_tests!(fresh_store);
+//! paycode_store_conformance::conformance_tests!(fresh_store);
 //! ```
 //!
 //! The argument is anything callable with no arguments that returns a fixture: a value that
@@ -18,7 +20,8 @@
 //! For a backend whose database a test run may not have (PostgreSQL), write
 //! `conformance_tests!(optional: fresh_store)` with a function that returns an `Option` of a
 //! fixture; each test then passes without checking anything when it gets `None`, so the
-//! function must make that decision visible (see [`crate::postgres::test_database_url`]).
+//! function must make that decision visible (as `paycode_store::postgres::test_database_url`
+//! does).
 //!
 //! The checks use only the contract, so they say nothing about how a backend keeps its
 //! promises. After a statement that is expected to fail, a check drops the transaction and
@@ -71,14 +74,14 @@ pub fn run_if_available(check: fn(&dyn Store), fixture: &Option<impl AsRef<dyn S
 }
 
 /// Expands into one `#[test]` per conformance check, each against a fresh fixture made by the
-/// given function (see [the module documentation](crate::conformance)).
+/// given function (see [the crate documentation](crate)).
 #[macro_export]
 macro_rules! conformance_tests {
     (@each $run:path, $fresh_store:expr; $($check:ident),+ $(,)?) => {
         $(
             #[test]
             fn $check() {
-                $run($crate::conformance::$check, &($fresh_store)());
+                $run($crate::$check, &($fresh_store)());
             }
         )+
     };
@@ -140,10 +143,10 @@ macro_rules! conformance_tests {
         );
     };
     (optional: $fresh_store:expr) => {
-        $crate::conformance_tests!(@all $crate::conformance::run_if_available, $fresh_store);
+        $crate::conformance_tests!(@all $crate::run_if_available, $fresh_store);
     };
     ($fresh_store:expr) => {
-        $crate::conformance_tests!(@all $crate::conformance::run, $fresh_store);
+        $crate::conformance_tests!(@all $crate::run, $fresh_store);
     };
 }
 
