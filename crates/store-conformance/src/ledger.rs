@@ -225,45 +225,6 @@ pub fn a_read_transaction_sees_what_was_committed_before_it(store: &dyn Store) {
     reading.commit().unwrap();
 }
 
-/// Rolling back to a savepoint undoes only what came after it, also after a failed statement;
-/// releasing one keeps it; both leave the transaction usable and committable.
-pub fn a_savepoint_undoes_only_what_followed_it(store: &dyn Store) {
-    let mut transaction = begin(store);
-    let (_, kept) = new_user(&mut *transaction, "kept");
-    transaction.savepoint().unwrap();
-    let (_, released) = new_user(&mut *transaction, "released");
-    transaction.release_savepoint().unwrap();
-    transaction.savepoint().unwrap();
-    let (ghost, _) = new_user(&mut *transaction, "ghost");
-    top_up(&mut *transaction, kept, 100, "topup-ghost");
-    // A failed statement inside the savepoint (the schema refuses a user balance below zero):
-    // PostgreSQL would refuse everything after it until the rollback.
-    let issuance = transaction.issuance_account().unwrap();
-    let overdraw = transaction.post_transaction(
-        LedgerKind::Payment,
-        "overdraw",
-        &[(released, -1_000), (issuance, 1_000)],
-        NOW,
-    );
-    assert!(overdraw.is_err(), "an overdraft was accepted");
-    transaction.rollback_to_savepoint().unwrap();
-    top_up(&mut *transaction, released, 40, "topup-released");
-    transaction.commit().unwrap();
-
-    let mut transaction = begin(store);
-    assert!(transaction.user_by_username("kept").unwrap().is_some());
-    assert!(transaction.user_by_username("released").unwrap().is_some());
-    assert_eq!(transaction.user(ghost).unwrap(), None);
-    assert_eq!(transaction.lock_balance(kept).unwrap(), 0);
-    assert_eq!(transaction.lock_balance(released).unwrap(), 40);
-    let totals = transaction.ledger_totals().unwrap();
-    assert!(totals.ok(), "{totals:?}");
-    assert_eq!(
-        totals.transactions, 1,
-        "only the top-up after the rollback is kept"
-    );
-}
-
 /// A top-up is found by its reference, and a second one with the same reference is a
 /// duplicate.
 pub fn a_topup_reference_is_stored_once(store: &dyn Store) {

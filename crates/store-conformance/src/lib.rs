@@ -93,7 +93,6 @@ macro_rules! conformance_tests {
             ledger_totals_hold_after_payments_and_matching_refunds,
             ledger_totals_notice_a_trade_whose_refunds_do_not_match,
             a_dropped_transaction_leaves_nothing_behind,
-            a_savepoint_undoes_only_what_followed_it,
             a_read_transaction_sees_what_was_committed_before_it,
             a_topup_reference_is_stored_once,
             settings_are_written_replaced_and_read,

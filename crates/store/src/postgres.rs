@@ -379,26 +379,6 @@ impl Transaction for PostgresTransaction<'_> {
         self.state = State::Committed;
         Ok(())
     }
-
-    fn savepoint(&mut self) -> StoreResult<()> {
-        self.run(|connection| connection.batch("SAVEPOINT job"))
-    }
-
-    fn release_savepoint(&mut self) -> StoreResult<()> {
-        self.run(|connection| connection.batch("RELEASE SAVEPOINT job"))
-    }
-
-    /// Also the way out of a failed statement: PostgreSQL accepts `ROLLBACK TO SAVEPOINT` in an
-    /// aborted transaction and makes it usable again.
-    fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
-        if self.state == State::Committed {
-            return Err(Error::Aborted.into());
-        }
-        self.connection
-            .batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")?;
-        self.state = State::Open;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

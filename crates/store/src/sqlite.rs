@@ -270,27 +270,4 @@ impl Transaction for SqliteTransaction<'_> {
             .execute_batch("COMMIT")
             .map_err(Error::from)?)
     }
-
-    fn savepoint(&mut self) -> StoreResult<()> {
-        Ok(self
-            .connection
-            .execute_batch("SAVEPOINT job")
-            .map_err(Error::from)?)
-    }
-
-    fn release_savepoint(&mut self) -> StoreResult<()> {
-        Ok(self
-            .connection
-            .execute_batch("RELEASE job")
-            .map_err(Error::from)?)
-    }
-
-    fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
-        // ROLLBACK TO leaves the savepoint on the stack; RELEASE removes it, so that savepoints
-        // never pile up over a long batch.
-        Ok(self
-            .connection
-            .execute_batch("ROLLBACK TO job; RELEASE job")
-            .map_err(Error::from)?)
-    }
 }

@@ -75,16 +75,4 @@ pub trait Store: Send + Sync + 'static {
 pub trait Transaction: PaymentStore + WalletStore + AdminStore + ReportTransaction {
     /// Makes every write durable; on error nothing was written.
     fn commit(self: Box<Self>) -> StoreResult<()>;
-
-    // Savepoints, so that one transaction can carry many payments (group commit) and undo one
-    // of them without the others. They do not nest: each savepoint is released or rolled back
-    // before the next is taken.
-
-    /// Marks the point that [`Transaction::rollback_to_savepoint`] returns to.
-    fn savepoint(&mut self) -> StoreResult<()>;
-    /// Keeps everything written since the savepoint, as part of the transaction.
-    fn release_savepoint(&mut self) -> StoreResult<()>;
-    /// Undoes everything written since the savepoint and ends it. After a failed statement
-    /// (which on some databases refuses every later one) the transaction is usable again.
-    fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
 }
