@@ -67,9 +67,9 @@ impl AppState {
             // A client that went away dropped the receiver; its payment stands.
             let _ = sender.send(outcome);
         });
-        if self.paycode.submit_payment(merchant, request, done)? {
+        if let Some(leadership) = self.paycode.submit_payment(merchant, request, done)? {
             let paycode = Arc::clone(&self.paycode);
-            tokio::task::spawn_blocking(move || paycode.lead_batches());
+            tokio::task::spawn_blocking(move || paycode.lead_batches(leadership));
         }
         receiver
             .await

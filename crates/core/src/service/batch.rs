@@ -83,6 +83,14 @@ struct Queue {
     leading: bool,
 }
 
+/// The duty to run batches, handed to the one caller whose payment found no leader running:
+/// until it calls [`Paycode::lead_batches`], its payment and every one queued after it wait.
+#[must_use = "the queued payments wait until the holder of the leadership leads"]
+#[derive(Debug)]
+pub struct Leadership {
+    _private: (),
+}
+
 /// What receives a payment's outcome: called once, on the leader's thread, after the
 /// payment's batch committed (or failed).
 pub type PaymentDone = Box<dyn FnOnce(Result<TradeRecord, Error>) + Send>;
@@ -157,19 +165,20 @@ impl Paycode {
         }
     }
 
-    /// Queues a parsed payment for the next batch; `done` gets its outcome. Returns true when
-    /// no batch leader is running: the caller must then call [`Paycode::lead_batches`] (on a
-    /// thread that may block), or the payment waits forever.
-    pub(super) fn enqueue(&self, payment: Payment, done: PaymentDone) -> bool {
+    /// Queues a parsed payment for the next batch; `done` gets its outcome. Returns the
+    /// [`Leadership`] when no batch leader is running: the caller must then lead.
+    pub(super) fn enqueue(&self, payment: Payment, done: PaymentDone) -> Option<Leadership> {
         let mut queue = self.batcher.lock();
         queue.waiting.push_back(Job { payment, done });
-        !std::mem::replace(&mut queue.leading, true)
+        let someone_leads = std::mem::replace(&mut queue.leading, true);
+        (!someone_leads).then_some(Leadership { _private: () })
     }
 
-    /// Runs batches until no payment waits, after [`Paycode::submit_payment`] returned true.
-    /// It blocks on the database: call it where blocking is allowed.
-    /// Payments that arrive meanwhile join the next batch, so batches grow with the load.
-    pub fn lead_batches(&self) {
+    /// Runs batches until no payment waits; only the holder of the [`Leadership`] that
+    /// [`Paycode::submit_payment`] handed out may. It blocks on the database: call it where
+    /// blocking is allowed. Payments that arrive meanwhile join the next batch, so batches
+    /// grow with the load.
+    pub fn lead_batches(&self, _leadership: Leadership) {
         let _leading = Leading(&self.batcher);
         loop {
             let batch: Vec<Job> = {

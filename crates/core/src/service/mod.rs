@@ -32,7 +32,7 @@ use crate::password_pool::{self, PasswordPool};
 use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
-pub use batch::{BatchCounts, PaymentDone, Phase};
+pub use batch::{BatchCounts, Leadership, PaymentDone, Phase};
 pub use credentials::Session;
 pub use payments::{PayRequest, PendingPayment, RefundRequest};
 pub use reports::{DaySummary, MerchantDay, TradeSearch, TradeSearchPage};

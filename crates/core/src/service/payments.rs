@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use super::batch::PaymentDone;
+use super::batch::{Leadership, PaymentDone};
 use super::credentials::{SecretCheck, UserSecret};
 use super::{Decision, Paycode};
 use crate::clock::UnixMillis;
@@ -127,8 +127,8 @@ impl Paycode {
             // The receiver is alive: this function waits on it below.
             let _ = sender.send(outcome);
         });
-        if self.submit_payment(merchant, request, done)? {
-            self.lead_batches();
+        if let Some(leadership) = self.submit_payment(merchant, request, done)? {
+            self.lead_batches(leadership);
         }
         receiver
             .recv()
@@ -137,15 +137,14 @@ impl Paycode {
 
     /// Checks a payment request and queues it for the next batch; `done` gets the outcome
     /// [`Paycode::pay`] would return. A malformed request is refused before it is queued, as
-    /// the error here, and `done` is dropped
-    /// uncalled. `Ok(true)` means no batch leader runs: the caller must call
-    /// [`Paycode::lead_batches`], where it may block.
+    /// the error here, and `done` is dropped uncalled. `Ok(Some(leadership))` means no batch
+    /// leader runs: the caller must call [`Paycode::lead_batches`] with it, where it may block.
     pub fn submit_payment(
         &self,
         merchant: MerchantId,
         request: &PayRequest,
         done: PaymentDone,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<Leadership>, Error> {
         let payment = self.parse_pay(merchant, request)?;
         Ok(self.enqueue(payment, done))
     }
