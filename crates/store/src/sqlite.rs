@@ -60,12 +60,14 @@ use self::error::{Error, Result};
 /// How long a transaction waits for another process's write lock before it reports a conflict.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The page size of a new database file. The write-ahead log writes every page a commit
-/// changed whole, and a batch of payments changes rows scattered over a few indexes and
-/// tables (one page each per payment: a device, a user's postings, a till's references), so
-/// the bytes a payment costs are about this size times the pages it touches
-/// (docs/BENCHMARKS.md, "Where the time and the bytes go").
-const PAGE_SIZE_BYTES: i64 = 1_024;
+/// The page size of a new database file: SQLite's smallest. The write-ahead log writes every
+/// page a commit changed whole, and a batch of payments changes rows scattered over a few
+/// indexes and tables (one page each per payment: a device, a user's postings, a till's
+/// references), so the bytes a payment costs are about this size times the pages it touches
+/// (docs/BENCHMARKS.md, "Where the time and the bytes go"). Every row of the payment path
+/// fits in a 512-byte page; a webhook event's data may spill to an overflow page, which is
+/// appended at the end of the file.
+const PAGE_SIZE_BYTES: i64 = 512;
 /// Prepared statements kept per connection; the store has about sixty distinct statements.
 const STATEMENT_CACHE_CAPACITY: usize = 96;
 /// Read-only connections beside the writer. The write-ahead log lets them read while the writer
