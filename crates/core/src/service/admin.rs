@@ -233,7 +233,7 @@ impl Paycode {
             };
             transaction
                 .insert_topup(&topup)
-                .map_err(super::payments::in_progress_on_duplicate)?;
+                .map_err(super::in_progress_on_duplicate)?;
             Ok(topup)
         })
     }

@@ -17,7 +17,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::payments::{in_progress_on_duplicate, serial_number};
+use super::in_progress_on_duplicate;
+use super::serial::serial_number;
 use super::Paycode;
 use crate::engine::{
     check_invariants, decide, prefetch, Alert, Instant, Payment, PaymentWrites, Plan, Rules,

@@ -3,10 +3,13 @@
 
 mod admin;
 mod batch;
+mod confirmation;
 mod credentials;
 mod key_cache;
 mod payments;
+mod refunds;
 mod reports;
+mod serial;
 mod statements;
 mod verify;
 mod wallet;
@@ -33,8 +36,10 @@ use crate::store::{Store, StoreError, Transaction};
 
 pub use admin::{ApiKeyIssued, MerchantCreated, UserOverview};
 pub use batch::{BatchCounts, Leadership, PaymentDone, Phase};
+pub use confirmation::PendingPayment;
 pub use credentials::Session;
-pub use payments::{PayRequest, PendingPayment, RefundRequest};
+pub use payments::PayRequest;
+pub use refunds::RefundRequest;
 pub use reports::{DaySummary, MerchantDay, TradeSearch, TradeSearchPage};
 pub use statements::{totals_of, Statement};
 pub use wallet::{OnlineCode, Provisioning};
@@ -61,6 +66,15 @@ enum Access {
 /// (a spent code or a failure count must be kept even though the payment is refused), or
 /// return an error, which rolls back.
 type Decision<T> = Result<Result<T, Error>, Error>;
+
+/// A unique key that another transaction filled first means a concurrent duplicate of this
+/// request is being processed (the caller's idempotency lock normally prevents it).
+fn in_progress_on_duplicate(error: StoreError) -> Error {
+    match error {
+        StoreError::Duplicate(_) => Error::RequestInProgress,
+        other => Error::Store(other),
+    }
+}
 
 /// paycode: the whole domain behind one handle, shared by every request of a server.
 pub struct Paycode {
