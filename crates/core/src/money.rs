@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::ids::AccountId;
 use crate::limits::MAX_AMOUNT_MINOR;
 
 /// A positive amount of money in minor units, at most [`MAX_AMOUNT_MINOR`]: what a payment,
@@ -40,6 +41,55 @@ impl Amount {
         self.0
             .checked_add(other.0)
             .and_then(|sum| Amount::new(sum).ok())
+    }
+
+    /// What is left of this amount once `refunded` of it was given back, or `None` when
+    /// nothing is (all of it was refunded, or more, which no trade allows).
+    pub fn remaining(self, refunded: Refunded) -> Option<Amount> {
+        self.0
+            .checked_sub(refunded.0)
+            .and_then(|left| Amount::new(left).ok())
+    }
+
+    /// The postings that move this amount from one account to another: minus the amount on
+    /// `from`, plus it on `to`. They sum to zero by construction, and negating a positive
+    /// amount cannot overflow.
+    pub fn transfer(self, from: AccountId, to: AccountId) -> [(AccountId, i64); 2] {
+        [(from, -self.0), (to, self.0)]
+    }
+}
+
+/// What was refunded of a trade so far, in minor units: zero up to [`MAX_AMOUNT_MINOR`]. Unlike
+/// an [`Amount`] it may be zero, which is what every trade starts with. It grows only by
+/// [`Refunded::checked_add`]; that it stays within the trade's amount is the refund's rule
+/// ([`Amount::remaining`]), which the database holds too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Refunded(i64);
+
+impl Refunded {
+    /// Nothing refunded yet.
+    pub const NOTHING: Refunded = Refunded(0);
+
+    /// Parses a count of minor units; negative and oversized counts are refused.
+    pub fn new(minor: i64) -> Result<Self, Error> {
+        if !(0..=MAX_AMOUNT_MINOR).contains(&minor) {
+            return Err(Error::InvalidAmount(format!(
+                "a refunded amount is 0 to {MAX_AMOUNT_MINOR} minor units, got {minor}"
+            )));
+        }
+        Ok(Self(minor))
+    }
+
+    /// The refunded amount in minor units.
+    pub fn minor(self) -> i64 {
+        self.0
+    }
+
+    /// `self + refund`, or `None` past the maximum amount.
+    pub fn checked_add(self, refund: Amount) -> Option<Refunded> {
+        self.0
+            .checked_add(refund.0)
+            .and_then(|sum| Refunded::new(sum).ok())
     }
 }
 
@@ -116,6 +166,39 @@ mod tests {
         assert_eq!(big.checked_add(Amount::new(1).unwrap()), None);
         assert!(apply_delta(i64::MAX, 1).is_err());
         assert!(apply_delta(i64::MIN, -1).is_err());
+    }
+
+    #[test]
+    fn what_remains_of_an_amount_is_positive_or_nothing() {
+        let paid = Amount::new(500).unwrap();
+        let refunded = Refunded::NOTHING
+            .checked_add(Amount::new(200).unwrap())
+            .unwrap();
+        assert_eq!(paid.remaining(Refunded::NOTHING), Some(paid));
+        assert_eq!(paid.remaining(refunded).map(Amount::minor), Some(300));
+        assert_eq!(paid.remaining(Refunded::new(500).unwrap()), None);
+        assert_eq!(paid.remaining(Refunded::new(501).unwrap()), None);
+    }
+
+    #[test]
+    fn a_refunded_amount_is_zero_to_the_maximum_and_grows_only_within_it() {
+        for minor in [-1, i64::MIN, MAX_AMOUNT_MINOR + 1] {
+            assert!(Refunded::new(minor).is_err(), "{minor} was accepted");
+        }
+        assert_eq!(Refunded::new(0).unwrap(), Refunded::NOTHING);
+        let almost = Refunded::new(MAX_AMOUNT_MINOR - 1).unwrap();
+        let one = Amount::new(1).unwrap();
+        let full = almost.checked_add(one).unwrap();
+        assert_eq!(full.minor(), MAX_AMOUNT_MINOR);
+        assert_eq!(full.checked_add(one), None);
+    }
+
+    #[test]
+    fn a_transfer_takes_the_amount_from_one_account_and_gives_it_to_the_other() {
+        let postings = Amount::new(250)
+            .unwrap()
+            .transfer(AccountId(1), AccountId(2));
+        assert_eq!(postings, [(AccountId(1), -250), (AccountId(2), 250)]);
     }
 
     #[test]

@@ -5,11 +5,12 @@ use paycode_api as api;
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::SessionId;
 use paycode_core::model::{
-    DeviceRecord, DeviceStatus, EventRecord, LedgerEntry, LedgerTotals, MerchantRecord,
+    DeviceRecord, DeviceStatus, EventRecord, LedgerEntry, LedgerTotals, MerchantRecord, NewTrade,
     RefundRecord, SessionRecord, TopupRecord, TradeRecord, TradeStatus, UserRecord,
 };
 use paycode_core::model::{SettlementLine, StatementLine, StatementTotals};
 use paycode_core::service::{MerchantCreated, OnlineCode, Provisioning, Session, Statement};
+use paycode_core::text::Label;
 
 /// Milliseconds in a day.
 const MILLIS_PER_DAY: i64 = 86_400_000;
@@ -90,7 +91,7 @@ pub fn topup(record: &TopupRecord) -> api::Topup {
     api::Topup {
         reference: record.reference.clone(),
         user_id: record.user_id.0,
-        amount: record.amount,
+        amount: record.amount.minor(),
         transaction_id: record.transaction_id.0,
         created_at: timestamp(record.created_at),
     }
@@ -211,8 +212,8 @@ pub fn trade(record: &TradeRecord, currency: &str) -> api::Trade {
         trade_no: record.trade_no.clone(),
         out_trade_no: record.out_trade_no.clone(),
         status: trade_status(record.status),
-        amount: record.amount,
-        refunded_amount: record.refunded_amount,
+        amount: record.amount.minor(),
+        refunded_amount: record.refunded_amount.minor(),
         currency: currency.to_owned(),
         created_at: timestamp(record.created_at),
         paid_at: optional_timestamp(record.paid_at),
@@ -223,13 +224,34 @@ pub fn trade(record: &TradeRecord, currency: &str) -> api::Trade {
     }
 }
 
+/// A trade a payment just made, before the store gave it an id: what [`trade`] renders of it
+/// once it is stored.
+pub fn new_trade(new: &NewTrade, currency: &str) -> api::Trade {
+    let waiting = new.status == TradeStatus::UserPaying;
+    let label = |label: &Option<Label>| label.as_ref().map(|label| label.as_str().to_owned());
+    api::Trade {
+        trade_no: new.trade_no.clone(),
+        out_trade_no: new.out_trade_no.as_str().to_owned(),
+        status: trade_status(new.status),
+        amount: new.amount.minor(),
+        refunded_amount: 0,
+        currency: currency.to_owned(),
+        created_at: timestamp(new.created_at),
+        paid_at: optional_timestamp(new.paid_at),
+        confirm_deadline: optional_timestamp(new.confirm_deadline.filter(|_| waiting)),
+        subject: label(&new.subject),
+        terminal_id: label(&new.terminal_id),
+        merchant_name: None,
+    }
+}
+
 /// A refund of the trade whose merchant's reference is `out_trade_no`.
 pub fn refund(record: &RefundRecord, out_trade_no: &str) -> api::Refund {
     api::Refund {
         refund_no: record.refund_no.clone(),
         out_trade_no: out_trade_no.to_owned(),
         out_refund_no: record.out_refund_no.clone(),
-        amount: record.amount,
+        amount: record.amount.minor(),
         created_at: timestamp(record.created_at),
         reason: record.reason.clone(),
     }
@@ -403,6 +425,41 @@ pub fn settlement(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use paycode_core::ids::{MerchantId, TradeId, UserId};
+    use paycode_core::text::Reference;
+    use paycode_core::Amount;
+
+    #[test]
+    fn a_new_trade_renders_as_it_will_once_stored() {
+        let waiting = NewTrade {
+            trade_no: "17960000000001234567".to_owned(),
+            merchant_id: MerchantId(3),
+            user_id: UserId(1),
+            out_trade_no: Reference::parse("out_trade_no", "order-1").unwrap(),
+            auth_code_hash: vec![7; 32],
+            amount: Amount::new(2_500).unwrap(),
+            status: TradeStatus::UserPaying,
+            subject: Some(Label::parse("subject", "coffee").unwrap()),
+            terminal_id: Some(Label::parse("terminal_id", "till-1").unwrap()),
+            pin_free: false,
+            created_at: 1_796_000_000_000,
+            paid_at: None,
+            confirm_deadline: Some(1_796_000_060_000),
+        };
+        let paid = NewTrade {
+            status: TradeStatus::Success,
+            subject: None,
+            terminal_id: None,
+            pin_free: true,
+            paid_at: Some(1_796_000_000_000),
+            confirm_deadline: None,
+            ..waiting.clone()
+        };
+        for new in [waiting, paid] {
+            let rendered = new_trade(&new, "CNY");
+            assert_eq!(rendered, trade(&new.stored(TradeId(42)), "CNY"));
+        }
+    }
 
     #[test]
     fn timestamps_are_rfc_3339_utc_with_milliseconds() {

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use paycode_core::model::{RefundRecord, TradeRecord};
+use paycode_core::model::{NewTrade, RefundRecord, TradeRecord};
 use paycode_core::service::{signature_header, DeliveryOutcome, DueEvent, EventData};
 use paycode_core::Paycode;
 use tokio::sync::{watch, Semaphore};
@@ -48,6 +48,11 @@ impl WireEventData {
 impl EventData for WireEventData {
     fn trade(&self, trade: &TradeRecord) -> String {
         serde_json::to_string(&convert::trade(trade, &self.currency))
+            .expect("a trade serializes to JSON")
+    }
+
+    fn new_trade(&self, trade: &NewTrade) -> String {
+        serde_json::to_string(&convert::new_trade(trade, &self.currency))
             .expect("a trade serializes to JSON")
     }
 

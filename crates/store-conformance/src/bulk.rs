@@ -4,7 +4,7 @@
 use paycode_core::clock::start_of_day;
 use paycode_core::ids::{AccountId, DeviceId, MerchantId, UserId};
 use paycode_core::limits::SPENT_CODE_WINDOW_STEPS;
-use paycode_core::model::{DeviceStatus, LedgerKind, TradeRecord};
+use paycode_core::model::{DeviceStatus, LedgerKind, NewTrade, TradeRecord};
 use paycode_core::store::{
     NewLedgerTransaction, SpentOfflineCode, Store, StoreError, VerificationFailure,
 };
@@ -111,11 +111,11 @@ pub fn pin_free_totals_in_bulk_match_each_users_total(store: &dyn Store) {
     let (bob, _) = new_user(&mut *transaction, "bob");
     let (carol, _) = new_user(&mut *transaction, "carol");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
-    let earlier = TradeRecord {
+    let earlier = NewTrade {
         paid_at: Some(yesterday + 10_000),
         ..paid_trade(cafe, alice, "order-1", "T-1")
     };
-    let with_pin = TradeRecord {
+    let with_pin = NewTrade {
         pin_free: false,
         ..paid_trade(cafe, carol, "order-4", "T-4")
     };
@@ -382,17 +382,16 @@ pub fn trades_are_inserted_in_bulk_in_order(store: &dyn Store) {
     let (user, _) = new_user(&mut *transaction, "alice");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
     let (bakery, _) = new_merchant(&mut *transaction, "bakery");
-    let mut trades = [
+    let trades = [
         paid_trade(cafe, user, "order-1", "T-1"),
         user_paying_trade(cafe, user, "order-2", NOW + 60_000),
         paid_trade(bakery, user, "order-1", "T-3"),
     ];
     let ids = transaction.insert_trades(&trades).unwrap();
     assert_eq!(ids.len(), trades.len());
-    for (trade, id) in trades.iter_mut().zip(ids) {
-        trade.id = id;
+    for (trade, id) in trades.into_iter().zip(ids) {
         let found = transaction.lock_trade_by_trade_no(&trade.trade_no).unwrap();
-        assert_eq!(found.as_ref(), Some(&*trade));
+        assert_eq!(found, Some(trade.stored(id)));
     }
     transaction.commit().unwrap();
 

@@ -3,7 +3,10 @@
 use paycode_core::model::{AccountKind, LedgerKind, TopupRecord};
 use paycode_core::store::Store;
 
-use super::{assert_duplicate, begin, new_merchant, new_user, paid_trade, refund, top_up, NOW};
+use super::{
+    amount, assert_duplicate, begin, insert, new_merchant, new_user, paid_trade, refund, refunded,
+    top_up, NOW,
+};
 
 /// A new store has exactly the issuance account, at zero; new accounts start at zero too.
 pub fn accounts_start_at_zero_and_the_issuance_account_exists(store: &dyn Store) {
@@ -135,8 +138,10 @@ pub fn ledger_totals_hold_after_payments_and_matching_refunds(store: &dyn Store)
     let (user, user_account) = new_user(&mut *transaction, "alice");
     let (merchant, merchant_account) = new_merchant(&mut *transaction, "cafe");
     top_up(&mut *transaction, user_account, 1_000, "topup-1");
-    let mut trade = paid_trade(merchant, user, "order-1", "T-1");
-    trade.id = transaction.insert_trade(&trade).unwrap();
+    let mut trade = insert(
+        &mut *transaction,
+        paid_trade(merchant, user, "order-1", "T-1"),
+    );
     transaction
         .post_transaction(
             LedgerKind::Payment,
@@ -156,7 +161,7 @@ pub fn ledger_totals_hold_after_payments_and_matching_refunds(store: &dyn Store)
             NOW,
         )
         .unwrap();
-    trade.refunded_amount = 200;
+    trade.refunded_amount = refunded(200);
     transaction.update_trade(&trade).unwrap();
     transaction.commit().unwrap();
 
@@ -175,8 +180,10 @@ pub fn ledger_totals_notice_a_trade_whose_refunds_do_not_match(store: &dyn Store
     let mut transaction = begin(store);
     let (user, _) = new_user(&mut *transaction, "alice");
     let (merchant, _) = new_merchant(&mut *transaction, "cafe");
-    let mut trade = paid_trade(merchant, user, "order-1", "T-1");
-    trade.id = transaction.insert_trade(&trade).unwrap();
+    let mut trade = insert(
+        &mut *transaction,
+        paid_trade(merchant, user, "order-1", "T-1"),
+    );
     transaction
         .insert_refund(&refund(trade.id, "R-1", "refund-1", 200))
         .unwrap();
@@ -184,7 +191,7 @@ pub fn ledger_totals_notice_a_trade_whose_refunds_do_not_match(store: &dyn Store
     assert_eq!(totals.trades_with_bad_refunds, 1);
     assert!(!totals.ok());
 
-    trade.refunded_amount = 200;
+    trade.refunded_amount = refunded(200);
     transaction.update_trade(&trade).unwrap();
     let totals = transaction.ledger_totals().unwrap();
     assert_eq!(totals.trades_with_bad_refunds, 0);
@@ -242,7 +249,7 @@ pub fn a_topup_reference_is_stored_once(store: &dyn Store) {
     let topup = TopupRecord {
         reference: "topup-1".to_owned(),
         user_id: user,
-        amount: 700,
+        amount: amount(700),
         transaction_id: ledger_transaction,
         created_at: NOW,
     };

@@ -54,10 +54,12 @@ use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, DeviceId, MerchantId, TradeId, UserId};
 use paycode_core::limits::MAX_TRANSACTION_RETRIES;
 use paycode_core::model::{
-    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, RefundRecord, SealedSecret, TradeRecord,
-    TradeStatus,
+    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, NewTrade, RefundRecord, SealedSecret,
+    TradeRecord, TradeStatus,
 };
+use paycode_core::money::{Amount, Refunded};
 use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
+use paycode_core::text::{Label, Reference};
 use paycode_otp::Algorithm;
 
 /// Runs one check against the store a fixture holds; what each generated test does.
@@ -204,32 +206,41 @@ fn top_up(transaction: &mut dyn Transaction, account: AccountId, amount: i64, re
         .expect("the top-up is posted");
 }
 
-/// A paid pin-free trade of 500 with every optional field set; its `id` is a placeholder.
-fn paid_trade(
-    merchant: MerchantId,
-    user: UserId,
-    out_trade_no: &str,
-    trade_no: &str,
-) -> TradeRecord {
-    TradeRecord {
-        id: TradeId(0),
+/// An amount of `minor` units, which the test knows to be valid.
+fn amount(minor: i64) -> Amount {
+    Amount::new(minor).expect("a valid amount")
+}
+
+/// A refunded amount of `minor` units, which the test knows to be valid.
+fn refunded(minor: i64) -> Refunded {
+    Refunded::new(minor).expect("a valid refunded amount")
+}
+
+/// A paid pin-free trade of 500, not stored yet, with every optional field set.
+fn paid_trade(merchant: MerchantId, user: UserId, out_trade_no: &str, trade_no: &str) -> NewTrade {
+    NewTrade {
         trade_no: trade_no.to_owned(),
         merchant_id: merchant,
         user_id: user,
-        out_trade_no: out_trade_no.to_owned(),
+        out_trade_no: Reference::parse("out_trade_no", out_trade_no).expect("a reference"),
         auth_code_hash: vec![0xA5; 32],
-        amount: 500,
-        refunded_amount: 0,
+        amount: amount(500),
         status: TradeStatus::Success,
-        subject: Some("coffee".to_owned()),
-        terminal_id: Some("till-1".to_owned()),
+        subject: Some(Label::parse("subject", "coffee").expect("a label")),
+        terminal_id: Some(Label::parse("terminal_id", "till-1").expect("a label")),
         pin_free: true,
-        pin_attempts: 0,
         created_at: NOW,
         paid_at: Some(NOW),
         confirm_deadline: None,
-        finished_at: None,
     }
+}
+
+/// Stores `trade` and returns it as stored, with the id the store assigned.
+fn insert(transaction: &mut dyn Transaction, trade: NewTrade) -> TradeRecord {
+    let id = transaction
+        .insert_trade(&trade)
+        .expect("the trade is stored");
+    trade.stored(id)
 }
 
 /// A trade waiting for the user's PIN until `deadline`.
@@ -238,8 +249,8 @@ fn user_paying_trade(
     user: UserId,
     out_trade_no: &str,
     deadline: UnixMillis,
-) -> TradeRecord {
-    TradeRecord {
+) -> NewTrade {
+    NewTrade {
         status: TradeStatus::UserPaying,
         pin_free: false,
         paid_at: None,
@@ -279,12 +290,12 @@ fn enroll(transaction: &mut dyn Transaction, user: UserId) -> DeviceRecord {
 }
 
 /// A refund of `amount` of a trade.
-fn refund(trade: TradeId, refund_no: &str, out_refund_no: &str, amount: i64) -> RefundRecord {
+fn refund(trade: TradeId, refund_no: &str, out_refund_no: &str, minor: i64) -> RefundRecord {
     RefundRecord {
         refund_no: refund_no.to_owned(),
         trade_id: trade,
         out_refund_no: out_refund_no.to_owned(),
-        amount,
+        amount: amount(minor),
         reason: Some("broken cup".to_owned()),
         created_at: NOW,
     }

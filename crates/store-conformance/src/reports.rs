@@ -3,11 +3,14 @@
 use paycode_core::days::DayRange;
 use paycode_core::ids::{MerchantId, TradeId};
 use paycode_core::limits::REFUSAL_PERIOD_MILLIS;
-use paycode_core::model::{DeviceFailures, DeviceStatus, TradeRecord, TradeStatus};
+use paycode_core::model::{DeviceFailures, DeviceStatus, NewTrade, TradeRecord, TradeStatus};
 use paycode_core::reports::{refusal_period_start, RefusalCount, TradeQuery};
 use paycode_core::store::{Store, Transaction};
 
-use super::{begin, enroll, new_merchant, new_user, paid_trade, refund, user_paying_trade, NOW};
+use super::{
+    amount, begin, enroll, insert, new_merchant, new_user, paid_trade, refund, refunded,
+    user_paying_trade, NOW,
+};
 
 const HOUR: i64 = 3_600_000;
 /// A range of 24 hours that starts at [`NOW`].
@@ -30,17 +33,18 @@ fn everything(limit: u32) -> TradeQuery {
 }
 
 /// Stores a trade made at `created_at` and returns it with its id.
-fn stored(
-    transaction: &mut dyn Transaction,
-    mut trade: TradeRecord,
-    created_at: i64,
-) -> TradeRecord {
+fn stored(transaction: &mut dyn Transaction, mut trade: NewTrade, created_at: i64) -> TradeRecord {
     trade.created_at = created_at;
     if trade.paid_at.is_some() {
         trade.paid_at = Some(created_at);
     }
-    trade.id = transaction.insert_trade(&trade).unwrap();
-    trade
+    insert(transaction, trade)
+}
+
+/// Records that `minor` units of a stored trade were refunded.
+fn refund_stored(transaction: &mut dyn Transaction, trade: &mut TradeRecord, minor: i64) {
+    trade.refunded_amount = refunded(minor);
+    transaction.update_trade(trade).unwrap();
 }
 
 fn trade_nos(transaction: &mut dyn Transaction, query: &TradeQuery) -> Vec<String> {
@@ -190,17 +194,20 @@ pub fn trade_totals_add_up_a_merchants_trades_of_a_range(store: &dyn Store) {
     let (alice, _) = new_user(&mut *transaction, "alice");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
     let (bakery, _) = new_merchant(&mut *transaction, "bakery");
-    let mut refunded = paid_trade(cafe, alice, "o-1", "T-1");
-    refunded.refunded_amount = 120;
-    let refunded = stored(&mut *transaction, refunded, NOW);
+    let mut partly = stored(
+        &mut *transaction,
+        paid_trade(cafe, alice, "o-1", "T-1"),
+        NOW,
+    );
+    refund_stored(&mut *transaction, &mut partly, 120);
     transaction
-        .insert_refund(&refund(refunded.id, "R-1", "r-1", 120))
+        .insert_refund(&refund(partly.id, "R-1", "r-1", 120))
         .unwrap();
     let mut reversed = paid_trade(cafe, alice, "o-2", "T-2");
-    reversed.amount = 800;
-    reversed.refunded_amount = 800;
+    reversed.amount = amount(800);
     reversed.status = TradeStatus::Reversed;
-    stored(&mut *transaction, reversed, NOW + HOUR);
+    let mut reversed = stored(&mut *transaction, reversed, NOW + HOUR);
+    refund_stored(&mut *transaction, &mut reversed, 800);
     stored(
         &mut *transaction,
         paid_trade(cafe, alice, "o-3", "T-3"),
@@ -310,15 +317,18 @@ pub fn activity_counts_count_the_days_money_and_the_moments_locks(store: &dyn St
     // Created before the day, confirmed in it: a payment of the day.
     let mut confirmed = user_paying_trade(cafe, alice, "o-2", NOW + 60_000);
     confirmed.status = TradeStatus::Reversed;
-    confirmed.amount = 300;
-    confirmed.refunded_amount = 300;
+    confirmed.amount = amount(300);
     confirmed.created_at = NOW - 30_000;
     confirmed.paid_at = Some(NOW + 10_000);
-    confirmed.id = transaction.insert_trade(&confirmed).unwrap();
+    let mut confirmed = insert(&mut *transaction, confirmed);
+    refund_stored(&mut *transaction, &mut confirmed, 300);
     // Paid the day before, refunded in the day: a refund of the day, not a payment.
-    let mut yesterday = paid_trade(cafe, alice, "o-3", "T-3");
-    yesterday.refunded_amount = 50;
-    let yesterday = stored(&mut *transaction, yesterday, NOW - 2 * HOUR);
+    let mut yesterday = stored(
+        &mut *transaction,
+        paid_trade(cafe, alice, "o-3", "T-3"),
+        NOW - 2 * HOUR,
+    );
+    refund_stored(&mut *transaction, &mut yesterday, 50);
     let mut late_refund = refund(yesterday.id, "R-1", "r-1", 50);
     late_refund.created_at = NOW + HOUR;
     transaction.insert_refund(&late_refund).unwrap();
@@ -358,7 +368,10 @@ pub fn activity_counts_count_the_days_money_and_the_moments_locks(store: &dyn St
 
     let mut transaction = store.begin_read().unwrap();
     let counts = transaction.activity_counts(DAY, now, HOUR).unwrap();
-    assert_eq!((counts.payments, counts.volume), (2, paid.amount + 300));
+    assert_eq!(
+        (counts.payments, counts.volume),
+        (2, paid.amount.minor() + 300)
+    );
     assert_eq!((counts.refunds, counts.refunded), (2, 50 + 300));
     assert_eq!(counts.user_paying, 1);
     assert_eq!(counts.locked_devices, 2);

@@ -16,7 +16,7 @@ fn pay(
     out_trade_no: &str,
     at: i64,
 ) -> TradeId {
-    let trade = paycode_core::model::TradeRecord {
+    let trade = paycode_core::model::NewTrade {
         created_at: at,
         paid_at: Some(at),
         ..paid_trade(merchant, user, out_trade_no, &format!("T-{out_trade_no}"))

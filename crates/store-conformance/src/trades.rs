@@ -2,11 +2,12 @@
 
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::TradeId;
-use paycode_core::model::{RefundRecord, TradeRecord, TradeStatus};
+use paycode_core::model::{NewTrade, RefundRecord, TradeRecord, TradeStatus};
 use paycode_core::store::Store;
 
 use super::{
-    assert_duplicate, begin, new_merchant, new_user, paid_trade, refund, user_paying_trade, NOW,
+    amount, assert_duplicate, begin, insert, new_merchant, new_user, paid_trade, refund, refunded,
+    user_paying_trade, NOW,
 };
 
 /// A merchant's `out_trade_no` is a duplicate the second time; another merchant may use the
@@ -57,9 +58,8 @@ pub fn a_trade_round_trips_and_is_found_by_either_number(store: &dyn Store) {
     let mut waiting = user_paying_trade(cafe, user, "order-1", NOW + 60_000);
     waiting.subject = None;
     waiting.terminal_id = None;
-    waiting.id = transaction.insert_trade(&waiting).unwrap();
-    let mut paid = paid_trade(cafe, user, "order-2", "T-2");
-    paid.id = transaction.insert_trade(&paid).unwrap();
+    let waiting = insert(&mut *transaction, waiting);
+    let paid = insert(&mut *transaction, paid_trade(cafe, user, "order-2", "T-2"));
     assert_ne!(waiting.id, paid.id);
     transaction.commit().unwrap();
 
@@ -80,7 +80,7 @@ pub fn a_trade_round_trips_and_is_found_by_either_number(store: &dyn Store) {
 
     let confirmed = TradeRecord {
         status: TradeStatus::Reversed,
-        refunded_amount: waiting.amount,
+        refunded_amount: refunded(waiting.amount.minor()),
         pin_attempts: 2,
         paid_at: Some(NOW + 10),
         confirm_deadline: None,
@@ -110,17 +110,14 @@ pub fn user_paying_trades_are_listed_per_user_and_when_overdue(store: &dyn Store
     let (alice, _) = new_user(&mut *transaction, "alice");
     let (bob, _) = new_user(&mut *transaction, "bob");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
-    let mut insert = |mut trade: TradeRecord| {
-        trade.id = transaction.insert_trade(&trade).unwrap();
-        trade
-    };
+    let mut insert = |trade: NewTrade| insert(&mut *transaction, trade);
     let mut alice_late = insert(user_paying_trade(cafe, alice, "order-1", NOW + 100));
-    let alice_early = insert(TradeRecord {
+    let alice_early = insert(NewTrade {
         created_at: NOW + 1,
         ..user_paying_trade(cafe, alice, "order-2", NOW + 50)
     });
     insert(paid_trade(cafe, alice, "order-3", "T-3"));
-    let bob_waiting = insert(TradeRecord {
+    let bob_waiting = insert(NewTrade {
         created_at: NOW + 2,
         ..user_paying_trade(cafe, bob, "order-4", NOW + 10)
     });
@@ -201,15 +198,9 @@ pub fn the_pin_free_total_of_a_day_counts_that_days_pin_free_payments(store: &dy
         (alice, 6_400, TradeStatus::Success, true, Some(today + DAY)),
         (bob, 3_200, TradeStatus::Success, true, Some(today + 5)),
     ];
-    for (number, (user, amount, status, pin_free, paid_at)) in trades.into_iter().enumerate() {
-        let refunded_amount = if status == TradeStatus::Reversed {
-            amount
-        } else {
-            0
-        };
-        let trade = TradeRecord {
-            amount,
-            refunded_amount,
+    for (number, (user, minor, status, pin_free, paid_at)) in trades.into_iter().enumerate() {
+        let trade = NewTrade {
+            amount: amount(minor),
             status,
             pin_free,
             paid_at,
@@ -220,7 +211,12 @@ pub fn the_pin_free_total_of_a_day_counts_that_days_pin_free_payments(store: &dy
                 &format!("T-{number}"),
             )
         };
-        transaction.insert_trade(&trade).unwrap();
+        let mut trade = insert(&mut *transaction, trade);
+        if status == TradeStatus::Reversed {
+            // A reversal refunds everything; it does not give the pin-free allowance back.
+            trade.refunded_amount = refunded(minor);
+            transaction.update_trade(&trade).unwrap();
+        }
     }
     transaction.commit().unwrap();
 
@@ -257,10 +253,8 @@ pub fn refunds_are_unique_per_trade_and_listed_oldest_first(store: &dyn Store) {
     let mut transaction = begin(store);
     let (user, _) = new_user(&mut *transaction, "alice");
     let (cafe, _) = new_merchant(&mut *transaction, "cafe");
-    let mut first_trade = paid_trade(cafe, user, "order-1", "T-1");
-    first_trade.id = transaction.insert_trade(&first_trade).unwrap();
-    let mut second_trade = paid_trade(cafe, user, "order-2", "T-2");
-    second_trade.id = transaction.insert_trade(&second_trade).unwrap();
+    let mut first_trade = insert(&mut *transaction, paid_trade(cafe, user, "order-1", "T-1"));
+    let mut second_trade = insert(&mut *transaction, paid_trade(cafe, user, "order-2", "T-2"));
     let older = refund(first_trade.id, "R-1", "refund-1", 100);
     let newer = refund(first_trade.id, "R-2", "refund-2", 50);
     let newer = RefundRecord {
@@ -272,8 +266,8 @@ pub fn refunds_are_unique_per_trade_and_listed_oldest_first(store: &dyn Store) {
     for record in [&older, &newer, &other_trade] {
         transaction.insert_refund(record).unwrap();
     }
-    first_trade.refunded_amount = 150;
-    second_trade.refunded_amount = 500;
+    first_trade.refunded_amount = refunded(150);
+    second_trade.refunded_amount = refunded(500);
     transaction.update_trade(&first_trade).unwrap();
     transaction.update_trade(&second_trade).unwrap();
     transaction.commit().unwrap();

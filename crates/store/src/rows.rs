@@ -13,6 +13,7 @@ use paycode_core::model::{
     SettlementLine, StatementKind, StatementLine, StatementTotals, TopupRecord, TradeRecord,
     TradeStatus, UserRecord, CANCEL_REFUND_REFERENCE,
 };
+use paycode_core::money::{Amount, Refunded};
 use paycode_core::reports::TradeListing;
 use paycode_otp::Algorithm;
 
@@ -127,6 +128,21 @@ pub(crate) trait Columns:
         u64::try_from(value).map_err(|_| self.corrupt(column, "negative count"))
     }
 
+    /// An amount that moved: positive and at most the maximum amount, as every amount the
+    /// domain stores was when it was stored.
+    fn amount(&self, column: &'static str) -> Result<Amount, Self::Error> {
+        let minor: i64 = self.column(column)?;
+        Amount::new(minor)
+            .map_err(|_| self.corrupt(column, "amount not positive or above the maximum"))
+    }
+
+    /// What was refunded of a trade: zero up to the maximum amount.
+    fn refunded(&self, column: &'static str) -> Result<Refunded, Self::Error> {
+        let minor: i64 = self.column(column)?;
+        Refunded::new(minor)
+            .map_err(|_| self.corrupt(column, "refunded amount negative or above the maximum"))
+    }
+
     /// An enum stored as its name.
     fn name<T: StoredName>(&self, column: &'static str) -> Result<T, Self::Error> {
         let name: String = self.column(column)?;
@@ -192,6 +208,14 @@ pub(crate) fn online_code_from_row<R: Columns>(row: &R) -> Result<OnlineCodeReco
 
 /// A trade from the columns of [`TRADE_COLUMNS`].
 pub(crate) fn trade_from_row<R: Columns>(row: &R) -> Result<TradeRecord, R::Error> {
+    let amount = row.amount("amount")?;
+    let refunded_amount = row.refunded("refunded_amount")?;
+    if refunded_amount.minor() > amount.minor() {
+        return Err(row.corrupt(
+            "refunded_amount",
+            "refunded amount above the trade's amount",
+        ));
+    }
     Ok(TradeRecord {
         id: TradeId(row.column("id")?),
         trade_no: row.column("trade_no")?,
@@ -199,8 +223,8 @@ pub(crate) fn trade_from_row<R: Columns>(row: &R) -> Result<TradeRecord, R::Erro
         user_id: UserId(row.column("user_id")?),
         out_trade_no: row.column("out_trade_no")?,
         auth_code_hash: row.column("auth_code_hash")?,
-        amount: row.column("amount")?,
-        refunded_amount: row.column("refunded_amount")?,
+        amount,
+        refunded_amount,
         status: row.name("status")?,
         subject: row.column("subject")?,
         terminal_id: row.column("terminal_id")?,
@@ -229,7 +253,7 @@ pub(crate) fn refund_from_row<R: Columns>(row: &R) -> Result<RefundRecord, R::Er
         refund_no: row.column("refund_no")?,
         trade_id: TradeId(row.column("trade_id")?),
         out_refund_no: row.column("out_refund_no")?,
-        amount: row.column("amount")?,
+        amount: row.amount("amount")?,
         reason: row.column("reason")?,
         created_at: row.column("created_at")?,
     })
@@ -315,7 +339,7 @@ pub(crate) fn topup_from_row<R: Columns>(row: &R) -> Result<TopupRecord, R::Erro
     Ok(TopupRecord {
         reference: row.column("reference")?,
         user_id: UserId(row.column("user_id")?),
-        amount: row.column("amount")?,
+        amount: row.amount("amount")?,
         transaction_id: LedgerTransactionId(row.column("transaction_id")?),
         created_at: row.column("created_at")?,
     })

@@ -5,8 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use paycode_core::model::{AccountKind, DeviceRecord, DeviceStatus, LedgerKind, SealedSecret};
+use paycode_core::model::{
+    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, NewTrade, RefundRecord, SealedSecret,
+    TradeRecord, TradeStatus,
+};
+use paycode_core::money::{Amount, Refunded};
 use paycode_core::store::{Store, StoreError, StoreResult};
+use paycode_core::text::Reference;
 use paycode_otp::Algorithm;
 use paycode_store::SqliteStore;
 use rusqlite::Connection;
@@ -270,6 +275,103 @@ fn a_stored_count_out_of_range_is_corrupt() {
         matches!(&read, Err(StoreError::Other(message)) if message.contains("failed_attempts")),
         "{read:?}"
     );
+}
+
+/// Stores a paid trade of 500 and a refund of 200 of it, lets `corrupt` change their rows with
+/// a raw connection (which ignores the schema's checks, as they would refuse it), and reads
+/// the trade and its refunds back.
+fn amounts_broken_by(corrupt: &str) -> StoreResult<(TradeRecord, Vec<RefundRecord>)> {
+    let fixture = temp_file_store();
+    let mut transaction = fixture.store.begin().unwrap();
+    let user_account = transaction.insert_account(AccountKind::User, 1).unwrap();
+    let user = transaction
+        .insert_user("alice", "hash", user_account, 1)
+        .unwrap();
+    let merchant_account = transaction
+        .insert_account(AccountKind::Merchant, 1)
+        .unwrap();
+    let merchant = transaction
+        .insert_merchant("cafe", merchant_account, 1)
+        .unwrap();
+    let new = NewTrade {
+        trade_no: "T-1".to_owned(),
+        merchant_id: merchant,
+        user_id: user,
+        out_trade_no: Reference::parse("out_trade_no", "order-1").unwrap(),
+        auth_code_hash: vec![0xA5; 32],
+        amount: Amount::new(500).unwrap(),
+        status: TradeStatus::Success,
+        subject: None,
+        terminal_id: None,
+        pin_free: true,
+        created_at: 1,
+        paid_at: Some(1),
+        confirm_deadline: None,
+    };
+    let mut stored = new.clone().stored(transaction.insert_trade(&new).unwrap());
+    transaction
+        .insert_refund(&RefundRecord {
+            refund_no: "R-1".to_owned(),
+            trade_id: stored.id,
+            out_refund_no: "refund-1".to_owned(),
+            amount: Amount::new(200).unwrap(),
+            reason: None,
+            created_at: 1,
+        })
+        .unwrap();
+    stored.refunded_amount = Refunded::new(200).unwrap();
+    transaction.update_trade(&stored).unwrap();
+    transaction.commit().unwrap();
+
+    Connection::open(fixture.path())
+        .unwrap()
+        .execute_batch(&format!("PRAGMA ignore_check_constraints = ON; {corrupt}"))
+        .unwrap();
+    let mut transaction = fixture.store.begin().unwrap();
+    let trade = transaction
+        .lock_trade_by_trade_no("T-1")?
+        .expect("the trade is stored");
+    let refunds = transaction.refunds_of_trade(trade.id)?;
+    Ok((trade, refunds))
+}
+
+#[test]
+fn stored_amounts_read_back_as_written() {
+    let (trade, refunds) = amounts_broken_by("").unwrap();
+    assert_eq!(
+        (trade.amount.minor(), trade.refunded_amount.minor()),
+        (500, 200)
+    );
+    assert_eq!(refunds[0].amount.minor(), 200);
+}
+
+#[test]
+fn a_stored_amount_that_is_not_positive_is_corrupt() {
+    for corrupt in [
+        "UPDATE trades SET amount = 0, refunded_amount = 0",
+        "UPDATE trades SET amount = -500, refunded_amount = 0",
+        "UPDATE refunds SET amount = 0",
+    ] {
+        let read = amounts_broken_by(corrupt);
+        assert!(
+            matches!(&read, Err(StoreError::Other(message)) if message.contains("amount not positive")),
+            "{corrupt}: {read:?}"
+        );
+    }
+}
+
+#[test]
+fn a_stored_refunded_amount_that_is_negative_or_above_the_trades_is_corrupt() {
+    for corrupt in [
+        "UPDATE trades SET refunded_amount = -1",
+        "UPDATE trades SET refunded_amount = 501",
+    ] {
+        let read = amounts_broken_by(corrupt);
+        assert!(
+            matches!(&read, Err(StoreError::Other(message)) if message.contains("refunded amount")),
+            "{corrupt}: {read:?}"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::view::View;
 use super::write::Write;
 use crate::error::Error;
 use crate::ids::{DeviceId, MerchantId, TradeId};
-use crate::model::{DeviceFailures, DeviceRecord, NewEvent, TradeRecord};
+use crate::model::{DeviceFailures, DeviceRecord, NewEvent, NewTrade};
 use crate::reports::{merge_refusals, RefusalCount};
 use crate::store::{
     NewLedgerTransaction, SpentOfflineCode, StoreResult, Transaction, VerificationFailure,
@@ -24,7 +24,7 @@ struct Grouped {
     merchant_failures: BTreeMap<MerchantId, u32>,
     audits: Vec<VerificationFailure>,
     ledger: Vec<NewLedgerTransaction>,
-    trades: Vec<TradeRecord>,
+    trades: Vec<NewTrade>,
     events: Vec<NewEvent>,
     refusals: Vec<RefusalCount>,
 }
@@ -62,8 +62,8 @@ impl Grouped {
 /// Where a batch's writes go: one bulk statement per kind (on an embedded database, the
 /// one-row statements in a loop).
 pub(crate) trait PaymentWrites {
-    /// Writes `writes`, decided at `minute` and `at`, and returns the ids of the trades among
-    /// them, by trade number. The caller commits.
+    /// Writes `writes`, decided at `minute` and `at`, and returns the ids the store assigned
+    /// to the new trades among them, by trade number. The caller commits.
     fn apply(
         &mut self,
         writes: &[Write],

@@ -18,15 +18,15 @@ use paycode_codec::verify_offline_otp;
 use paycode_otp::{HotpKey, Secret};
 
 use super::plan::{Instant, Payment, ScannedCode};
-use super::view::View;
+use super::view::{BatchTrade, View};
 use super::write::Write;
 use crate::config::Config;
 use crate::crypto::MasterKeys;
 use crate::error::Error;
-use crate::ids::{DeviceId, MerchantId, TradeId, UserId};
+use crate::ids::{DeviceId, MerchantId, UserId};
 use crate::limits::MAX_DRIFT_STEPS;
 use crate::model::{
-    DeviceFailures, DeviceRecord, DeviceStatus, EventKind, LedgerKind, NewEvent, TradeRecord,
+    DeviceFailures, DeviceRecord, DeviceStatus, EventKind, LedgerKind, NewEvent, NewTrade,
     TradeStatus,
 };
 use crate::rate_limit::merchant_budget_refusal;
@@ -78,8 +78,8 @@ pub(crate) enum Alert {
 /// makes (none when the outcome is an error that is not a refusal).
 #[derive(Debug)]
 pub(crate) struct Decided {
-    /// The trade stored or found, or why the payment is refused.
-    pub outcome: Result<TradeRecord, Error>,
+    /// The trade made or found, or why the payment is refused.
+    pub outcome: Result<BatchTrade, Error>,
     /// What the batch must write for it.
     pub writes: Vec<Write>,
     /// What to tell the operator.
@@ -147,11 +147,26 @@ pub(crate) fn decide(rules: &Rules<'_>, view: &View, payment: &Payment, trade_no
     }
 }
 
-fn same_parameters(existing: &TradeRecord, payment: &Payment) -> bool {
-    existing.auth_code_hash == payment.auth_code_hash
-        && existing.amount == payment.amount.minor()
-        && existing.subject.as_deref() == payment.subject.as_ref().map(Label::as_str)
-        && existing.terminal_id.as_deref() == payment.terminal_id.as_ref().map(Label::as_str)
+/// Whether `payment` repeats the one that made `existing`: the same code, amount, subject and
+/// terminal.
+fn same_parameters(existing: &BatchTrade, payment: &Payment) -> bool {
+    fn label(label: &Option<Label>) -> Option<&str> {
+        label.as_ref().map(Label::as_str)
+    }
+    match existing {
+        BatchTrade::Stored(trade) => {
+            trade.auth_code_hash == payment.auth_code_hash
+                && trade.amount == payment.amount
+                && trade.subject.as_deref() == label(&payment.subject)
+                && trade.terminal_id.as_deref() == label(&payment.terminal_id)
+        }
+        BatchTrade::New(trade) => {
+            trade.auth_code_hash == payment.auth_code_hash
+                && trade.amount == payment.amount
+                && trade.subject == payment.subject
+                && trade.terminal_id == payment.terminal_id
+        }
+    }
 }
 
 impl Draft<'_> {
@@ -173,7 +188,7 @@ impl Draft<'_> {
         view: &View,
         payment: &Payment,
         trade_no: &str,
-    ) -> Result<Step<TradeRecord>, Error> {
+    ) -> Result<Step<BatchTrade>, Error> {
         if let Some(existing) = view.trade(&payment.trade_key())? {
             return Ok(if same_parameters(existing, payment) {
                 Step::Go(existing.clone())
@@ -377,53 +392,45 @@ impl Draft<'_> {
         payment: &Payment,
         payer: UserId,
         trade_no: &str,
-    ) -> Result<Step<TradeRecord>, Error> {
+    ) -> Result<Step<BatchTrade>, Error> {
         let config = self.rules.config;
         let now = self.now();
-        let amount = payment.amount.minor();
+        let amount = payment.amount;
         let user = view.user(payer)?.ok_or(Error::NotFound("user"))?;
         let pin_free_today = view.pin_free_total(payer)?;
-        let step_up = amount > config.pin_free_limit
+        let step_up = amount.minor() > config.pin_free_limit
             || pin_free_today
-                .checked_add(amount)
+                .checked_add(amount.minor())
                 .is_none_or(|total| total > config.daily_pin_free_limit);
-        let mut trade = TradeRecord {
-            id: TradeId(0),
+        let mut trade = NewTrade {
             trade_no: trade_no.to_owned(),
             merchant_id: self.merchant,
             user_id: payer,
-            out_trade_no: payment.out_trade_no.as_str().to_owned(),
+            out_trade_no: payment.out_trade_no.clone(),
             auth_code_hash: payment.auth_code_hash.clone(),
             amount,
-            refunded_amount: 0,
             status: TradeStatus::UserPaying,
-            subject: payment
-                .subject
-                .as_ref()
-                .map(|label| label.as_str().to_owned()),
-            terminal_id: payment
-                .terminal_id
-                .as_ref()
-                .map(|label| label.as_str().to_owned()),
+            subject: payment.subject.clone(),
+            terminal_id: payment.terminal_id.clone(),
             pin_free: !step_up,
-            pin_attempts: 0,
             created_at: now,
             paid_at: None,
             confirm_deadline: step_up
                 .then(|| now + i64::from(config.user_paying_timeout_seconds) * 1_000),
-            finished_at: None,
         };
         let merchant = view
             .merchant(self.merchant)?
             .ok_or(Error::NotFound("merchant"))?;
         if !step_up {
-            if view.balance(user.account_id)? < amount {
+            if view.balance(user.account_id)? < amount.minor() {
                 return Ok(Step::Refuse(Error::InsufficientFunds));
             }
             self.writes.push(Write::Post(NewLedgerTransaction {
                 kind: LedgerKind::Payment,
                 reference: trade.trade_no.clone(),
-                postings: vec![(user.account_id, -amount), (merchant.account_id, amount)],
+                postings: amount
+                    .transfer(user.account_id, merchant.account_id)
+                    .to_vec(),
                 created_at: now,
             }));
             trade.status = TradeStatus::Success;
@@ -435,11 +442,11 @@ impl Draft<'_> {
                 self.writes.push(Write::InsertEvent(NewEvent {
                     merchant_id: self.merchant,
                     kind: EventKind::TradeSucceeded,
-                    data: data.trade(&trade),
+                    data: data.new_trade(&trade),
                     created_at: now,
                 }));
             }
         }
-        Ok(Step::Go(trade))
+        Ok(Step::Go(BatchTrade::New(trade)))
     }
 }

@@ -30,3 +30,4 @@ mod tests;
 pub(crate) use apply::{check_invariants, PaymentWrites};
 pub(crate) use decide::{decide, Alert, Rules};
 pub(crate) use plan::{prefetch, Instant, Payment, Plan, ScannedCode};
+pub(crate) use view::BatchTrade;

@@ -12,12 +12,23 @@ use crate::error::Error;
 use crate::ids::{AccountId, DeviceId, MerchantId, UserId};
 use crate::limits::SPENT_CODE_WINDOW_STEPS;
 use crate::model::{
-    DeviceFailures, DeviceRecord, MerchantRecord, OnlineCodeRecord, TradeRecord, UserRecord,
+    DeviceFailures, DeviceRecord, MerchantRecord, NewTrade, OnlineCodeRecord, TradeRecord,
+    UserRecord,
 };
 use crate::store::SpentOfflineCode;
 
 /// A merchant and one of its `out_trade_no`s.
 pub(crate) type TradeKey = (MerchantId, String);
+
+/// A trade as a batch sees it: stored before the batch began, or made by one of the batch's
+/// payments, which the store stores (and gives an id) only when the batch applies its writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BatchTrade {
+    /// Stored before the batch began.
+    Stored(TradeRecord),
+    /// Made by a payment of this batch.
+    New(NewTrade),
+}
 
 /// A lookup of something the plan did not load: a bug in the plan, reported as an internal
 /// error of the payments that needed it.
@@ -34,7 +45,7 @@ impl From<NotPrefetched> for Error {
 #[derive(Debug, Clone)]
 pub(crate) struct View {
     at: Instant,
-    trades: HashMap<TradeKey, Option<TradeRecord>>,
+    trades: HashMap<TradeKey, Option<BatchTrade>>,
     merchant_failures: HashMap<MerchantId, u32>,
     devices: HashMap<DeviceId, Option<DeviceRecord>>,
     device_failures: HashMap<DeviceId, Vec<DeviceFailures>>,
@@ -64,7 +75,7 @@ impl View {
     }
 
     /// The merchant's trade under `key`, if it exists.
-    pub fn trade(&self, key: &TradeKey) -> Result<Option<&TradeRecord>, NotPrefetched> {
+    pub fn trade(&self, key: &TradeKey) -> Result<Option<&BatchTrade>, NotPrefetched> {
         found(self.trades.get(key), "a trade")
     }
 
@@ -184,11 +195,12 @@ impl View {
                     }
                 }
                 Write::InsertTrade(trade) => {
-                    let key = (trade.merchant_id, trade.out_trade_no.clone());
-                    self.trades.insert(key, Some(trade.clone()));
+                    let key = (trade.merchant_id, trade.out_trade_no.as_str().to_owned());
+                    self.trades
+                        .insert(key, Some(BatchTrade::New(trade.clone())));
                     if trade.pin_free && trade.paid_at.is_some() {
                         let total = self.pin_free.entry(trade.user_id).or_default();
-                        *total = total.checked_add(trade.amount).ok_or_else(|| {
+                        *total = total.checked_add(trade.amount.minor()).ok_or_else(|| {
                             Error::Internal("a pin-free total would overflow".to_owned())
                         })?;
                     }
@@ -235,7 +247,9 @@ impl ViewBuilder {
         }
         for trade in found {
             let key = (trade.merchant_id, trade.out_trade_no.clone());
-            self.view.trades.insert(key, Some(trade));
+            self.view
+                .trades
+                .insert(key, Some(BatchTrade::Stored(trade)));
         }
         self
     }

@@ -3,7 +3,7 @@
 //! [`super::View::absorb`].
 
 use crate::ids::MerchantId;
-use crate::model::{DeviceFailures, DeviceRecord, NewEvent, TradeRecord};
+use crate::model::{DeviceFailures, DeviceRecord, NewEvent, NewTrade};
 use crate::reports::RefusalCount;
 use crate::store::{NewLedgerTransaction, SpentOfflineCode, VerificationFailure};
 
@@ -27,8 +27,8 @@ pub(crate) enum Write {
     Audit(VerificationFailure),
     /// A ledger transaction: the user pays the merchant.
     Post(NewLedgerTransaction),
-    /// The trade, `SUCCESS` or `USER_PAYING`.
-    InsertTrade(TradeRecord),
+    /// The trade, `SUCCESS` or `USER_PAYING`; the store assigns its id.
+    InsertTrade(NewTrade),
     /// A notification for the merchant's webhook (the outbox).
     InsertEvent(NewEvent),
     /// One refusal, for the operator's summary.

@@ -3,6 +3,7 @@
 
 use crate::clock::UnixMillis;
 use crate::ids::{LedgerTransactionId, UserId};
+use crate::money::Amount;
 
 /// What an account belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +44,8 @@ pub struct TopupRecord {
     pub reference: String,
     /// Credited user.
     pub user_id: UserId,
-    /// Amount in minor units.
-    pub amount: i64,
+    /// What was credited.
+    pub amount: Amount,
     /// The ledger transaction that moved the money.
     pub transaction_id: LedgerTransactionId,
     /// Creation time.

@@ -16,5 +16,5 @@ pub use self::events::{EventAttempt, EventKind, EventRecord, NewEvent};
 pub use self::ledger::{AccountKind, LedgerEntry, LedgerKind, LedgerTotals, TopupRecord};
 pub use self::merchants::{ApiKeyRecord, MerchantRecord, MerchantWebhook};
 pub use self::statements::{SettlementLine, StatementKind, StatementLine, StatementTotals};
-pub use self::trades::{RefundRecord, TradeRecord, TradeStatus, CANCEL_REFUND_REFERENCE};
+pub use self::trades::{NewTrade, RefundRecord, TradeRecord, TradeStatus, CANCEL_REFUND_REFERENCE};
 pub use self::users::{NewSession, PinAttempts, SessionRecord, UserRecord};

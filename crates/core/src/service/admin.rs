@@ -206,7 +206,7 @@ impl Paycode {
         let user = UserId(user);
         self.in_transaction(|transaction| {
             if let Some(existing) = transaction.topup(reference.as_str())? {
-                return if existing.user_id == user && existing.amount == amount.minor() {
+                return if existing.user_id == user && existing.amount == amount {
                     Ok(existing)
                 } else {
                     Err(Error::OutTradeNoConflict("reference"))
@@ -218,16 +218,13 @@ impl Paycode {
             let transaction_id = transaction.post_transaction(
                 LedgerKind::Topup,
                 reference.as_str(),
-                &[
-                    (issuance, -amount.minor()),
-                    (record.account_id, amount.minor()),
-                ],
+                &amount.transfer(issuance, record.account_id),
                 now,
             )?;
             let topup = TopupRecord {
                 reference: reference.as_str().to_owned(),
                 user_id: user,
-                amount: amount.minor(),
+                amount,
                 transaction_id,
                 created_at: now,
             };

@@ -12,7 +12,7 @@
 //! failure) is kept like a success. Every outcome is handed out only after the batch committed,
 //! so a success is still reported only once it is durable.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -21,7 +21,8 @@ use super::in_progress_on_duplicate;
 use super::serial::serial_number;
 use super::Paycode;
 use crate::engine::{
-    check_invariants, decide, prefetch, Alert, Instant, Payment, PaymentWrites, Plan, Rules,
+    check_invariants, decide, prefetch, Alert, BatchTrade, Instant, Payment, PaymentWrites, Plan,
+    Rules,
 };
 use crate::error::Error;
 use crate::ids::TradeId;
@@ -294,13 +295,10 @@ impl Paycode {
         for (total, nanos) in self.batcher.phase_nanos.iter().zip(timer.nanos) {
             total.fetch_add(nanos, Ordering::Relaxed);
         }
-        for trade in outcomes.iter_mut().flatten() {
-            if trade.id == TradeId(0) {
-                trade.id = *ids
-                    .get(&trade.trade_no)
-                    .ok_or_else(|| Error::Internal("a batched trade got no id".to_owned()))?;
-            }
-        }
+        let outcomes = outcomes
+            .into_iter()
+            .map(|outcome| outcome.and_then(|trade| stored(trade, &ids)))
+            .collect();
         for alert in alerts {
             self.raise(alert);
         }
@@ -334,6 +332,20 @@ impl Paycode {
                      merchants; someone may be guessing its codes"
                 );
             }
+        }
+    }
+}
+
+/// A payment's trade as stored: one stored before the batch as it was found, a new one under
+/// the id the store assigned to its trade number when the batch applied its writes.
+fn stored(trade: BatchTrade, ids: &BTreeMap<String, TradeId>) -> Result<TradeRecord, Error> {
+    match trade {
+        BatchTrade::Stored(trade) => Ok(trade),
+        BatchTrade::New(trade) => {
+            let id = *ids
+                .get(&trade.trade_no)
+                .ok_or_else(|| Error::Internal("a batched trade got no id".to_owned()))?;
+            Ok(trade.stored(id))
         }
     }
 }

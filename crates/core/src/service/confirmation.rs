@@ -157,17 +157,16 @@ impl Paycode {
         let merchant = transaction
             .merchant(trade.merchant_id)?
             .ok_or(Error::NotFound("merchant"))?;
-        if user.balance < trade.amount {
+        if user.balance < trade.amount.minor() {
             return Ok(Err(Error::InsufficientFunds));
         }
         let now = self.now();
         transaction.post_transaction(
             LedgerKind::Payment,
             &trade.trade_no,
-            &[
-                (user.record.account_id, -trade.amount),
-                (merchant.account_id, trade.amount),
-            ],
+            &trade
+                .amount
+                .transfer(user.record.account_id, merchant.account_id),
             now,
         )?;
         trade.status = TradeStatus::Success;

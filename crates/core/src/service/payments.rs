@@ -132,8 +132,7 @@ impl Paycode {
                     if now - paid_at > Self::seconds(self.config.cancel_window_seconds) {
                         return Err(Error::TradeNotCancellable);
                     }
-                    let remaining = trade.amount - trade.refunded_amount;
-                    if remaining > 0 {
+                    if let Some(remaining) = trade.amount.remaining(trade.refunded_amount) {
                         self.refund_in(
                             transaction,
                             &mut trade,

@@ -58,7 +58,7 @@ impl Paycode {
                 transaction.refund_by_out_refund_no(trade.id, out_refund_no.as_str())?
             {
                 let same_reason = existing.reason.as_deref() == reason.as_ref().map(Label::as_str);
-                return if existing.amount == amount.minor() && same_reason {
+                return if existing.amount == amount && same_reason {
                     Ok(existing)
                 } else {
                     Err(Error::OutTradeNoConflict("out_refund_no"))
@@ -67,11 +67,8 @@ impl Paycode {
             if trade.status != TradeStatus::Success {
                 return Err(Error::TradeNotRefundable);
             }
-            let refunded = trade
-                .refunded_amount
-                .checked_add(amount.minor())
-                .ok_or(Error::RefundExceedsPayment)?;
-            if refunded > trade.amount {
+            let remaining = trade.amount.remaining(trade.refunded_amount);
+            if remaining.is_none_or(|remaining| amount > remaining) {
                 return Err(Error::RefundExceedsPayment);
             }
             if transaction.refunds_of_trade(trade.id)?.len() >= MAX_REFUNDS_PER_TRADE {
@@ -83,7 +80,7 @@ impl Paycode {
                 transaction,
                 &mut trade,
                 out_refund_no.as_str(),
-                amount.minor(),
+                amount,
                 reason.as_ref().map(Label::as_str),
             )?;
             transaction.update_trade(&trade)?;
@@ -98,7 +95,7 @@ impl Paycode {
         transaction: &mut dyn Transaction,
         trade: &mut TradeRecord,
         out_refund_no: &str,
-        amount: i64,
+        amount: Amount,
         reason: Option<&str>,
     ) -> Result<RefundRecord, Error> {
         let (user, merchant) = trade_accounts(transaction, trade)?;
@@ -106,7 +103,7 @@ impl Paycode {
         // batch locks the users' balances when it loads, the merchants' when it writes): a
         // refund racing a payment of the same user and merchant waits, never deadlocks.
         transaction.lock_balance(user.account_id)?;
-        if transaction.lock_balance(merchant.account_id)? < amount {
+        if transaction.lock_balance(merchant.account_id)? < amount.minor() {
             return Err(Error::InsufficientFunds);
         }
         let now = self.now();
@@ -121,7 +118,7 @@ impl Paycode {
         transaction.post_transaction(
             LedgerKind::Refund,
             &refund.refund_no,
-            &[(merchant.account_id, -amount), (user.account_id, amount)],
+            &amount.transfer(merchant.account_id, user.account_id),
             now,
         )?;
         transaction

@@ -9,8 +9,8 @@ use crate::clock::UnixMillis;
 use crate::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
 use crate::limits::{MAX_DEVICE_SLOT, MAX_SLOT_DRAWS};
 use crate::model::{
-    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, OnlineCodeRecord, RefundRecord,
-    TradeRecord, UserRecord,
+    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, NewTrade, OnlineCodeRecord,
+    RefundRecord, TradeRecord, UserRecord,
 };
 
 /// An offline code (device, time step, index) being spent, for
@@ -58,9 +58,9 @@ pub trait PaymentStore {
     /// Serializes every transaction that uses this merchant's `out_trade_no`, until the end of
     /// the transaction, so that concurrent duplicates run one after the other.
     fn lock_out_trade_no(&mut self, merchant: MerchantId, out_trade_no: &str) -> StoreResult<()>;
-    /// Stores a new trade (its `id` field is ignored) and returns its id;
+    /// Stores a new trade and returns the id it assigned to it;
     /// [`StoreError::Duplicate`] when the merchant already has the `out_trade_no`.
-    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId>;
+    fn insert_trade(&mut self, trade: &NewTrade) -> StoreResult<TradeId>;
     /// A merchant's trade by `out_trade_no`, locked until the end of the transaction.
     fn lock_trade_by_out_trade_no(
         &mut self,
@@ -387,7 +387,7 @@ pub trait PaymentStore {
     }
     /// [`PaymentStore::insert_trade`] of every trade, in order; the ids come back in the same
     /// order. [`StoreError::Duplicate`] when one of them exists.
-    fn insert_trades(&mut self, trades: &[TradeRecord]) -> StoreResult<Vec<TradeId>> {
+    fn insert_trades(&mut self, trades: &[NewTrade]) -> StoreResult<Vec<TradeId>> {
         trades
             .iter()
             .map(|trade| self.insert_trade(trade))

@@ -217,7 +217,7 @@ fn cancelling_a_partly_refunded_trade_refunds_the_rest() {
     world.paycode.refund(merchant, "latte", &refund).unwrap();
     let cancelled = world.paycode.cancel(merchant, "latte").unwrap();
     assert_eq!(
-        (cancelled.status, cancelled.refunded_amount),
+        (cancelled.status, cancelled.refunded_amount.minor()),
         (TradeStatus::Reversed, 3_000)
     );
     assert_eq!(world.paycode.user_balance(user).unwrap(), 10_000);

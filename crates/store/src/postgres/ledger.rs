@@ -236,7 +236,7 @@ pub(super) fn insert_topup(connection: &mut Connection, topup: &TopupRecord) -> 
         &[
             &topup.reference,
             &topup.user_id.0,
-            &topup.amount,
+            &topup.amount.minor(),
             &topup.transaction_id.0,
             &topup.created_at,
         ],

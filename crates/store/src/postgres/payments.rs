@@ -6,8 +6,8 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
 use paycode_core::model::{
-    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, OnlineCodeRecord, RefundRecord,
-    TradeRecord, UserRecord,
+    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, NewTrade, OnlineCodeRecord,
+    RefundRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{
     NewLedgerTransaction, PaymentStore, SpentOfflineCode, StoreError, StoreResult,
@@ -153,7 +153,7 @@ impl PaymentStore for PostgresTransaction<'_> {
         })
     }
 
-    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId> {
+    fn insert_trade(&mut self, trade: &NewTrade) -> StoreResult<TradeId> {
         self.run(|connection| trades::insert_trade(connection, trade))?
             .ok_or(StoreError::Duplicate("out_trade_no"))
     }
@@ -300,7 +300,7 @@ impl PaymentStore for PostgresTransaction<'_> {
         self.run(|connection| ledger::post_transactions(connection, transactions))
     }
 
-    fn insert_trades(&mut self, trades: &[TradeRecord]) -> StoreResult<Vec<TradeId>> {
+    fn insert_trades(&mut self, trades: &[NewTrade]) -> StoreResult<Vec<TradeId>> {
         self.run(|connection| trades::insert_trades(connection, trades))?
             .ok_or(StoreError::Duplicate("out_trade_no"))
     }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
-use paycode_core::model::{RefundRecord, TradeRecord};
+use paycode_core::model::{NewTrade, RefundRecord, TradeRecord};
+use paycode_core::text::Label;
 
 use super::error::{Error, Result};
 use super::pool::{Connection, Parameters};
@@ -15,10 +16,11 @@ use crate::schema::limit_to_sql;
 /// Stores the trade, or returns `None` when the merchant already has the `out_trade_no`.
 /// `ON CONFLICT DO NOTHING` reports that without failing the statement, so the transaction
 /// stays usable, as it does on SQLite; a concurrent insert of the same `out_trade_no` waits
-/// for the first transaction and then finds its row. A taken `trade_no` is still an error.
+/// for the first transaction and then finds its row. A taken `trade_no` is still an error. A
+/// new trade has nothing refunded, no wrong PIN and no end yet.
 pub(super) fn insert_trade(
     connection: &mut Connection,
-    trade: &TradeRecord,
+    trade: &NewTrade,
 ) -> Result<Option<TradeId>> {
     let row = connection.query_opt(
         "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
@@ -31,19 +33,19 @@ pub(super) fn insert_trade(
             &trade.trade_no,
             &trade.merchant_id.0,
             &trade.user_id.0,
-            &trade.out_trade_no,
+            &trade.out_trade_no.as_str(),
             &trade.auth_code_hash,
-            &trade.amount,
-            &trade.refunded_amount,
+            &trade.amount.minor(),
+            &0_i64,
             &trade.status.as_str(),
-            &trade.subject,
-            &trade.terminal_id,
+            &trade.subject.as_ref().map(Label::as_str),
+            &trade.terminal_id.as_ref().map(Label::as_str),
             &trade.pin_free,
-            &i64::from(trade.pin_attempts),
+            &0_i64,
             &trade.created_at,
             &trade.paid_at,
             &trade.confirm_deadline,
-            &trade.finished_at,
+            &None::<i64>,
         ],
     )?;
     let Some(row) = row else {
@@ -56,7 +58,7 @@ pub(super) fn insert_trade(
 /// Adds the pin-free paid trades among `trades` to their users' running totals of the day
 /// they were paid, in one statement, summed per user and day first (one statement may change
 /// a row only once) and in ascending order (the order row locks are taken in).
-fn add_to_pin_free_days(connection: &mut Connection, trades: &[TradeRecord]) -> Result<()> {
+fn add_to_pin_free_days(connection: &mut Connection, trades: &[NewTrade]) -> Result<()> {
     let mut totals: std::collections::BTreeMap<(i64, i64), i64> = std::collections::BTreeMap::new();
     for trade in trades {
         if let (true, Some(paid_at)) = (trade.pin_free, trade.paid_at) {
@@ -64,7 +66,7 @@ fn add_to_pin_free_days(connection: &mut Connection, trades: &[TradeRecord]) -> 
                 .entry((trade.user_id.0, start_of_day(paid_at)))
                 .or_insert(0);
             *total = total
-                .checked_add(trade.amount)
+                .checked_add(trade.amount.minor())
                 .ok_or(Error::OutOfRange("pin-free total"))?;
         }
     }
@@ -86,27 +88,30 @@ fn add_to_pin_free_days(connection: &mut Connection, trades: &[TradeRecord]) -> 
 /// when a merchant already has one of the `out_trade_no`s (or the batch has one twice), and
 /// then the other trades are stored all the same, so the caller must not commit. Rows come
 /// back in no promised order, so each id is found by its trade's `trade_no`, which is
-/// unique. A taken `trade_no` is an error, as in [`insert_trade`].
+/// unique. A taken `trade_no` is an error, as in [`insert_trade`]; the new trades have nothing
+/// refunded, no wrong PIN and no end, as there.
 pub(super) fn insert_trades(
     connection: &mut Connection,
-    trades: &[TradeRecord],
+    trades: &[NewTrade],
 ) -> Result<Option<Vec<TradeId>>> {
     let trade_nos = column(trades, |trade| trade.trade_no.as_str());
     let merchants = column(trades, |trade| trade.merchant_id.0);
     let users = column(trades, |trade| trade.user_id.0);
     let out_trade_nos = column(trades, |trade| trade.out_trade_no.as_str());
     let auth_code_hashes = column(trades, |trade| &*trade.auth_code_hash);
-    let amounts = column(trades, |trade| trade.amount);
-    let refunded = column(trades, |trade| trade.refunded_amount);
+    let amounts = column(trades, |trade| trade.amount.minor());
+    let refunded = column(trades, |_| 0_i64);
     let statuses = column(trades, |trade| trade.status.as_str());
-    let subjects = column(trades, |trade| trade.subject.as_deref());
-    let terminals = column(trades, |trade| trade.terminal_id.as_deref());
+    let subjects = column(trades, |trade| trade.subject.as_ref().map(Label::as_str));
+    let terminals = column(trades, |trade| {
+        trade.terminal_id.as_ref().map(Label::as_str)
+    });
     let pin_free = column(trades, |trade| trade.pin_free);
-    let pin_attempts = column(trades, |trade| i64::from(trade.pin_attempts));
+    let pin_attempts = column(trades, |_| 0_i64);
     let created = column(trades, |trade| trade.created_at);
     let paid = column(trades, |trade| trade.paid_at);
     let deadlines = column(trades, |trade| trade.confirm_deadline);
-    let finished = column(trades, |trade| trade.finished_at);
+    let finished = column(trades, |_| None::<i64>);
     let rows = connection.query(
         "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
              amount, refunded_amount, status, subject, terminal_id, pin_free, pin_attempts,
@@ -171,7 +176,7 @@ pub(super) fn update_trade(connection: &mut Connection, trade: &TradeRecord) -> 
         &[
             &trade.id.0,
             &trade.status.as_str(),
-            &trade.refunded_amount,
+            &trade.refunded_amount.minor(),
             &i64::from(trade.pin_attempts),
             &trade.paid_at,
             &trade.confirm_deadline,
@@ -332,7 +337,7 @@ pub(super) fn insert_refund(connection: &mut Connection, refund: &RefundRecord) 
             &refund.refund_no,
             &refund.trade_id.0,
             &refund.out_refund_no,
-            &refund.amount,
+            &refund.amount.minor(),
             &refund.reason,
             &refund.created_at,
         ],

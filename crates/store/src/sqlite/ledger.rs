@@ -128,7 +128,7 @@ pub(super) fn insert_topup(connection: &Connection, topup: &TopupRecord) -> Resu
         .execute(params![
             topup.reference,
             topup.user_id.0,
-            topup.amount,
+            topup.amount.minor(),
             topup.transaction_id.0,
             topup.created_at,
         ])?;

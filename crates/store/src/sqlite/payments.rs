@@ -6,8 +6,8 @@
 use paycode_core::clock::UnixMillis;
 use paycode_core::ids::{AccountId, DeviceId, LedgerTransactionId, MerchantId, TradeId, UserId};
 use paycode_core::model::{
-    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, OnlineCodeRecord, RefundRecord,
-    TradeRecord, UserRecord,
+    DeviceFailures, DeviceRecord, LedgerKind, MerchantRecord, NewTrade, OnlineCodeRecord,
+    RefundRecord, TradeRecord, UserRecord,
 };
 use paycode_core::store::{PaymentStore, SpentOfflineCode, StoreResult};
 
@@ -176,7 +176,7 @@ impl PaymentStore for SqliteTransaction<'_> {
         Ok(())
     }
 
-    fn insert_trade(&mut self, trade: &TradeRecord) -> StoreResult<TradeId> {
+    fn insert_trade(&mut self, trade: &NewTrade) -> StoreResult<TradeId> {
         Ok(trades::insert_trade(&self.connection, trade)?)
     }
 

@@ -2,15 +2,17 @@
 
 use paycode_core::clock::{start_of_day, UnixMillis};
 use paycode_core::ids::{MerchantId, TradeId, UserId};
-use paycode_core::model::{RefundRecord, TradeRecord};
+use paycode_core::model::{NewTrade, RefundRecord, TradeRecord};
+use paycode_core::text::Label;
 use rusqlite::{params, Connection, OptionalExtension, Params};
 
 use super::error::{Error, Result};
 use crate::rows::{refund_from_row, trade_from_row, REFUND_COLUMNS, TRADE_COLUMNS};
 use crate::schema::limit_to_sql;
 
-/// Stores the trade, and adds a pin-free paid one to its user's running total of the day.
-pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Result<TradeId> {
+/// Stores the trade, and adds a pin-free paid one to its user's running total of the day. A
+/// new trade has nothing refunded, no wrong PIN and no end yet.
+pub(super) fn insert_trade(connection: &Connection, trade: &NewTrade) -> Result<TradeId> {
     let id = connection
         .prepare_cached(
             "INSERT INTO trades (trade_no, merchant_id, user_id, out_trade_no, auth_code_hash,
@@ -24,19 +26,19 @@ pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Resu
                 trade.trade_no,
                 trade.merchant_id.0,
                 trade.user_id.0,
-                trade.out_trade_no,
+                trade.out_trade_no.as_str(),
                 trade.auth_code_hash,
-                trade.amount,
-                trade.refunded_amount,
+                trade.amount.minor(),
+                0_i64,
                 trade.status.as_str(),
-                trade.subject,
-                trade.terminal_id,
+                trade.subject.as_ref().map(Label::as_str),
+                trade.terminal_id.as_ref().map(Label::as_str),
                 trade.pin_free,
-                trade.pin_attempts,
+                0_u32,
                 trade.created_at,
                 trade.paid_at,
                 trade.confirm_deadline,
-                trade.finished_at,
+                None::<i64>,
             ],
             |row| row.get(0),
         )?;
@@ -49,7 +51,7 @@ pub(super) fn insert_trade(connection: &Connection, trade: &TradeRecord) -> Resu
             .execute(params![
                 trade.user_id.0,
                 start_of_day(paid_at),
-                trade.amount
+                trade.amount.minor()
             ])?;
     }
     Ok(TradeId(id))
@@ -67,7 +69,7 @@ pub(super) fn update_trade(connection: &Connection, trade: &TradeRecord) -> Resu
         .execute(params![
             trade.id.0,
             trade.status.as_str(),
-            trade.refunded_amount,
+            trade.refunded_amount.minor(),
             trade.pin_attempts,
             trade.paid_at,
             trade.confirm_deadline,
@@ -176,7 +178,7 @@ pub(super) fn insert_refund(connection: &Connection, refund: &RefundRecord) -> R
             refund.refund_no,
             refund.trade_id.0,
             refund.out_refund_no,
-            refund.amount,
+            refund.amount.minor(),
             refund.reason,
             refund.created_at,
         ])?;

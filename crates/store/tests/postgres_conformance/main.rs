@@ -14,12 +14,14 @@ use std::sync::{Barrier, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use paycode_core::ids::{AccountId, DeviceId, MerchantId, TradeId, UserId};
+use paycode_core::ids::{AccountId, DeviceId, MerchantId, UserId};
 use paycode_core::model::{
-    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, LedgerTotals, NewSession,
+    AccountKind, DeviceRecord, DeviceStatus, LedgerKind, LedgerTotals, NewSession, NewTrade,
     OnlineCodeRecord, SealedSecret, TradeRecord, TradeStatus,
 };
+use paycode_core::money::Amount;
 use paycode_core::store::{Store, StoreError, StoreResult, Transaction};
+use paycode_core::text::Reference;
 use paycode_otp::Algorithm;
 use paycode_store::postgres::test_database_url;
 use paycode_store::PostgresStore;
@@ -144,25 +146,21 @@ fn top_up(transaction: &mut dyn Transaction, account: AccountId, amount: i64) {
         .unwrap();
 }
 
-fn trade(merchant: MerchantId, user: UserId, out_trade_no: &str, trade_no: &str) -> TradeRecord {
-    TradeRecord {
-        id: TradeId(0),
+fn trade(merchant: MerchantId, user: UserId, out_trade_no: &str, trade_no: &str) -> NewTrade {
+    NewTrade {
         trade_no: trade_no.to_owned(),
         merchant_id: merchant,
         user_id: user,
-        out_trade_no: out_trade_no.to_owned(),
+        out_trade_no: Reference::parse("out_trade_no", out_trade_no).unwrap(),
         auth_code_hash: vec![0xA5; 32],
-        amount: 500,
-        refunded_amount: 0,
+        amount: Amount::new(500).unwrap(),
         status: TradeStatus::Success,
         subject: None,
         terminal_id: None,
         pin_free: true,
-        pin_attempts: 0,
         created_at: NOW,
         paid_at: Some(NOW),
         confirm_deadline: None,
-        finished_at: None,
     }
 }
 

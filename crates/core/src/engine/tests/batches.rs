@@ -19,8 +19,8 @@ fn the_same_out_trade_no_twice_in_one_batch_makes_one_trade() {
     let world = World::new();
     let first = world.offline("a", 100, server_step(), 0);
     let (decided, view) = world.batch(&[first.clone(), first]);
-    assert_eq!(decided[0].outcome.as_ref().unwrap().trade_no, "T0");
-    assert_eq!(decided[1].outcome.as_ref().unwrap().trade_no, "T0");
+    assert_eq!(made(&decided[0]).trade_no, "T0");
+    assert_eq!(made(&decided[1]), made(&decided[0]));
     assert!(decided[1].writes.is_empty());
     assert_eq!(view.balance(USER_ACCOUNT).unwrap(), world.balance - 100);
 }

@@ -6,7 +6,7 @@ fn status_for(amount: i64, pin_free_today: i64) -> TradeStatus {
     let mut world = World::new();
     world.pin_free_today = pin_free_today;
     let decided = world.one(world.offline("t", amount, server_step(), 0));
-    decided.outcome.unwrap().status
+    made(&decided).status
 }
 
 #[test]
@@ -24,7 +24,7 @@ fn a_payment_above_the_limit_waits_for_the_pin_and_moves_no_money() {
     let world = World::new();
     let amount = world.config.pin_free_limit + 1;
     let decided = world.one(world.offline("t", amount, server_step(), 0));
-    let trade = decided.outcome.as_ref().unwrap();
+    let trade = made(&decided);
     assert_eq!(trade.status, TradeStatus::UserPaying);
     assert_eq!(trade.confirm_deadline, Some(NOW + 60_000));
     assert_eq!(kinds(&decided), ["spend", "device", "trade"]);
@@ -38,14 +38,8 @@ fn the_pin_free_total_grows_within_a_batch() {
         world.offline("a", 100, server_step(), 0),
         world.offline("b", 100, server_step(), 1),
     ]);
-    assert_eq!(
-        decided[0].outcome.as_ref().unwrap().status,
-        TradeStatus::Success
-    );
-    assert_eq!(
-        decided[1].outcome.as_ref().unwrap().status,
-        TradeStatus::UserPaying
-    );
+    assert_eq!(made(&decided[0]).status, TradeStatus::Success);
+    assert_eq!(made(&decided[1]).status, TradeStatus::UserPaying);
 }
 
 #[test]

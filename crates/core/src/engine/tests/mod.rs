@@ -12,17 +12,17 @@ use paycode_otp::{Algorithm, HotpKey, Secret};
 use super::check_invariants;
 use super::decide::{decide, Alert, Decided, Rules};
 use super::plan::{Instant, Payment, ScannedCode};
-use super::view::{View, ViewBuilder};
+use super::view::{BatchTrade, View, ViewBuilder};
 use super::write::Write;
 use crate::config::Config;
 use crate::crypto::{MasterKey, MasterKeys};
 use crate::error::Error;
 use crate::ids::{AccountId, DeviceId, MerchantId, TradeId, UserId};
 use crate::model::{
-    DeviceFailures, DeviceRecord, DeviceStatus, MerchantRecord, OnlineCodeRecord, TradeRecord,
-    TradeStatus, UserRecord,
+    DeviceFailures, DeviceRecord, DeviceStatus, MerchantRecord, NewTrade, OnlineCodeRecord,
+    TradeRecord, TradeStatus, UserRecord,
 };
-use crate::money::Amount;
+use crate::money::{Amount, Refunded};
 use crate::service::device_associated_data;
 use crate::store::{NewLedgerTransaction, SpentOfflineCode};
 use crate::text::Reference;
@@ -197,6 +197,14 @@ fn refusal(decided: &Decided) -> &'static str {
     }
 }
 
+/// The trade a payment made (and did not find stored).
+fn made(decided: &Decided) -> &NewTrade {
+    match &decided.outcome {
+        Ok(BatchTrade::New(trade)) => trade,
+        other => panic!("expected a new trade, got {other:?}"),
+    }
+}
+
 fn kinds(decided: &Decided) -> Vec<&'static str> {
     decided
         .writes
@@ -241,8 +249,8 @@ fn trade(out_trade_no: &str, amount: i64) -> TradeRecord {
         user_id: USER,
         out_trade_no: out_trade_no.to_owned(),
         auth_code_hash: out_trade_no.as_bytes().to_vec(),
-        amount,
-        refunded_amount: 0,
+        amount: Amount::new(amount).unwrap(),
+        refunded_amount: Refunded::NOTHING,
         status: TradeStatus::Success,
         subject: None,
         terminal_id: None,

@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::ids::MerchantId;
-use crate::model::{EventKind, NewEvent, RefundRecord, TradeRecord};
+use crate::model::{EventKind, NewEvent, NewTrade, RefundRecord, TradeRecord};
 use crate::service::Paycode;
 use crate::store::Transaction;
 
@@ -13,6 +13,9 @@ use crate::store::Transaction;
 pub trait EventData: Send + Sync {
     /// A trade as JSON text.
     fn trade(&self, trade: &TradeRecord) -> String;
+    /// A trade a payment just made, not stored yet, as JSON text: what [`EventData::trade`]
+    /// renders of it once it is stored (the API shows no trade's internal id).
+    fn new_trade(&self, trade: &NewTrade) -> String;
     /// A refund of `trade` as JSON text.
     fn refund(&self, refund: &RefundRecord, trade: &TradeRecord) -> String;
 }
