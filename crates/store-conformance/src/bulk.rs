@@ -161,6 +161,7 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
         step,
         index,
     };
+    let window = |first: u64| first..first + SPENT_CODE_WINDOW_STEPS;
     let sorted = |mut codes: Vec<SpentOfflineCode>| {
         codes.sort_by_key(|code| (code.device, code.step, code.index));
         codes
@@ -186,7 +187,7 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
             .unwrap());
     }
     let found = transaction
-        .spent_offline_codes_from(&[(phone, 100), (tablet, 100)])
+        .spent_offline_codes_in(&[(phone, window(100)), (tablet, window(100))])
         .unwrap();
     assert_eq!(
         sorted(found),
@@ -198,7 +199,7 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
         ])
     );
     let found = transaction
-        .spent_offline_codes_from(&[(phone, 101), (tablet, u64::MAX)])
+        .spent_offline_codes_in(&[(phone, window(101)), (tablet, u64::MAX..u64::MAX)])
         .unwrap();
     assert_eq!(found, [code(phone, 101, 0)]);
     drop(transaction);
@@ -209,7 +210,7 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
     drop(transaction);
     let mut transaction = begin(store);
     assert!(transaction
-        .spent_offline_codes_from(&[(phone, 102)])
+        .spent_offline_codes_in(&[(phone, window(102))])
         .unwrap()
         .is_empty());
     drop(transaction);
@@ -222,14 +223,19 @@ pub fn offline_codes_are_spent_and_read_back_in_bulk(store: &dyn Store) {
     transaction.commit().unwrap();
     let mut transaction = begin(store);
     let from_hundred = transaction
-        .spent_offline_codes_from(&[(phone, 100)])
+        .spent_offline_codes_in(&[(phone, window(100))])
         .unwrap();
     assert!(!from_hundred.contains(&late), "{from_hundred:?}");
     assert!(from_hundred.contains(&code(phone, 101, 0)));
     let from_next = transaction
-        .spent_offline_codes_from(&[(phone, 101)])
+        .spent_offline_codes_in(&[(phone, window(101))])
         .unwrap();
     assert!(from_next.contains(&late), "{from_next:?}");
+    // A shorter window reads only its own steps.
+    let narrow = transaction
+        .spent_offline_codes_in(&[(phone, 100..101)])
+        .unwrap();
+    assert_eq!(sorted(narrow), [code(phone, 100, 0), code(phone, 100, 9)]);
 }
 
 /// Devices updated in bulk read back as updated; updating a device that does not exist is an
@@ -419,10 +425,7 @@ pub fn empty_bulk_calls_do_nothing(store: &dyn Store) {
         .unwrap()
         .is_empty());
     assert!(transaction.lock_devices(&[]).unwrap().is_empty());
-    assert!(transaction
-        .spent_offline_codes_from(&[])
-        .unwrap()
-        .is_empty());
+    assert!(transaction.spent_offline_codes_in(&[]).unwrap().is_empty());
     assert!(transaction.users(&[]).unwrap().is_empty());
     assert!(transaction.lock_balances(&[]).unwrap().is_empty());
     assert!(transaction

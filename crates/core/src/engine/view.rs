@@ -5,12 +5,12 @@
 //! its payments loudly instead of deciding them on missing data.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 use super::plan::Instant;
 use super::write::Write;
 use crate::error::Error;
 use crate::ids::{AccountId, DeviceId, MerchantId, UserId};
-use crate::limits::SPENT_CODE_WINDOW_STEPS;
 use crate::model::{
     DeviceFailures, DeviceRecord, MerchantRecord, NewTrade, OnlineCodeRecord, TradeRecord,
     UserRecord,
@@ -49,8 +49,8 @@ pub(crate) struct View {
     merchant_failures: HashMap<MerchantId, u32>,
     devices: HashMap<DeviceId, Option<DeviceRecord>>,
     device_failures: HashMap<DeviceId, Vec<DeviceFailures>>,
-    /// For each device found, the first step of its loaded window of spent codes.
-    spent_from: HashMap<DeviceId, u64>,
+    /// For each device found, the steps whose spent codes were loaded.
+    spent_windows: HashMap<DeviceId, Range<u64>>,
     spent: HashSet<SpentOfflineCode>,
     online_codes: HashMap<Vec<u8>, Option<OnlineCodeRecord>>,
     users: HashMap<UserId, Option<UserRecord>>,
@@ -102,11 +102,11 @@ impl View {
 
     /// Whether the device spent code `index` of `step`.
     pub fn is_spent(&self, device: DeviceId, step: u64, index: u8) -> Result<bool, NotPrefetched> {
-        let from = *self
-            .spent_from
+        let window = self
+            .spent_windows
             .get(&device)
             .ok_or(NotPrefetched("a device's spent codes"))?;
-        if step < from || step - from >= SPENT_CODE_WINDOW_STEPS {
+        if !window.contains(&step) {
             return Err(NotPrefetched("a spent code outside the loaded window"));
         }
         Ok(self.spent.contains(&SpentOfflineCode {
@@ -229,7 +229,7 @@ impl ViewBuilder {
                 merchant_failures: HashMap::new(),
                 devices: HashMap::new(),
                 device_failures: HashMap::new(),
-                spent_from: HashMap::new(),
+                spent_windows: HashMap::new(),
                 spent: HashSet::new(),
                 online_codes: HashMap::new(),
                 users: HashMap::new(),
@@ -267,14 +267,14 @@ impl ViewBuilder {
         self
     }
 
-    /// The devices found among `ids`, their failure counts, and their codes spent from the
-    /// step given with each device on.
+    /// The devices found among `ids`, their failure counts, and their codes spent in the
+    /// window of steps given with each device.
     pub fn devices(
         &mut self,
         ids: &[DeviceId],
         found: Vec<DeviceRecord>,
         failures: Vec<DeviceFailures>,
-        spent_from: &[(DeviceId, u64)],
+        spent_windows: &[(DeviceId, Range<u64>)],
         spent: Vec<SpentOfflineCode>,
     ) -> &mut Self {
         for id in ids {
@@ -291,7 +291,9 @@ impl ViewBuilder {
                 .or_default()
                 .push(count);
         }
-        self.view.spent_from.extend(spent_from.iter().copied());
+        self.view
+            .spent_windows
+            .extend(spent_windows.iter().cloned());
         self.view.spent.extend(spent);
         self
     }

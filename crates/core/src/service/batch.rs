@@ -270,7 +270,11 @@ impl Paycode {
     fn execute(&self, jobs: &[Job]) -> Result<Vec<Result<TradeRecord, Error>>, Error> {
         let at = Instant { millis: self.now() };
         let mut timer = PhaseTimer::start();
-        let plan = Plan::new(jobs.iter().map(|job| &job.payment), at);
+        let plan = Plan::new(
+            jobs.iter().map(|job| &job.payment),
+            at,
+            self.config.skew_steps,
+        );
         let mut transaction = self.store.begin()?;
         let mut view = prefetch(transaction.as_mut(), &plan)?;
         timer.lap(Phase::Prefetch);

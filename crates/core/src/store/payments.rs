@@ -243,11 +243,11 @@ pub trait PaymentStore {
         }
         Ok(found)
     }
-    /// Every spent offline code of each given device with a step at or after the step given
-    /// with it and less than [`crate::limits::SPENT_CODE_WINDOW_STEPS`] steps after it.
-    fn spent_offline_codes_from(
+    /// Every spent offline code of each given device with a step in the range given with it,
+    /// which is at most [`crate::limits::SPENT_CODE_WINDOW_STEPS`] steps long.
+    fn spent_offline_codes_in(
         &mut self,
-        from: &[(DeviceId, u64)],
+        windows: &[(DeviceId, std::ops::Range<u64>)],
     ) -> StoreResult<Vec<SpentOfflineCode>>;
     /// [`PaymentStore::failures_of_device`] of every device, in no particular order.
     fn failures_of_devices(&mut self, devices: &[DeviceId]) -> StoreResult<Vec<DeviceFailures>> {

@@ -12,20 +12,24 @@ use super::rows::column;
 use crate::rows::{online_code_from_row, ONLINE_CODE_COLUMNS};
 use crate::schema::step_to_sql;
 
-/// The spent codes of each device from its step on, in one statement: the codes of all the
-/// devices from the earliest of their steps, filtered here, so that the plan is one range of
-/// the primary key per device whatever the statistics say (see
-/// `trades::lock_trades_by_out_trade_nos`).
-pub(super) fn spent_offline_codes_from(
+/// The spent codes of each device in its window of steps (at most [`SPENT_CODE_WINDOW_STEPS`]),
+/// in one statement: the codes of all the devices from the earliest of their steps, filtered
+/// here, so that the plan is one range of the primary key per device whatever the statistics
+/// say (see `trades::lock_trades_by_out_trade_nos`).
+pub(super) fn spent_offline_codes_in(
     connection: &mut Connection,
-    from: &[(DeviceId, u64)],
+    windows: &[(DeviceId, std::ops::Range<u64>)],
 ) -> Result<Vec<SpentOfflineCode>> {
+    let longest = i64::try_from(SPENT_CODE_WINDOW_STEPS).unwrap_or(i64::MAX);
     // A step beyond what the database can hold has nothing spent at or after it.
-    let from: std::collections::HashMap<i64, i64> = from
+    let from: std::collections::HashMap<i64, (i64, i64)> = windows
         .iter()
-        .filter_map(|&(device, step)| Some((device.0, step_to_sql(step)?)))
+        .filter_map(|(device, steps)| {
+            let length = i64::try_from(steps.end.saturating_sub(steps.start)).unwrap_or(longest);
+            Some((device.0, (step_to_sql(steps.start)?, length.min(longest))))
+        })
         .collect();
-    let Some(&earliest) = from.values().min() else {
+    let Some(&earliest) = from.values().map(|(first, _)| first).min() else {
         return Ok(Vec::new());
     };
     let devices: Vec<i64> = from.keys().copied().collect();
@@ -39,10 +43,7 @@ pub(super) fn spent_offline_codes_from(
     for row in &rows {
         let (device, step, index): (i64, i64, i16) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let in_window = |&first: &i64| {
-            step >= first
-                && (step - first) < i64::try_from(SPENT_CODE_WINDOW_STEPS).unwrap_or(i64::MAX)
-        };
+        let in_window = |&(first, length): &(i64, i64)| step >= first && (step - first) < length;
         if from.get(&device).is_some_and(in_window) {
             spent.push(SpentOfflineCode {
                 device: DeviceId(device),

@@ -118,11 +118,11 @@ impl PaymentStore for PostgresTransaction<'_> {
         self.run(|connection| failures::delete_merchant_failures_before(connection, minute))
     }
 
-    fn spent_offline_codes_from(
+    fn spent_offline_codes_in(
         &mut self,
-        from: &[(DeviceId, u64)],
+        windows: &[(DeviceId, std::ops::Range<u64>)],
     ) -> StoreResult<Vec<SpentOfflineCode>> {
-        self.run(|connection| codes::spent_offline_codes_from(connection, from))
+        self.run(|connection| codes::spent_offline_codes_in(connection, windows))
     }
 
     fn spend_offline_code(

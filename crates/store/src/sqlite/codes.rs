@@ -35,13 +35,13 @@ pub(super) fn spend_offline_code(
     Ok(inserted == 1)
 }
 
-/// The spent codes of each device in the window of [`SPENT_CODE_WINDOW_STEPS`] steps from its
-/// step on. The primary key is in step order (codes a batch spends land on the table's last
-/// pages), so the window is looked up one step at a time: one seek of the key per step, where
-/// a range of steps would read every device's codes of those steps.
-pub(super) fn spent_offline_codes_from(
+/// The spent codes of each device in its window of steps (at most [`SPENT_CODE_WINDOW_STEPS`]).
+/// The primary key is in step order (codes a batch spends land on the table's last pages), so
+/// the window is looked up one step at a time: one seek of the key per step, where a range of
+/// steps would read every device's codes of those steps.
+pub(super) fn spent_offline_codes_in(
     connection: &Connection,
-    from: &[(DeviceId, u64)],
+    windows: &[(DeviceId, std::ops::Range<u64>)],
 ) -> Result<Vec<SpentOfflineCode>> {
     // CROSS JOIN keeps the steps as the outer loop, so each step is a seek of the key.
     let mut statement = connection.prepare_cached(
@@ -53,13 +53,15 @@ pub(super) fn spent_offline_codes_from(
          WHERE spent.step = window_steps.step AND spent.device_id = ?1",
     )?;
     let mut spent = Vec::new();
-    for &(device, step) in from {
+    for (device, steps) in windows {
+        let device = *device;
         // A step beyond what the database can hold has nothing spent at or after it.
-        let Some(first) = step_to_sql(step) else {
+        let Some(first) = step_to_sql(steps.start) else {
             continue;
         };
         let window = i64::try_from(SPENT_CODE_WINDOW_STEPS).expect("the window is a few steps");
-        let end = first.saturating_add(window);
+        let length = i64::try_from(steps.end.saturating_sub(steps.start)).unwrap_or(window);
+        let end = first.saturating_add(length.min(window));
         let mut rows = statement.query(params![device.0, first, end])?;
         while let Some(row) = rows.next()? {
             let step: i64 = row.get(0)?;

@@ -154,11 +154,11 @@ impl PaymentStore for SqliteTransaction<'_> {
         )?)
     }
 
-    fn spent_offline_codes_from(
+    fn spent_offline_codes_in(
         &mut self,
-        from: &[(DeviceId, u64)],
+        windows: &[(DeviceId, std::ops::Range<u64>)],
     ) -> StoreResult<Vec<SpentOfflineCode>> {
-        Ok(codes::spent_offline_codes_from(&self.connection, from)?)
+        Ok(codes::spent_offline_codes_in(&self.connection, windows)?)
     }
 
     /// A plain read: the transaction already excludes every other one.

@@ -119,11 +119,12 @@ impl World {
         builder.trades(&keys, self.trades.clone());
         builder.merchant_failures(&[MERCHANT], vec![(MERCHANT, self.merchant_failures)]);
         let from = server_step() - 30;
+        let window = from..from + crate::limits::SPENT_CODE_WINDOW_STEPS;
         builder.devices(
             &[DEVICE],
             vec![self.device.clone()],
             self.device_failures.clone(),
-            &[(DEVICE, from)],
+            &[(DEVICE, window)],
             self.spent.clone(),
         );
         builder.online_codes(vec![(ONLINE_HASH.to_vec(), self.online_code.clone())]);
