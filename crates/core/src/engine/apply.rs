@@ -30,29 +30,29 @@ struct Grouped {
 }
 
 impl Grouped {
-    fn of(writes: &[Write]) -> Self {
+    fn of(writes: Vec<Write>) -> Self {
         let mut grouped = Self::default();
         for write in writes {
             match write {
-                Write::SpendOfflineCode(code) => grouped.spent.push(*code),
-                Write::SpendOnlineCode { hash } => grouped.online.push(hash.clone()),
+                Write::SpendOfflineCode(code) => grouped.spent.push(code),
+                Write::SpendOnlineCode { hash } => grouped.online.push(hash),
                 Write::PutDevice(device) => {
-                    grouped.devices.insert(device.id, device.clone());
+                    grouped.devices.insert(device.id, device);
                 }
                 Write::PutDeviceFailures(count) => {
                     grouped
                         .device_failures
-                        .insert((count.device_id, count.merchant_id), *count);
+                        .insert((count.device_id, count.merchant_id), count);
                 }
                 Write::AddMerchantFailure(merchant) => {
-                    let count = grouped.merchant_failures.entry(*merchant).or_default();
+                    let count = grouped.merchant_failures.entry(merchant).or_default();
                     *count = count.saturating_add(1);
                 }
-                Write::Audit(failure) => grouped.audits.push(failure.clone()),
-                Write::Post(transaction) => grouped.ledger.push(transaction.clone()),
-                Write::InsertTrade(trade) => grouped.trades.push(trade.clone()),
-                Write::InsertEvent(event) => grouped.events.push(event.clone()),
-                Write::CountRefusal(count) => grouped.refusals.push(count.clone()),
+                Write::Audit(failure) => grouped.audits.push(failure),
+                Write::Post(transaction) => grouped.ledger.push(transaction),
+                Write::InsertTrade(trade) => grouped.trades.push(trade),
+                Write::InsertEvent(event) => grouped.events.push(event),
+                Write::CountRefusal(count) => grouped.refusals.push(count),
             }
         }
         grouped
@@ -66,7 +66,7 @@ pub(crate) trait PaymentWrites {
     /// to the new trades among them, by trade number. The caller commits.
     fn apply(
         &mut self,
-        writes: &[Write],
+        writes: Vec<Write>,
         minute: i64,
         at: i64,
     ) -> StoreResult<BTreeMap<String, TradeId>>;
@@ -75,7 +75,7 @@ pub(crate) trait PaymentWrites {
 impl<T: Transaction + ?Sized> PaymentWrites for T {
     fn apply(
         &mut self,
-        writes: &[Write],
+        writes: Vec<Write>,
         minute: i64,
         at: i64,
     ) -> StoreResult<BTreeMap<String, TradeId>> {

@@ -20,6 +20,7 @@ use paycode_otp::{HotpKey, Secret};
 use super::plan::{Instant, Payment, ScannedCode};
 use super::view::{BatchTrade, View};
 use super::write::Write;
+use crate::clock::MILLIS_PER_SECOND;
 use crate::config::Config;
 use crate::crypto::MasterKeys;
 use crate::error::Error;
@@ -47,7 +48,7 @@ pub(crate) struct Rules<'a> {
 
 impl Rules<'_> {
     fn lockout_millis(&self) -> i64 {
-        i64::from(self.config.lockout_seconds) * 1_000
+        i64::from(self.config.lockout_seconds) * MILLIS_PER_SECOND
     }
 }
 
@@ -416,7 +417,7 @@ impl Draft<'_> {
             created_at: now,
             paid_at: None,
             confirm_deadline: step_up
-                .then(|| now + i64::from(config.user_paying_timeout_seconds) * 1_000),
+                .then(|| now + i64::from(config.user_paying_timeout_seconds) * MILLIS_PER_SECOND),
         };
         let merchant = view
             .merchant(self.merchant)?

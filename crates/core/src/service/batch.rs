@@ -292,7 +292,7 @@ impl Paycode {
         }
         timer.lap(Phase::Decide);
         check_invariants(&view, &writes)?;
-        let ids = transaction.apply(&writes, at.minute(), at.millis)?;
+        let ids = transaction.apply(writes, at.minute(), at.millis)?;
         timer.lap(Phase::Apply);
         transaction.commit()?;
         timer.lap(Phase::Commit);
